@@ -1,0 +1,1 @@
+"""nba_backfill: the NBA player-points-props platform as a Dagster asset graph."""

@@ -1,0 +1,1 @@
+"""Driving backfills: plan, status, run and validate (the ``nba-backfill`` command line)."""

@@ -1,0 +1,95 @@
+"""The calendar every asset shares: game-date partitions, seasons, the lookback, ids.
+
+One partition is one game date (US Eastern). Seasons are named by the year they start.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import unicodedata
+
+import dagster as dg
+
+FIRST_GAME_DATE = "2021-10-01"
+TIMEZONE = "America/New_York"
+
+# end_offset=1: today's slate is a partition too (predictions are made before tip-off).
+game_dates = dg.DailyPartitionsDefinition(start_date=FIRST_GAME_DATE, timezone=TIMEZONE, end_offset=1)
+
+#: How far back Phase 3 context and Phase 4 precompute look, in days.
+LOOKBACK_DAYS = 30
+
+#: Date D reads D-LOOKBACK_DAYS .. D-1 of its upstream: never D itself (no look-ahead).
+lookback = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS, end_offset=-1)
+
+#: The schedule is known before the games are played, so a lookback consumer reads it through D:
+#: the window's dates to verify its history against, and D's own games to compute for. (Dagster
+#: allows one input per upstream asset, so this is one mapping rather than a window plus same-day.)
+schedule_through_date = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS, end_offset=0)
+
+#: Regular-season opening nights (reference/source-system.md §0); unknown years fall back to Oct 22.
+SEASON_STARTS = {
+    2021: dt.date(2021, 10, 19),
+    2022: dt.date(2022, 10, 18),
+    2023: dt.date(2023, 10, 24),
+    2024: dt.date(2024, 10, 22),
+    2025: dt.date(2025, 10, 21),
+    2026: dt.date(2026, 10, 21),
+}
+
+#: A player needs this many games in the window for a full-quality sample.
+FULL_SAMPLE_GAMES = 10
+
+
+def as_date(value: dt.date | str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def season_year(game_date: dt.date | str) -> int:
+    """The year the season starts: Oct-Dec belong to that year, Jan-Sep to the previous one."""
+    d = as_date(game_date)
+    return d.year if d.month >= 10 else d.year - 1
+
+
+def season_start(year: int) -> dt.date:
+    return SEASON_STARTS.get(year, dt.date(year, 10, 22))
+
+
+def season_nba_format(year: int) -> str:
+    return f"{year}-{str(year + 1)[-2:]}"
+
+
+def days_into_season(game_date: dt.date | str) -> int:
+    d = as_date(game_date)
+    return (d - season_start(season_year(d))).days
+
+
+def window_start(game_date: dt.date | str) -> dt.date:
+    """First day of D's lookback window: 30 days back, but never before its season opened."""
+    d = as_date(game_date)
+    return max(d - dt.timedelta(days=LOOKBACK_DAYS), season_start(season_year(d)))
+
+
+def date_range(start: dt.date | str, end: dt.date | str) -> list[dt.date]:
+    """Inclusive list of dates."""
+    s, e = as_date(start), as_date(end)
+    return [s + dt.timedelta(days=i) for i in range((e - s).days + 1)]
+
+
+def game_id(game_date: dt.date | str, away: str, home: str) -> str:
+    """The canonical game id, ``YYYYMMDD_AWAY_HOME``."""
+    return f"{as_date(game_date):%Y%m%d}_{away}_{home}"
+
+
+_NOT_ALNUM = re.compile(r"[^0-9a-z]")
+
+
+def player_lookup(name: str) -> str:
+    """``LeBron James`` -> ``lebronjames``: lowercased, accents folded, spaces and punctuation removed."""
+    folded = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return _NOT_ALNUM.sub("", folded.lower())

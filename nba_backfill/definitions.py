@@ -1,0 +1,16 @@
+"""The one Definitions object: every phase's assets and the resources of the chosen environment."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from nba_backfill.phases import phase1_scrapers
+from nba_backfill.phases.phase2_raw import assets as phase2
+from nba_backfill.phases.phase3_analytics import assets as phase3
+from nba_backfill.phases.phase4_precompute import assets as phase4
+from nba_backfill.phases.phase5_predictions import assets as phase5
+from nba_backfill.resources import resources
+
+all_assets = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.assets, *phase5.assets]
+
+defs = dg.Definitions(assets=all_assets, resources=resources())

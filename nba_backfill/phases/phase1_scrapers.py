@@ -1,0 +1,219 @@
+"""Phase 1: scrapers. Each asset asks the source for a date's payloads and returns them keyed by
+object path (the original platform's GCS layout); the raw-files IO manager stores them.
+
+The Odds API scrapers pick their endpoints by date: for a past date the historical endpoints at
+snapshots before each tip-off (floored to 5 minutes, event ids discovered at a morning snapshot of
+the same day); for today, the live endpoints.
+"""
+
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster import AssetExecutionContext
+
+from nba_backfill.calendar import TIMEZONE
+from nba_backfill.errors import SourceUnavailable
+from nba_backfill.phases.phase2_raw.parsers import parse_schedule
+from nba_backfill.phases.table_asset import daily_asset
+from nba_backfill.storage.io_managers import partition_dates, path_date
+from nba_backfill.teams import tricode_for_name
+
+GROUP = "phase1_scrapers"
+EASTERN = ZoneInfo(TIMEZONE)
+UTC = dt.timezone.utc
+
+#: Historical snapshot used to discover a date's event ids: 15:00 UTC, before any NBA tip-off.
+EVENTS_SNAPSHOT = dt.time(15, 0)
+#: Snapshots of each event's odds, before its tip-off: an opening, a midday and a closing line.
+ODDS_LEADS = (dt.timedelta(hours=4), dt.timedelta(hours=1), dt.timedelta(minutes=10))
+#: The Odds API charges historical event odds at 10 credits per market per region.
+HISTORICAL_CREDITS_PER_MARKET = 10
+PROP_MARKETS = ["player_points"]
+LINE_MARKETS = ["spreads", "totals"]
+
+Payloads = dict[str, Any]
+
+
+def capture_stamp(moment: dt.datetime | None = None) -> str:
+    return (moment or dt.datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d_%H%M%S")
+
+
+def floor_5_minutes(moment: dt.datetime) -> dt.datetime:
+    return moment.replace(minute=moment.minute - moment.minute % 5, second=0, microsecond=0)
+
+
+def is_historical(game_date: dt.date) -> bool:
+    """Past dates use the historical endpoints; today's slate the live ones."""
+    return game_date < dt.datetime.now(EASTERN).date()
+
+
+def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[str]:
+    """NBA.com ids of the date's finished games, from its scraped schedule."""
+    day = {p: v for p, v in schedule_files.items() if path_date(p) == game_date}
+    schedule = parse_schedule(day)
+    return sorted(schedule.loc[schedule["game_status"] == 3, "nba_game_id"])
+
+
+def parse_iso(value: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def events_of_date(events_files: Mapping[str, Any], game_date: dt.date) -> list[dict]:
+    """Event objects of the date's games (historical wrapper or live list), by ET tip-off date."""
+    events: list[dict] = []
+    for path, payload in events_files.items():
+        if path_date(path) != game_date:
+            continue
+        listed = payload["data"] if isinstance(payload, dict) else payload
+        events += [e for e in listed if parse_iso(e["commence_time"]).astimezone(EASTERN).date() == game_date]
+    return events
+
+
+def odds_snapshots(commence: dt.datetime) -> list[dt.datetime]:
+    return sorted({floor_5_minutes(commence - lead) for lead in ODDS_LEADS})
+
+
+def event_folder(event: Mapping[str, Any]) -> str:
+    away, home = tricode_for_name(event["away_team"]), tricode_for_name(event["home_team"])
+    return f"{event['id']}-{away}{home}"
+
+
+def odds_credits(paths: list[str], markets: list[str]) -> int:
+    """Credits an Odds API scrape costs: historical calls 10 x markets, live calls 1 x markets (1 region)."""
+    return sum(len(markets) * (HISTORICAL_CREDITS_PER_MARKET if "-history/" in p else 1) for p in paths)
+
+
+def scrape_event_odds(
+    league: Any, prefix: str, markets: list[str], events_files: Mapping[str, Any], dates: list[dt.date]
+) -> Payloads:
+    """Every event's odds at every snapshot."""
+    files: Payloads = {}
+    for day in dates:
+        historical = is_historical(day)
+        folder = f"{prefix}-history" if historical else prefix
+        for event in events_of_date(events_files, day):
+            snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
+            for snap in snapshots:
+                try:
+                    payload = league.event_odds(event["id"], markets, snap)
+                except SourceUnavailable as err:
+                    if err.status != 404:  # 404: the event had already started; nothing to keep
+                        raise
+                    continue
+                moment = snap or dt.datetime.now(UTC)
+                files[f"{folder}/{day}/{event_folder(event)}/{capture_stamp(moment)}-snap-{moment:%H%M}.json"] = payload
+    return files
+
+
+def scraper_asset(
+    name: str,
+    prefixes: list[str],
+    description: str,
+    reads: Mapping[str, str] | None = None,
+    odds_markets: list[str] | None = None,
+) -> Callable[[Callable[..., Payloads]], dg.AssetsDefinition]:
+    """Decorate ``scrape(league, dates, **inputs) -> {object path: payload}`` into a Phase 1 asset."""
+
+    def wrap(scrape: Callable[..., Payloads]) -> dg.AssetsDefinition:
+        @daily_asset(
+            name=name,
+            key_prefix=["scraped"],
+            ins={param: dg.AssetIn(key=dg.AssetKey(["scraped", up])) for param, up in (reads or {}).items()},
+            group_name=GROUP,
+            description=description,
+            io_manager_key="raw_io_manager",
+            required_resource_keys={"league"},
+            metadata={"raw_prefixes": prefixes},
+            kinds={"json"},
+        )
+        def _scraper(context: AssetExecutionContext, **inputs: Any) -> dg.Output[Payloads]:
+            files = scrape(context.resources.league, partition_dates(context.partition_keys), **inputs)
+            metadata: dict[str, Any] = {"files": len(files)}
+            if odds_markets:
+                metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
+            return dg.Output(files, metadata=metadata)
+
+        return _scraper
+
+    return wrap
+
+
+@scraper_asset("nbac_schedule", ["nba-com/schedule"], "NBA.com schedule (scheduleLeagueV2 shape), one file a date.")
+def nbac_schedule(league: Any, dates: list[dt.date]) -> Payloads:
+    stamp = capture_stamp()
+    return {f"nba-com/schedule/{d}/{stamp}.json": league.schedule(d) for d in dates}
+
+
+@scraper_asset(
+    "nbac_boxscores",
+    ["nba-com/boxscores"],
+    "NBA.com traditional box scores (v3: players and teams), one file a finished game.",
+    reads={"schedule": "nbac_schedule"},
+)
+def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
+    stamp = capture_stamp()
+    return {
+        f"nba-com/boxscores/{d}/{gid}/{stamp}.json": league.boxscore(gid)
+        for d in dates
+        for gid in final_games(schedule, d)
+    }
+
+
+@scraper_asset(
+    "nbac_play_by_play",
+    ["nba-com/play-by-play"],
+    "NBA.com play-by-play (v3: shots with distance and x/y), one file a finished game.",
+    reads={"schedule": "nbac_schedule"},
+)
+def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
+    stamp = capture_stamp()
+    return {
+        f"nba-com/play-by-play/{d}/game-{gid}/{stamp}.json": league.play_by_play(gid)
+        for d in dates
+        for gid in final_games(schedule, d)
+    }
+
+
+@scraper_asset(
+    "odds_api_events",
+    ["odds-api/events", "odds-api/events-history"],
+    "The Odds API event ids of the date (historical snapshot for past dates, live for today).",
+)
+def odds_api_events(league: Any, dates: list[dt.date]) -> Payloads:
+    files: Payloads = {}
+    for day in dates:
+        if is_historical(day):
+            snap = dt.datetime.combine(day, EVENTS_SNAPSHOT, tzinfo=UTC)
+            files[f"odds-api/events-history/{day}/{capture_stamp(snap)}.json"] = league.odds_events(day, snap)
+        else:
+            files[f"odds-api/events/{day}/{capture_stamp()}.json"] = league.odds_events(day, None)
+    return files
+
+
+@scraper_asset(
+    "odds_api_player_props",
+    ["odds-api/player-props", "odds-api/player-props-history"],
+    "The Odds API player_points props, one file an event and snapshot.",
+    reads={"events": "odds_api_events"},
+    odds_markets=PROP_MARKETS,
+)
+def odds_api_player_props(league: Any, dates: list[dt.date], events: Payloads) -> Payloads:
+    return scrape_event_odds(league, "odds-api/player-props", PROP_MARKETS, events, dates)
+
+
+@scraper_asset(
+    "odds_api_game_lines",
+    ["odds-api/game-lines", "odds-api/game-lines-history"],
+    "The Odds API game lines (spreads, totals), one file an event and snapshot.",
+    reads={"events": "odds_api_events"},
+    odds_markets=LINE_MARKETS,
+)
+def odds_api_game_lines(league: Any, dates: list[dt.date], events: Payloads) -> Payloads:
+    return scrape_event_odds(league, "odds-api/game-lines", LINE_MARKETS, events, dates)
+
+
+assets = [nbac_schedule, nbac_boxscores, nbac_play_by_play, odds_api_events, odds_api_player_props, odds_api_game_lines]

@@ -1,0 +1,139 @@
+"""The one shape every table asset shares.
+
+A table asset is a pure function ``compute(dates, **inputs) -> DataFrame`` plus its wiring:
+which tables it reads on the same date and which it reads over the lookback window. The factory
+turns that into a daily-partitioned, range-capable Dagster asset that
+
+- refuses to compute from an upstream partition that was never written (Dagster would hand over
+  fewer rows and report success: the "partial write reported as success" failure mode),
+- refuses to compute when a lookback window is incomplete against the schedule (and Dagster does
+  not stop later backfill runs on a failed blocking check, so the asset must),
+- stamps ``processed_at`` and reports row counts.
+"""
+
+
+import datetime as dt
+import inspect
+import warnings
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import dagster as dg
+from dagster import AssetExecutionContext
+import pandas as pd
+
+from nba_backfill.calendar import game_dates, lookback as lookback_mapping, schedule_through_date
+from nba_backfill.phases.lookback import describe_gaps, window_gaps
+from nba_backfill.storage.io_managers import partition_dates
+
+SCHEDULE = "nba_raw/nbac_schedule"
+
+
+def asset_key(key: str) -> dg.AssetKey:
+    return dg.AssetKey(key.split("/"))
+
+
+def table_name(key: str) -> str:
+    return key.replace("/", ".")
+
+
+def _inputs(same_day: Mapping[str, str], lookback: Mapping[str, str]) -> dict[str, dg.AssetIn]:
+    ins = {param: dg.AssetIn(key=asset_key(key)) for param, key in same_day.items()}
+    ins |= {
+        param: dg.AssetIn(key=asset_key(key), partition_mapping=lookback_mapping)
+        for param, key in lookback.items()
+    }
+    if lookback:
+        ins["schedule"] = dg.AssetIn(key=asset_key(SCHEDULE), partition_mapping=schedule_through_date)
+    return ins
+
+
+def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
+    """``dg.asset`` with what every asset here shares: game-date partitions, and one run per range
+    (``BackfillPolicy.single_run``: a season is one run, not hundreds; it is beta in 1.13, hence
+    the warning filter, kept to this one place)."""
+
+    def decorate(fn: Callable[..., Any]) -> dg.AssetsDefinition:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", dg.BetaWarning)
+            return dg.asset(
+                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), **kwargs
+            )(fn)
+
+    return decorate
+
+
+def unwritten_inputs(dates: list[dt.date], frames: Mapping[str, object]) -> dict[str, list[str]]:
+    """Same-date warehouse inputs whose partition for one of ``dates`` was never written."""
+    missing = {}
+    for param, frame in frames.items():
+        if isinstance(frame, pd.DataFrame) and "present_dates" in frame.attrs:
+            absent = sorted(set(dates) - set(frame.attrs["present_dates"]))
+            if absent:
+                missing[param] = [str(d) for d in absent]
+    return missing
+
+
+def verify_inputs(dates: list[dt.date], frames: Mapping[str, object], same_day: Mapping[str, str]) -> None:
+    # The schedule read through D must hold D itself too: D's games are what is computed.
+    checked = {p: frames[p] for p in [*same_day, "schedule"] if p in frames}
+    missing = unwritten_inputs(dates, checked)
+    if missing:
+        detail = "; ".join(f"{param}: {', '.join(d[:10])}{', …' if len(d) > 10 else ''}" for param, d in missing.items())
+        raise dg.Failure(
+            description=f"upstream partitions were never materialized ({detail})",
+            metadata={param: d for param, d in missing.items()},
+        )
+
+
+def verify_lookback(dates: list[dt.date], frames: Mapping[str, pd.DataFrame], lookback: Mapping[str, str]) -> None:
+    """Raise ``dagster.Failure`` naming the missing dates and games of any incomplete window."""
+    gaps = window_gaps(dates, frames["schedule"], {table_name(k): frames[p] for p, k in lookback.items()})
+    if not gaps.empty:
+        raise dg.Failure(
+            description=describe_gaps(gaps),
+            metadata={
+                "missing_dates": sorted({str(d) for d in gaps["missing_date"]}),
+                "missing_games": sorted({g for g in gaps["game_id"] if g})[:100],
+                "affected_dates": sorted({str(d) for d in gaps["analysis_date"]}),
+            },
+        )
+
+
+def table_asset(
+    key: str,
+    *,
+    group: str,
+    compute: Callable[..., pd.DataFrame],
+    description: str,
+    same_day: Mapping[str, str] | None = None,
+    lookback: Mapping[str, str] | None = None,
+) -> dg.AssetsDefinition:
+    """An asset over ``compute``. With a ``lookback`` the schedule (D-30..D) is read to verify the
+    window, and handed to ``compute`` too if it has a ``schedule`` parameter."""
+    same_day, lookback = dict(same_day or {}), dict(lookback or {})
+    dataset, name = key.split("/")
+    wants_schedule = "schedule" in inspect.signature(compute).parameters
+
+    @daily_asset(
+        name=name,
+        key_prefix=[dataset],
+        ins=_inputs(same_day, lookback),
+        group_name=group,
+        description=description,
+        io_manager_key="warehouse_io_manager",
+        metadata={"partition_expr": "game_date"},
+        kinds={"pandas"},
+    )
+    def _table(context: AssetExecutionContext, **frames: pd.DataFrame) -> dg.Output[pd.DataFrame]:
+        dates = partition_dates(context.partition_keys)
+        verify_inputs(dates, frames, same_day)
+        if lookback:
+            verify_lookback(dates, frames, lookback)
+        if not wants_schedule:
+            frames.pop("schedule", None)
+        df = compute(dates, **frames).reset_index(drop=True)
+        df["processed_at"] = pd.Timestamp.now(tz="UTC")
+        return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates)})
+
+    return _table

@@ -1,0 +1,64 @@
+"""Rolling windows over history, computed for many analysis dates at once.
+
+A range run hands a Phase 3/4 asset every date of the range together, with the union of their
+lookback windows; these helpers slice each date's own window (season-clipped, strictly before D)
+without a Python loop per date.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from nba_backfill.calendar import window_start
+
+
+def on_dates(df: pd.DataFrame, dates: Sequence[dt.date]) -> pd.DataFrame:
+    """Rows of ``df`` whose game_date is one of ``dates``."""
+    if df.empty:
+        return df
+    return df[df["game_date"].dt.date.isin(set(dates))]
+
+
+def with_columns(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
+    """``df`` with at least ``columns``: a never-written upstream table arrives with none."""
+    missing = [c for c in columns if c not in df.columns]
+    return df.reindex(columns=[*df.columns, *missing]) if missing else df
+
+
+def history_in_window(targets: pd.DataFrame, history: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
+    """Each target row (keyed by ``on`` + game_date D) joined to its history rows inside D's window.
+
+    History columns keep their names, its date becomes ``hist_date``; ``recency`` is 1 for the most
+    recent game before D, 2 for the one before, and so on.
+    """
+    keys = [*on, "game_date"]
+    hist = history.rename(columns={"game_date": "hist_date"})
+    starts = {d: pd.Timestamp(window_start(d.date())) for d in targets["game_date"].unique()}
+    joined = targets[keys].merge(hist, on=list(on))
+    start = joined["game_date"].map(starts)
+    joined = joined[(joined["hist_date"] >= start) & (joined["hist_date"] < joined["game_date"])]
+    joined = joined.sort_values([*keys, "hist_date"], ascending=[True] * len(keys) + [False])
+    joined["recency"] = joined.groupby(keys, sort=False).cumcount() + 1
+    return joined
+
+
+def mean_of_recent(window: pd.DataFrame, keys: Sequence[str], column: str, last: int | None = None) -> pd.Series:
+    rows = window if last is None else window[window["recency"] <= last]
+    return rows.groupby(list(keys))[column].mean()
+
+
+def quality_score(games_in_sample: pd.Series) -> pd.Series:
+    """``10 x min(games, 10)``: 0 on opening night, 100 from the tenth game (DESIGN §4)."""
+    return (10 * np.minimum(games_in_sample.fillna(0), 10)).astype("int64")
+
+
+def attach(targets: pd.DataFrame, keys: Sequence[str], **series: pd.Series) -> pd.DataFrame:
+    """Add per-key aggregates to ``targets`` (missing keys get NULL)."""
+    out = targets.set_index(list(keys))
+    for name, values in series.items():
+        out[name] = values.reindex(out.index)
+    return out.reset_index()

@@ -1,0 +1,32 @@
+"""Resources chosen by environment: asset code never names a backend or a source."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+from nba_backfill import settings
+from nba_backfill.sources.simulated import SimulatedLeague
+from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
+from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.warehouse import DuckDBWarehouse
+
+
+def local_storage() -> dict[str, Any]:
+    home = settings.home()
+    warehouse = DuckDBWarehouse(path=str(home / "warehouse.duckdb"))
+    return {
+        "raw_io_manager": RawFilesIOManager(store=LocalRawStore(root=str(home / "raw"))),
+        "warehouse_io_manager": WarehouseIOManager(warehouse=warehouse),
+        "warehouse": warehouse,
+    }
+
+
+def simulated_source() -> dict[str, Any]:
+    return {"league": SimulatedLeague(seed=int(os.environ.get("NBA_SIM_SEED", "20241022")))}
+
+
+def resources() -> dict[str, Any]:
+    storage = {"local": local_storage}[settings.target()]
+    source = {"simulated": simulated_source}[settings.source()]
+    return storage() | source()

@@ -1,0 +1,41 @@
+"""Configuration from the environment: where data lives and where it comes from.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| ``NBA_BACKFILL_HOME`` | ``.nba_backfill`` | embedded storage: ``raw/``, ``warehouse.duckdb``, ``dagster/`` |
+| ``NBA_BACKFILL_TARGET`` | ``local`` | ``local`` (folder + DuckDB) or ``gcp`` (GCS + BigQuery) |
+| ``NBA_BACKFILL_SOURCE`` | ``simulated`` | ``simulated`` league or ``live`` APIs |
+| ``NBA_SIM_SEED`` | ``20241022`` | the simulated league's seed |
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+TARGETS = ("local", "gcp")
+SOURCES = ("simulated", "live")
+
+
+def home() -> Path:
+    return Path(os.environ.get("NBA_BACKFILL_HOME", ".nba_backfill")).resolve()
+
+
+def target() -> str:
+    return _choice("NBA_BACKFILL_TARGET", "local", TARGETS)
+
+
+def source() -> str:
+    return _choice("NBA_BACKFILL_SOURCE", "simulated", SOURCES)
+
+
+def dagster_home() -> Path:
+    """The Dagster instance: ``DAGSTER_HOME`` if set, else ``$NBA_BACKFILL_HOME/dagster``."""
+    return Path(os.environ.get("DAGSTER_HOME") or home() / "dagster").resolve()
+
+
+def _choice(variable: str, default: str, allowed: tuple[str, ...]) -> str:
+    value = os.environ.get(variable, default)
+    if value not in allowed:
+        raise ValueError(f"{variable}={value!r}: expected one of {', '.join(allowed)}")
+    return value

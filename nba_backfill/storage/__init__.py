@@ -1,0 +1,1 @@
+"""Where data lands: the raw store (JSON files) and the warehouse (tables)."""

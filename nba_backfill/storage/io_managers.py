@@ -1,0 +1,97 @@
+"""IO managers: they do the reading and writing so asset bodies stay transformations.
+
+- ``RawFilesIOManager``: a Phase 1 asset returns ``{object path: JSON payload}``. Like the
+  original bucket, the raw store keeps every scrape (file names carry the capture time), so a bad
+  re-scrape never destroys the last good payload; Phase 2 parses the latest file of each game.
+- ``WarehouseIOManager``: DataFrames in and out of ``<dataset>.<table>``, a partition at a time.
+  A loaded frame carries ``attrs["requested_dates"]`` and ``attrs["present_dates"]`` so a lookback
+  consumer can tell a quiet day from a partition that was never written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+
+from nba_backfill.errors import RawPayloadError
+from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.warehouse import Warehouse
+
+_DATE_SEGMENT = re.compile(r"/(\d{4}-\d{2}-\d{2})/")
+
+
+def partition_dates(keys: list[str]) -> list[dt.date]:
+    return [dt.date.fromisoformat(k) for k in keys]
+
+
+def path_date(path: str) -> dt.date:
+    found = _DATE_SEGMENT.search(path)
+    if not found:
+        raise RawPayloadError(path, None, "object path has no /YYYY-MM-DD/ segment")
+    return dt.date.fromisoformat(found.group(1))
+
+
+def raw_prefixes(definition_metadata: Mapping[str, Any]) -> list[str]:
+    """The object-path prefixes (before the date) that a Phase 1 asset owns."""
+    value = definition_metadata["raw_prefixes"]
+    return list(value.value if hasattr(value, "value") else value)
+
+
+class RawFilesIOManager(dg.ConfigurableIOManager):
+    store: LocalRawStore
+
+    def handle_output(self, context: dg.OutputContext, obj: Mapping[str, Any]) -> None:
+        dates = set(partition_dates(context.asset_partition_keys))
+        stray = sorted({str(path_date(p)) for p in obj} - {str(d) for d in dates})
+        if stray:
+            raise ValueError(f"{context.asset_key.to_user_string()}: files for dates outside the run: {stray}")
+        for path, payload in obj.items():
+            self.store.write(path, json.dumps(payload, separators=(",", ":")).encode())
+        context.add_output_metadata({"files": len(obj), "dates": len(dates)})
+
+    def load_input(self, context: dg.InputContext) -> dict[str, Any]:
+        prefixes = raw_prefixes(context.upstream_output.definition_metadata)
+        files: dict[str, Any] = {}
+        for day in partition_dates(context.asset_partition_keys):
+            for prefix in prefixes:
+                for path in self.store.list(f"{prefix}/{day}/"):
+                    files[path] = self._decode(path, day)
+        return files
+
+    def _decode(self, path: str, day: dt.date) -> Any:
+        try:
+            return json.loads(self.store.read(path))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise RawPayloadError(path, day, f"not valid JSON ({err})") from err
+
+
+class WarehouseIOManager(dg.ConfigurableIOManager):
+    warehouse: Warehouse
+
+    @staticmethod
+    def table(key: dg.AssetKey) -> str:
+        return ".".join(key.path)
+
+    def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
+        dates = partition_dates(context.asset_partition_keys)
+        table = self.table(context.asset_key)
+        if len(obj):
+            outside = sorted(set(obj["game_date"].dt.date) - set(dates))
+            if outside:
+                raise ValueError(f"{table}: rows for dates outside the run's partitions: {outside[:10]}")
+        self.warehouse.replace_partitions(table, obj, dates)
+
+    def load_input(self, context: dg.InputContext) -> pd.DataFrame:
+        table = self.table(context.asset_key)
+        # A lookback of the very first partition maps to no upstream partition at all.
+        dates = partition_dates(context.asset_partition_keys)
+        df = self.warehouse.read(table, dates) if dates else pd.DataFrame()
+        df.attrs["requested_dates"] = dates
+        df.attrs["present_dates"] = sorted(self.warehouse.present_dates(table, dates)) if dates else []
+        return df

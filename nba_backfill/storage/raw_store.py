@@ -1,0 +1,45 @@
+"""The raw store: scraped JSON files under object paths laid out like the original GCS bucket."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+import dagster as dg
+
+
+class LocalRawStore(dg.ConfigurableResource):
+    """A folder standing in for the GCS bucket; object paths are relative to ``root``."""
+
+    root: str
+
+    def _file(self, path: str) -> Path:
+        return Path(self.root) / path
+
+    def write(self, path: str, data: bytes) -> None:
+        """Write atomically: readers see the old file or the new one, never half of one."""
+        target = self._file(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, target)
+
+    def read(self, path: str) -> bytes:
+        return self._file(path).read_bytes()
+
+    def list(self, prefix: str) -> list[str]:
+        """Object paths under ``prefix`` (a folder path ending in ``/``), sorted."""
+        base = self._file(prefix)
+        if not base.is_dir():
+            return []
+        root = Path(self.root)
+        return sorted(
+            p.relative_to(root).as_posix()
+            for p in base.rglob("*")
+            if p.is_file() and not p.name.startswith(".tmp-")
+        )
+
+    def delete(self, path: str) -> None:
+        self._file(path).unlink(missing_ok=True)

@@ -1,0 +1,151 @@
+"""The warehouse: one table per asset, partitioned by ``game_date``, replaced a partition at a time.
+
+Every write also records, per (table, game_date), how many rows the partition holds in a ledger
+table. The ledger is what tells "materialized, zero rows" (an off day) from "never materialized"
+(a gap), a difference the data rows alone cannot show.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pandas as pd
+
+LEDGER = "nba_meta.partition_ledger"
+
+
+class Warehouse(dg.ConfigurableResource):
+    """What the IO managers and checks need from a warehouse, whatever the backend."""
+
+    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
+        raise NotImplementedError
+
+    def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
+        raise NotImplementedError
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        raise NotImplementedError
+
+
+def _dates_frame(dates: Sequence[dt.date]) -> pd.DataFrame:
+    return pd.DataFrame({"game_date": pd.to_datetime(sorted(set(dates))).date})
+
+
+def _sql(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+    """Run a statement to completion (DuckDB 2 keeps a result open until it is fetched)."""
+    return con.execute(sql, list(params)).fetchall()
+
+
+def _as_pandas_dates(df: pd.DataFrame) -> pd.DataFrame:
+    if "game_date" in df.columns:
+        df["game_date"] = pd.to_datetime(df["game_date"])
+    return df
+
+
+class DuckDBWarehouse(Warehouse):
+    """The embedded warehouse: one DuckDB file, schemas named like the BigQuery datasets."""
+
+    path: str
+
+    @contextmanager
+    def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        # A connection per operation: DuckDB admits one writing process per file, so nobody
+        # holds the file longer than one read or one partition replacement.
+        Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(self.path)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    @staticmethod
+    def _table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+        schema, name = table.split(".")
+        found = _sql(
+            con,
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = ? AND table_name = ?",
+            [schema, name],
+        )
+        return bool(found[0][0])
+
+    def _ensure_table(self, con: duckdb.DuckDBPyConnection, table: str) -> None:
+        """Create the table from the incoming frame, or add the columns it has gained."""
+        schema = table.split(".")[0]
+        _sql(con, f"CREATE SCHEMA IF NOT EXISTS {schema}")
+        if not self._table_exists(con, table):
+            _sql(con, f"CREATE TABLE {table} AS SELECT * FROM incoming LIMIT 0")
+            return
+        existing = {r[0] for r in _sql(con, f"DESCRIBE {table}")}
+        for name, kind, *_ in _sql(con, "DESCRIBE incoming"):
+            if name not in existing:
+                _sql(con, f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+
+    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
+        """Delete the partitions' rows and insert ``df`` in one transaction (empty ``df`` clears)."""
+        with self._connect() as con:
+            con.register("incoming_raw", df)
+            _sql(
+                con,
+                "CREATE TEMP VIEW incoming AS "
+                "SELECT * REPLACE (CAST(game_date AS DATE) AS game_date) FROM incoming_raw",
+            )
+            con.register("dates", _dates_frame(dates))
+            _sql(con, "BEGIN TRANSACTION")
+            try:
+                self._ensure_table(con, table)
+                _sql(con, f"DELETE FROM {table} WHERE game_date IN (SELECT game_date FROM dates)")
+                _sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
+                self._record(con, table)
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
+
+    @staticmethod
+    def _record(con: duckdb.DuckDBPyConnection, table: str) -> None:
+        _sql(con, "CREATE SCHEMA IF NOT EXISTS nba_meta")
+        _sql(
+            con,
+            f"CREATE TABLE IF NOT EXISTS {LEDGER} "
+            "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)",
+        )
+        _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM dates)", [table])
+        _sql(
+            con,
+            f"INSERT INTO {LEDGER} SELECT ?, d.game_date, count(i.game_date), now() "
+            "FROM dates d LEFT JOIN incoming i ON i.game_date = d.game_date GROUP BY d.game_date",
+            [table],
+        )
+
+    def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+        with self._connect() as con:
+            if not self._table_exists(con, table):
+                return pd.DataFrame()
+            con.register("dates", _dates_frame(dates))
+            df = con.execute(
+                f"SELECT * FROM {table} WHERE game_date IN (SELECT game_date FROM dates) ORDER BY game_date"
+            ).df()
+        return _as_pandas_dates(df)
+
+    def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
+        with self._connect() as con:
+            if not self._table_exists(con, LEDGER):
+                return set()
+            con.register("dates", _dates_frame(dates))
+            rows = con.execute(
+                f"SELECT game_date FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM dates)",
+                [table],
+            ).fetchall()
+        return {r[0] for r in rows}
+
+    def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
+        with self._connect() as con:
+            return _as_pandas_dates(con.execute(sql, list(params)).df())
