@@ -46,7 +46,10 @@ def window_gaps(
             present = set(frame["game_id"]) if "game_id" in frame.columns else set()
             missing = expected[~expected["game_id"].isin(present)]
             gaps.append(missing.rename(columns={"game_date": "missing_date"}).assign(table=table))
-    return pd.concat(gaps, ignore_index=True)[GAP_COLUMNS].sort_values(GAP_COLUMNS[:3], kind="stable")
+    found = [g[GAP_COLUMNS] for g in gaps if not g.empty]
+    if not found:
+        return pd.DataFrame(columns=GAP_COLUMNS)
+    return pd.concat(found, ignore_index=True).sort_values(GAP_COLUMNS[:3], kind="stable")
 
 
 def describe_gaps(gaps: pd.DataFrame, limit: int = 10) -> str:

@@ -19,7 +19,7 @@ from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
-from nba_backfill.storage.io_managers import partition_dates, path_date
+from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
 GROUP = "phase1_scrapers"
@@ -35,6 +35,7 @@ HISTORICAL_CREDITS_PER_MARKET = 10
 PROP_MARKETS = ["player_points"]
 LINE_MARKETS = ["spreads", "totals"]
 
+#: Object path -> response body (bytes, kept as the API sent them, until the IO manager stores them).
 Payloads = dict[str, Any]
 
 
@@ -53,7 +54,7 @@ def is_historical(game_date: dt.date) -> bool:
 
 def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[str]:
     """NBA.com ids of the date's finished games, from its scraped schedule."""
-    day = {p: v for p, v in schedule_files.items() if path_date(p) == game_date}
+    day = {p: schedule_files[p] for p in schedule_files if path_date(p) == game_date}
     schedule = parse_schedule(day)
     return sorted(schedule.loc[schedule["game_status"] == 3, "nba_game_id"])
 
@@ -65,9 +66,8 @@ def parse_iso(value: str) -> dt.datetime:
 def events_of_date(events_files: Mapping[str, Any], game_date: dt.date) -> list[dict]:
     """Event objects of the date's games (historical wrapper or live list), by ET tip-off date."""
     events: list[dict] = []
-    for path, payload in events_files.items():
-        if path_date(path) != game_date:
-            continue
+    for path in [p for p in events_files if path_date(p) == game_date]:
+        payload = events_files[path]
         listed = payload["data"] if isinstance(payload, dict) else payload
         events += [e for e in listed if parse_iso(e["commence_time"]).astimezone(EASTERN).date() == game_date]
     return events
@@ -99,7 +99,7 @@ def scrape_event_odds(
             snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
             for snap in snapshots:
                 try:
-                    payload = league.event_odds(event["id"], markets, snap)
+                    payload = encode(league.event_odds(event["id"], markets, snap))
                 except SourceUnavailable as err:
                     if err.status != 404:  # 404: the event had already started; nothing to keep
                         raise
@@ -145,7 +145,7 @@ def scraper_asset(
 @scraper_asset("nbac_schedule", ["nba-com/schedule"], "NBA.com schedule (scheduleLeagueV2 shape), one file a date.")
 def nbac_schedule(league: Any, dates: list[dt.date]) -> Payloads:
     stamp = capture_stamp()
-    return {f"nba-com/schedule/{d}/{stamp}.json": league.schedule(d) for d in dates}
+    return {f"nba-com/schedule/{d}/{stamp}.json": encode(league.schedule(d)) for d in dates}
 
 
 @scraper_asset(
@@ -157,7 +157,7 @@ def nbac_schedule(league: Any, dates: list[dt.date]) -> Payloads:
 def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
     stamp = capture_stamp()
     return {
-        f"nba-com/boxscores/{d}/{gid}/{stamp}.json": league.boxscore(gid)
+        f"nba-com/boxscores/{d}/{gid}/{stamp}.json": encode(league.boxscore(gid))
         for d in dates
         for gid in final_games(schedule, d)
     }
@@ -172,7 +172,7 @@ def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Pay
 def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
     stamp = capture_stamp()
     return {
-        f"nba-com/play-by-play/{d}/game-{gid}/{stamp}.json": league.play_by_play(gid)
+        f"nba-com/play-by-play/{d}/game-{gid}/{stamp}.json": encode(league.play_by_play(gid))
         for d in dates
         for gid in final_games(schedule, d)
     }
@@ -188,9 +188,9 @@ def odds_api_events(league: Any, dates: list[dt.date]) -> Payloads:
     for day in dates:
         if is_historical(day):
             snap = dt.datetime.combine(day, EVENTS_SNAPSHOT, tzinfo=UTC)
-            files[f"odds-api/events-history/{day}/{capture_stamp(snap)}.json"] = league.odds_events(day, snap)
+            files[f"odds-api/events-history/{day}/{capture_stamp(snap)}.json"] = encode(league.odds_events(day, snap))
         else:
-            files[f"odds-api/events/{day}/{capture_stamp()}.json"] = league.odds_events(day, None)
+            files[f"odds-api/events/{day}/{capture_stamp()}.json"] = encode(league.odds_events(day, None))
     return files
 
 

@@ -29,6 +29,11 @@ def with_columns(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     return df.reindex(columns=[*df.columns, *missing]) if missing else df
 
 
+#: Analysis dates joined to their history per block: a season-long range joined at once would
+#: pair every target with the player's whole season before the window filter (GBs, not MBs).
+DATES_PER_BLOCK = 31
+
+
 def history_in_window(targets: pd.DataFrame, history: pd.DataFrame, on: Sequence[str]) -> pd.DataFrame:
     """Each target row (keyed by ``on`` + game_date D) joined to its history rows inside D's window.
 
@@ -37,10 +42,16 @@ def history_in_window(targets: pd.DataFrame, history: pd.DataFrame, on: Sequence
     """
     keys = [*on, "game_date"]
     hist = history.rename(columns={"game_date": "hist_date"})
-    starts = {d: pd.Timestamp(window_start(d.date())) for d in targets["game_date"].unique()}
-    joined = targets[keys].merge(hist, on=list(on))
-    start = joined["game_date"].map(starts)
-    joined = joined[(joined["hist_date"] >= start) & (joined["hist_date"] < joined["game_date"])]
+    dates = sorted(targets["game_date"].unique())
+    starts = {d: pd.Timestamp(window_start(d.date())) for d in dates}
+    pieces = [targets[keys].iloc[:0].merge(hist.iloc[:0], on=list(on))]  # typed, for an empty result
+    for i in range(0, len(dates), DATES_PER_BLOCK):
+        block = dates[i : i + DATES_PER_BLOCK]
+        nearby = hist[(hist["hist_date"] >= starts[block[0]]) & (hist["hist_date"] < block[-1])]
+        joined = targets.loc[targets["game_date"].isin(block), keys].merge(nearby, on=list(on))
+        inside = (joined["hist_date"] >= joined["game_date"].map(starts)) & (joined["hist_date"] < joined["game_date"])
+        pieces.append(joined[inside])
+    joined = pd.concat(pieces, ignore_index=True) if len(pieces) > 1 else pieces[0]
     joined = joined.sort_values([*keys, "hist_date"], ascending=[True] * len(keys) + [False])
     joined["recency"] = joined.groupby(keys, sort=False).cumcount() + 1
     return joined

@@ -46,7 +46,7 @@ import numpy as np
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, FaultPlan
-from nba_backfill.teams import BY_TRICODE, TEAMS, Team
+from nba_backfill.teams import TEAMS, Team
 
 __all__ = [
     "BOOKMAKERS",
@@ -174,13 +174,11 @@ _LAST_NAMES = (
     "Kalaitzakis", "Nwora", "Ntilikina", "Yabusele", "Fontecchio", "Dieng", "Tavares", "Ibáñez",
 )  # fmt: skip
 _SUFFIXES = ((" Jr.", 0.045), (" III", 0.012), (" II", 0.01))
-_REAL_NAMES = frozenset(
-    player
-    for player in (
-        "lukadoncic", "nikolajokic", "nikolavucevic", "bogdanbogdanovic", "jusufnurkic", "dariosaric",
-        "jonasvalanciunas", "kristapsporzingis", "alperensengun", "jakobpoeltl", "davisbertans",
-    )
-)  # fmt: skip
+#: Real players' names (player_lookup form) that the random pairing must not produce.
+_REAL_NAMES = frozenset((
+    "lukadoncic", "nikolajokic", "nikolavucevic", "bogdanbogdanovic", "jusufnurkic", "dariosaric",
+    "jonasvalanciunas", "kristapsporzingis", "alperensengun", "jakobpoeltl", "davisbertans",
+))  # fmt: skip
 
 _POSITIONS = ("G", "F", "C")
 _SLOT_ROLES = ("star",) + ("starter",) * 4 + ("rotation",) * 3 + ("fringe",) * 2 + ("deep",) * 5
@@ -224,11 +222,6 @@ def _as_utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(UTC)
 
 
-def _half(value: float) -> float:
-    """The x.5 line nearest below-or-at ``value + 0.5``: 20.3 -> 20.5, 19.9 -> 19.5; never below 0.5."""
-    return max(0.5, math.floor(value) + 0.5)
-
-
 def _phi(z: float) -> float:
     return 0.5 * (1.0 + math.erf(z / math.sqrt(2.0)))
 
@@ -237,11 +230,6 @@ def _mix(*parts: int) -> int:
     """A stable 64-bit integer from integers (for small, call-dependent jitter like last_update)."""
     data = b"".join(int(p).to_bytes(8, "little", signed=True) for p in parts)
     return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little")
-
-
-def _pick(pyr: random.Random, options: Sequence[Any]) -> Any:
-    """``pyr.choice`` without its overhead (same distribution, different stream)."""
-    return options[int(pyr.random() * len(options))]
 
 
 def _seed_key(seed: int) -> int:
@@ -305,7 +293,11 @@ class Player:
     def age(self, season: int) -> int:
         """Age on the season's opening night."""
         start = calendar.season_start(season)
-        return start.year - self.birth_date.year - ((start.month, start.day) < (self.birth_date.month, self.birth_date.day))
+        return (
+            start.year
+            - self.birth_date.year
+            - ((start.month, start.day) < (self.birth_date.month, self.birth_date.day))
+        )
 
 
 @dataclass(frozen=True)
@@ -330,7 +322,11 @@ def _draw_names(rng: np.random.Generator, count: int) -> list[tuple[str, str]]:
                 break
             u -= p
         key = calendar.player_lookup(f"{first} {family}")
-        if key in seen or key in _REAL_NAMES or calendar.player_lookup(f"{first} {family.split(' ')[0]}") in _REAL_NAMES:
+        if (
+            key in seen
+            or key in _REAL_NAMES
+            or calendar.player_lookup(f"{first} {family.split(' ')[0]}") in _REAL_NAMES
+        ):
             continue
         seen.add(key)
         names.append((first, family))
@@ -368,13 +364,13 @@ def league(seed: int = DEFAULT_SEED) -> League:
             k = ti * ROSTER_SIZE + slot
             u = rng.random(16)
             if pos == "G":
-                three, fg2, ftp, paint = 0.36 + 0.2 * u[0], 0.47 + 0.07 * u[1], 0.78 + 0.12 * u[2], 0.26 + 0.2 * u[3]
+                three, fg2, ftp, paint = 0.36 + 0.2 * u[0], 0.47 + 0.07 * u[1], 0.78 + 0.12 * u[2], 0.2 + 0.2 * u[3]
                 reb, oreb, ast, blk = 0.11 + 0.05 * u[4], 0.1 + 0.08 * u[5], 0.15 + 0.1 * u[6], 0.008 + 0.01 * u[7]
             elif pos == "F":
-                three, fg2, ftp, paint = 0.28 + 0.2 * u[0], 0.49 + 0.07 * u[1], 0.72 + 0.14 * u[2], 0.36 + 0.22 * u[3]
+                three, fg2, ftp, paint = 0.28 + 0.2 * u[0], 0.49 + 0.07 * u[1], 0.72 + 0.14 * u[2], 0.3 + 0.22 * u[3]
                 reb, oreb, ast, blk = 0.16 + 0.06 * u[4], 0.16 + 0.1 * u[5], 0.07 + 0.06 * u[6], 0.015 + 0.015 * u[7]
             else:
-                three, fg2, ftp, paint = 0.02 + 0.25 * u[0], 0.55 + 0.1 * u[1], 0.6 + 0.2 * u[2], 0.62 + 0.25 * u[3]
+                three, fg2, ftp, paint = 0.02 + 0.25 * u[0], 0.55 + 0.1 * u[1], 0.6 + 0.2 * u[2], 0.56 + 0.25 * u[3]
                 reb, oreb, ast, blk = 0.24 + 0.08 * u[4], 0.25 + 0.1 * u[5], 0.05 + 0.06 * u[6], 0.03 + 0.03 * u[7]
             fg3 = 0.31 + 0.09 * u[8] if three > 0.1 else 0.22 + 0.1 * u[8]
             ftr = 0.14 + 0.2 * u[9] + (0.08 if slot == 0 else 0.0)
@@ -558,7 +554,9 @@ def _date_weight(d: dt.date, pyr: random.Random) -> float:
     return base * math.exp(pyr.gauss(0.0, 0.22))
 
 
-def _build_slates(season: int, pyr: random.Random, dates: list[dt.date], home_rem: list[list[int]]) -> dict[dt.date, list[tuple[int, int]]]:
+def _build_slates(
+    season: int, pyr: random.Random, dates: list[dt.date], home_rem: list[list[int]]
+) -> dict[dt.date, list[tuple[int, int]]]:
     n = len(TEAMS)
     pair_rem = [[home_rem[a][b] + home_rem[b][a] for b in range(n)] for a in range(n)]
     team_rem = [sum(row) for row in pair_rem]
@@ -611,18 +609,15 @@ def _build_slates(season: int, pyr: random.Random, dates: list[dt.date], home_re
     leftovers = [(h, a) for h in range(n) for a in range(n) for _ in range(home_rem[h][a])]
     for h, a in leftovers:
         busy = {d: {x for g in gs for x in g} for d, gs in slates.items()}
-
-        def crowding(d: dt.date) -> float:
-            near = 0
-            for delta in (-1, 1):
-                for x in (h, a):
-                    near += x in busy.get(d + dt.timedelta(days=delta), ())
-            return near + 0.01 * pyr.random()
-
         free = [d for d in dates if h not in busy[d] and a not in busy[d] and len(slates[d]) < 15]
         if not free:  # pragma: no cover - never seen; the caller retries with another draw
             raise RuntimeError(f"season {season}: cannot place {TEAMS[a].tricode}@{TEAMS[h].tricode}")
-        slates[min(free, key=crowding)].append((h, a))
+        # Least crowded: fewest games of either team the day before or after.
+        crowding = [
+            sum(x in busy.get(d + dt.timedelta(days=k), ()) for k in (-1, 1) for x in (h, a)) + 0.01 * pyr.random()
+            for d in free
+        ]
+        slates[free[crowding.index(min(crowding))]].append((h, a))
         home_rem[h][a] -= 1
     return slates
 
@@ -653,7 +648,11 @@ def _injury_matrix(rng: np.random.Generator, players: Sequence[Player]) -> np.nd
     """bool [82, 15]: the player is out for the team's n-th game (spells of a few games, some long)."""
     rates = np.array([p.injury_rate for p in players])
     starts = rng.random((GAMES_PER_TEAM, ROSTER_SIZE)) < rates
-    lengths = np.where(rng.random((GAMES_PER_TEAM, ROSTER_SIZE)) < 0.12, rng.integers(8, 25, (GAMES_PER_TEAM, ROSTER_SIZE)), rng.geometric(0.4, (GAMES_PER_TEAM, ROSTER_SIZE)))
+    lengths = np.where(
+        rng.random((GAMES_PER_TEAM, ROSTER_SIZE)) < 0.12,
+        rng.integers(8, 25, (GAMES_PER_TEAM, ROSTER_SIZE)),
+        rng.geometric(0.4, (GAMES_PER_TEAM, ROSTER_SIZE)),
+    )
     out = np.zeros((GAMES_PER_TEAM, ROSTER_SIZE), dtype=bool)
     for g, s in zip(*np.nonzero(starts)):
         out[g : g + int(lengths[g, s]), s] = True
@@ -662,6 +661,18 @@ def _injury_matrix(rng: np.random.Generator, players: Sequence[Player]) -> np.nd
         who = np.nonzero(out[g])[0]
         out[g, who[3:]] = False
     return out
+
+
+def _check_slates(season: int, slates: dict[dt.date, list[tuple[int, int]]]) -> None:
+    games = [0] * len(TEAMS)
+    for day, pairs in slates.items():
+        teams = [t for pair in pairs for t in pair]
+        if len(teams) != len(set(teams)):
+            raise RuntimeError(f"season {season}: a team plays twice on {day}")
+        for t in teams:
+            games[t] += 1
+    if set(games) != {GAMES_PER_TEAM}:
+        raise RuntimeError(f"season {season}: games per team {sorted(set(games))}, expected {GAMES_PER_TEAM}")
 
 
 @functools.lru_cache(maxsize=16)
@@ -676,8 +687,9 @@ def season_model(seed: int, season: int) -> Season:
         dates, off, asb = _season_days(season, pyr)
         try:
             slates = _build_slates(season, pyr, dates, _matchups(pyr))
+            _check_slates(season, slates)
             break
-        except RuntimeError:  # pragma: no cover
+        except RuntimeError:  # pragma: no cover - a retry draws another schedule
             if attempt == 4:
                 raise
     n = len(TEAMS)
@@ -809,7 +821,6 @@ def _find_event(seed: int, event_id: str, feed: str) -> SimGame:
     raise SourceUnavailable(feed, None, 404, f"EVENT_NOT_FOUND: event {event_id} not found")
 
 
-
 # ==================================================================================================
 # A game: who plays, minutes, every shot and free throw, the timeline, the odds (one per game, cached)
 # ==================================================================================================
@@ -872,10 +883,14 @@ class Side:
     margin: int  # own points minus opponent's
 
 
-# A unit of the timeline: [period, elapsed, side (0 home / 1 away), slot, shot value (0: free
-# throws only), made, distance, x, y, subtype, assister slot (-1: none), free throws (list of made
-# flags, or None)].
-Unit = list
+#: Rows of ``GameSim.timeline`` (int32, one column a unit, in time order). A unit is a field-goal
+#: attempt (value 2 or 3; an and-one free throw rides on it) or a trip to the line (value 0).
+#: ``tenths``: tenths of a second elapsed in the period; ``ft_mask``: bit i set = free throw i+1 made.
+_TIMELINE_COLUMNS = (
+    "period", "tenths", "side", "slot", "value", "made", "dist", "x", "y", "sub", "assister", "ft_n", "ft_mask",
+)  # fmt: skip
+_T = {name: i for i, name in enumerate(_TIMELINE_COLUMNS)}
+_POPCOUNT = np.array([bin(m).count("1") for m in range(8)])
 
 
 @dataclass(eq=False)
@@ -892,19 +907,6 @@ class GameSim:
     game_line_noise: np.ndarray  # [book, 2]: spread, total
     game_line_shift: tuple[int, int]
     game_line_move_hours: float
-
-
-#: Rows of ``GameSim.timeline``: the unit fields, elapsed time in tenths of a second, and free
-#: throws as a count plus a bit mask of the made ones.
-_TIMELINE_COLUMNS = ("period", "tenths", "side", "slot", "value", "made", "dist", "x", "y", "sub", "assister", "ft_n", "ft_mask")
-
-
-def _timeline(units: list[Unit]) -> np.ndarray:
-    rows = []
-    for period, elapsed, side, slot, value, made, dist, x, y, sub, assister, fts in units:
-        mask = sum(1 << i for i, ok in enumerate(fts) if ok) if fts else 0
-        rows.append((period, int(round(elapsed * 10)), side, slot, value, made, dist, x, y, sub, assister, len(fts) if fts else 0, mask))
-    return np.array(rows, dtype=np.int32).T.copy() if rows else np.zeros((len(_TIMELINE_COLUMNS), 0), dtype=np.int32)
 
 
 def _int_split(weights: np.ndarray, total: int) -> list[int]:
@@ -934,7 +936,9 @@ def _minutes(rng: np.random.Generator, base: np.ndarray, game_secs: int) -> list
     return _int_split(secs, total)
 
 
-def _shooting(rng: np.random.Generator, pyr: random.Random, players: list[Player], secs: list[int], target: int) -> tuple[list[int], ...]:
+def _shooting(
+    rng: np.random.Generator, pyr: random.Random, players: list[Player], secs: list[int], target: int
+) -> tuple[list[int], ...]:
     """FG2A/FG2M/3PA/3PM/FTA/FTM per player whose points sum exactly to ``target``."""
     rate = np.array([p.rate for p in players])
     tp = np.array([p.three_share for p in players])
@@ -1023,16 +1027,24 @@ def _shots_geometry(u: np.ndarray, three: np.ndarray, paint: np.ndarray) -> tupl
     return dist.astype(int), x.astype(int), y.astype(int), sub
 
 
-def _side_units(rng: np.random.Generator, pyr: random.Random, side: int, players: list[Player], slots: list[int], secs: list[int], shots: tuple[list[int], ...]) -> list[Unit]:
+def _side_units(
+    rng: np.random.Generator,
+    pyr: random.Random,
+    side: int,
+    players: list[Player],
+    slots: list[int],
+    secs: list[int],
+    shots: tuple[list[int], ...],
+) -> np.ndarray:
+    """The side's units (timeline rows, period and time not set yet): every shot, every trip to the line."""
     fg2a, fg2m, tpa, tpm, fta, ftm = shots
     n = len(players)
-    units: list[Unit] = []
-    made_by: list[list[Unit]] = [[] for _ in range(n)]
-    ast_cum = np.cumsum([p.ast_rate * s for p, s in zip(players, secs)])
-    ast_cum = ast_cum / ast_cum[-1]
+    slot_of = np.array(slots)
     # Every field-goal attempt of the side: threes first, then twos. Group g = 2 * player + is_two.
     owner = np.concatenate((np.repeat(np.arange(n), tpa), np.repeat(np.arange(n), fg2a)))
     total = len(owner)
+    fg = np.zeros((len(_TIMELINE_COLUMNS), total), dtype=np.int32)
+    made = np.zeros(total, dtype=bool)
     if total:
         three = np.arange(total) < sum(tpa)
         u = rng.random((10, total))
@@ -1043,98 +1055,103 @@ def _side_units(rng: np.random.Generator, pyr: random.Random, side: int, players
         keys = u[7] ** np.where(paint, 1 / 1.5, 1.0)  # shots at the rim go in more often
         order = np.lexsort((-keys, group))
         ranked = group[order]
-        made = np.empty(total, dtype=bool)
         made[order] = np.arange(total) - np.searchsorted(ranked, ranked) < makes[ranked]
         dist, x, y, sub = _shots_geometry(u, three, paint)
         # Assists: threes are mostly assisted, shots at the rim about half, pull-ups less.
-        p_ast = np.where(three, 0.82, np.where(dist <= 8, 0.55, 0.42))
-        helper = np.minimum(np.searchsorted(ast_cum, rng.random((2, total))), n - 1)
+        ast_cum = np.cumsum([p.ast_rate * s for p, s in zip(players, secs)])
+        helper = np.minimum(np.searchsorted(ast_cum / ast_cum[-1], rng.random((2, total))), n - 1)
         pick = np.where(helper[0] != owner, helper[0], helper[1])
-        assisted = made & (u[8] < p_ast) & (pick != owner)
-        slot_of = np.array(slots)
-        rows = zip(
-            slot_of[owner].tolist(), np.where(three, 3, 2).tolist(), made.tolist(), dist.tolist(), x.tolist(),
-            y.tolist(), sub.tolist(), np.where(assisted, slot_of[pick], -1).tolist(), owner.tolist(),
-        )  # fmt: skip
-        for slot, value, ok, d, xx, yy, st, helper_slot, j in rows:
-            unit = [0, 0.0, side, slot, value, ok, d, xx, yy, st, helper_slot, None]
-            units.append(unit)
-            if ok:
-                made_by[j].append(unit)
+        assisted = made & (u[8] < np.where(three, 0.82, np.where(dist <= 8, 0.55, 0.42))) & (pick != owner)
+        fg[_T["side"]] = side
+        fg[_T["slot"]] = slot_of[owner]
+        fg[_T["value"]] = np.where(three, 3, 2)
+        fg[_T["made"]] = made
+        fg[_T["dist"]], fg[_T["x"]], fg[_T["y"]], fg[_T["sub"]] = dist, x, y, sub
+        fg[_T["assister"]] = np.where(assisted, slot_of[pick], -1)
+    trips: list[tuple[int, int, int]] = []  # (slot, free throws, made mask)
     for j in range(n):
         if not fta[j]:
             continue
-        slot = slots[j]
         flags = [True] * ftm[j] + [False] * (fta[j] - ftm[j])
         pyr.shuffle(flags)
         left = fta[j]
         if left % 2:
             if left >= 3 and tpa[j] and pyr.random() < 0.2:  # fouled on a three
-                units.append([0, 0.0, side, slot, 0, False, 0, 0, 0, 0, -1, flags[:3]])
+                trips.append((slots[j], 3, flags[0] | flags[1] << 1 | flags[2] << 2))
                 flags, left = flags[3:], left - 3
             else:  # and-one, on one of the player's made shots when there is one
-                if made_by[j] and pyr.random() < 0.85:
-                    _pick(pyr, made_by[j])[11] = flags[:1]
+                own_makes = np.nonzero(made & (owner == j))[0]
+                if len(own_makes) and pyr.random() < 0.85:
+                    k = int(own_makes[int(pyr.random() * len(own_makes))])
+                    fg[_T["ft_n"], k], fg[_T["ft_mask"], k] = 1, int(flags[0])
                 else:
-                    units.append([0, 0.0, side, slot, 0, False, 0, 0, 0, 0, -1, flags[:1]])
+                    trips.append((slots[j], 1, int(flags[0])))
                 flags, left = flags[1:], left - 1
         for k in range(0, left, 2):
-            units.append([0, 0.0, side, slot, 0, False, 0, 0, 0, 0, -1, flags[k : k + 2]])
-    return units
+            trips.append((slots[j], 2, flags[k] | flags[k + 1] << 1))
+    ft = np.zeros((len(_TIMELINE_COLUMNS), len(trips)), dtype=np.int32)
+    if trips:
+        ft[_T["side"]] = side
+        ft[_T["slot"]], ft[_T["ft_n"]], ft[_T["ft_mask"]] = np.array(trips, dtype=np.int32).T
+        ft[_T["assister"]] = -1
+    return np.concatenate((fg, ft), axis=1)
 
 
-def _unit_points(u: Unit) -> int:
-    return (u[4] if u[5] else 0) + (sum(u[11]) if u[11] else 0)
+def _unit_points(units: np.ndarray) -> np.ndarray:
+    return units[_T["value"]] * units[_T["made"]] + _POPCOUNT[units[_T["ft_mask"]]]
 
 
-def _pick_exact(pyr: random.Random, pool: list[Unit], target: int) -> list[Unit] | None:
-    """Scoring units from ``pool`` whose points sum exactly to ``target`` (greedy, a few shuffles)."""
+def _pick_exact(pyr: random.Random, pool: list[tuple[int, int]], target: int) -> list[int] | None:
+    """Indices from ``pool`` of (index, points) whose points sum exactly to ``target`` (greedy, shuffles)."""
     for _ in range(40):
         order = pool[:]
         pyr.shuffle(order)
         chosen, left = [], target
-        for u in order:
-            pts = _unit_points(u)
+        for i, pts in order:
             if pts <= left:
-                chosen.append(u)
+                chosen.append(i)
                 left -= pts
                 if not left:
                     return chosen
     return None
 
 
-def _assign_periods(rng: np.random.Generator, pyr: random.Random, units: list[Unit], periods: int, margin: int) -> None:
-    """Periods for every unit; with overtime, each extra period's scoring is chosen so that the
-    score is tied at the end of every period but the last, whose difference is ``margin``."""
-    free = set(range(len(units)))
+def _assign_periods(
+    rng: np.random.Generator, pyr: random.Random, units: np.ndarray, periods: int, margin: int
+) -> np.ndarray:
+    """Periods and clock times for every unit, then the units in time order. With overtime, each
+    extra period's scoring is chosen so that the score is tied at the end of every period but the
+    last, whose difference is ``margin`` (home minus away)."""
+    n = units.shape[1]
+    period = np.zeros(n, dtype=np.int32)
     if periods > 4:
+        points = _unit_points(units)
+        sides = units[_T["side"]]
         game_len = 2880 + 300 * (periods - 4)
-        for period in range(5, periods + 1):
-            last = period == periods
-            scoring = [[units[i] for i in free if units[i][2] == s and _unit_points(units[i])] for s in (0, 1)]
+        for extra in range(5, periods + 1):
+            last = extra == periods
+            free = period == 0
+            pools = [
+                [(int(i), int(points[i])) for i in np.nonzero(free & (sides == s) & (points > 0))[0]] for s in (0, 1)
+            ]
             for _ in range(60):
                 low = pyr.randint(4, 13)  # the loser's (or both teams') points in the period
-                home_target = low + (max(margin, 0) if last else 0)
-                away_target = low + (max(-margin, 0) if last else 0)
-                home_pick = _pick_exact(pyr, scoring[0], home_target)
-                away_pick = _pick_exact(pyr, scoring[1], away_target)
+                home_pick = _pick_exact(pyr, pools[0], low + (max(margin, 0) if last else 0))
+                away_pick = _pick_exact(pyr, pools[1], low + (max(-margin, 0) if last else 0))
                 if home_pick is not None and away_pick is not None:
                     break
             else:  # pragma: no cover
                 raise RuntimeError("could not split the overtime scoring")
-            picked = {id(u) for u in home_pick + away_pick}
-            for i in list(free):
-                u = units[i]
-                if id(u) in picked or (not _unit_points(u) and pyr.random() < 300 / game_len):
-                    u[0] = period
-                    free.discard(i)
-    for i, period in zip(sorted(free), rng.integers(1, 5, len(free)).tolist()):
-        units[i][0] = period
-    lengths = np.array([720.0 if u[0] <= 4 else 300.0 for u in units])
-    t = 0.5 + (lengths - 1.0) * rng.random(len(units))
-    t = np.where(lengths - t > 60.0, np.rint(t), np.round(t, 1))
-    for u, v in zip(units, t.tolist()):
-        u[1] = v
+            period[home_pick + away_pick] = extra
+            period[free & (points == 0) & (rng.random(n) < 300 / game_len)] = extra
+    free = period == 0
+    period[free] = rng.integers(1, 5, int(free.sum()))
+    length = np.where(period <= 4, 720.0, 300.0)
+    t = 0.5 + (length - 1.0) * rng.random(n)
+    # Whole seconds, tenths in the last minute of a period.
+    tenths = np.where(length - t > 60.0, np.rint(t) * 10, np.rint(t * 10)).astype(np.int32)
+    units[_T["period"]], units[_T["tenths"]] = period, tenths
+    return units[:, np.lexsort((tenths, period))]
 
 
 def _distribute(rng: np.random.Generator, total: int, weights: np.ndarray, cap: int | None = None) -> list[int]:
@@ -1162,6 +1179,25 @@ def _plus_minus(pyr: random.Random, secs: list[int], margin: int, game_secs: int
 
 
 _POSITION_RANK = {"F": 0, "C": 1, "G": 2}
+#: Per-slot counting stats of a :class:`Side`.
+_SIDE_STATS = (
+    "sec",
+    "fgm",
+    "fga",
+    "tpm",
+    "tpa",
+    "ftm",
+    "fta",
+    "oreb",
+    "dreb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+    "pts",
+    "pm",
+)
 
 
 #: Enough for a whole season (1230 games, ~50 KB each): a season-wide pass never regenerates a game.
@@ -1196,23 +1232,28 @@ def game_sim(seed: int, season: int, seq: int) -> GameSim:
         scratched = (side, pyr.choice(pre[side][3])[0])
 
     sides_shots = []
-    for side, (t, target) in enumerate(((g.home, g.home_score), (g.away, g.away_score))):
+    for side, target in enumerate((g.home_score, g.away_score)):
         roster_, out, available, props = pre[side]
         healthy = [s for s in available if scratched != (side, s)]
         n_play = min(len(healthy), pyr.choices((10, 11, 12, 13), weights=(15, 35, 32, 18))[0])
-        ranked = sorted(healthy, key=lambda s: -(roster_[s].base_minutes + (pyr.gauss(0, 2.5) if roster_[s].base_minutes < 12 else 0)))
-        playing = sorted(ranked[:n_play], key=lambda s: -roster_[s].base_minutes)
+        # Everyone with a prop plays (but a late scratch); the last spots go to the deep bench at random.
+        sure = [s for s, _ in props if s in healthy]
+        others = sorted(
+            (s for s in healthy if s not in sure),
+            key=lambda s: -(roster_[s].base_minutes + (pyr.gauss(0, 2.5) if roster_[s].base_minutes < 12 else 0)),
+        )
+        playing = sorted(sure + others[: max(0, n_play - len(sure))], key=lambda s: -roster_[s].base_minutes)
         players = [roster_[s] for s in playing]
         secs = _minutes(rng, np.array([p.base_minutes for p in players]), game_secs)
         shots = _shooting(rng, pyr, players, secs, target)
         sides_shots.append((roster_, out, props, playing, players, secs, shots))
 
-    units: list[Unit] = []
-    for side, (_, _, _, playing, players, secs, shots) in enumerate(sides_shots):
-        units += _side_units(rng, pyr, side, players, playing, secs, shots)
+    units = np.concatenate(
+        [_side_units(rng, pyr, side, ss[4], ss[3], ss[5], ss[6]) for side, ss in enumerate(sides_shots)], axis=1
+    )
     margin = g.home_score - g.away_score
-    _assign_periods(rng, pyr, units, g.periods, margin)
-    units.sort(key=lambda u: (u[0], u[1]))
+    timeline = _assign_periods(rng, pyr, units, g.periods, margin)
+    helpers = timeline[_T["assister"]]
 
     misses = []
     for _, _, _, _, _, _, (fg2a, fg2m, tpa, tpm, fta, ftm) in sides_shots:
@@ -1230,14 +1271,15 @@ def game_sim(seed: int, season: int, seq: int) -> GameSim:
         oreb = _distribute(rng, orebs[side], reb * osh)
         dreb = _distribute(rng, int(rng.binomial(max(0, misses[opp][1] - orebs[opp]), 0.86)), reb * (1 - osh))
         stl = _distribute(rng, int(rng.poisson(7.5)), np.array([p.stl_rate for p in players]) * secs_a)
-        blk = _distribute(rng, min(int(rng.poisson(4.8)), misses[opp][2]), np.array([p.blk_rate for p in players]) * secs_a)
+        blk = _distribute(
+            rng, min(int(rng.poisson(4.8)), misses[opp][2]), np.array([p.blk_rate for p in players]) * secs_a
+        )
         tov = _distribute(rng, int(rng.poisson(13.0)), np.array([p.tov_rate for p in players]) * secs_a)
         pf = _distribute(rng, int(rng.poisson(19.0)), np.array([p.pf_rate for p in players]) * secs_a, cap=6)
         own_margin = margin if side == 0 else -margin
         pm = _plus_minus(pyr, secs, own_margin, game_secs)
 
-        zero = [0] * ROSTER_SIZE
-        full = {name: zero[:] for name in ("sec", "fgm", "fga", "tpm", "tpa", "ftm", "fta", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pts", "pm")}
+        full = {name: [0] * ROSTER_SIZE for name in _SIDE_STATS}
         for j, s in enumerate(playing):
             full["sec"][s] = secs[j]
             full["fgm"][s] = fg2m[j] + tpm[j]
@@ -1248,9 +1290,9 @@ def game_sim(seed: int, season: int, seq: int) -> GameSim:
             full["stl"][s], full["blk"][s], full["tov"][s], full["pf"][s] = stl[j], blk[j], tov[j], pf[j]
             full["pts"][s] = 2 * fg2m[j] + 3 * tpm[j] + ftm[j]
             full["pm"][s] = pm[j]
-        for u in units:
-            if u[2] == side and u[10] >= 0:
-                full["ast"][u[10]] += 1
+        full["ast"] = np.bincount(
+            helpers[(timeline[_T["side"]] == side) & (helpers >= 0)], minlength=ROSTER_SIZE
+        ).tolist()
         comment = [""] * ROSTER_SIZE
         on_floor = set(playing)
         for s in range(ROSTER_SIZE):
@@ -1261,10 +1303,16 @@ def game_sim(seed: int, season: int, seq: int) -> GameSim:
         dnp = sorted((s for s in range(ROSTER_SIZE) if s not in on_floor), key=lambda s: (comment[s], s))
         built.append(
             Side(
-                team_index=g.home if side == 0 else g.away, players=roster_, comment=comment,
-                starters=starters, order=starters + bench + dnp, props=props,
-                points=sum(full["pts"]), margin=own_margin, **full,
-            )  # fmt: skip
+                team_index=g.home if side == 0 else g.away,
+                players=roster_,
+                comment=comment,
+                starters=starters,
+                order=starters + bench + dnp,
+                props=props,
+                points=sum(full["pts"]),
+                margin=own_margin,
+                **full,
+            )
         )
 
     # The odds: bookmaker noise, opening-line shifts and when the line moves.
@@ -1277,9 +1325,9 @@ def game_sim(seed: int, season: int, seq: int) -> GameSim:
     if pyr.random() < 0.05:
         no_props = frozenset(pyr.sample(range(len(BOOKMAKERS)), pyr.randint(1, len(BOOKMAKERS))))
     return GameSim(
-        game=g, sides=(built[0], built[1]), timeline=_timeline(units), no_props_books=no_props, scratched=scratched,
+        game=g, sides=(built[0], built[1]), timeline=timeline, no_props_books=no_props, scratched=scratched,
         line_noise=line_noise, line_shift=line_shift, line_move_hours=line_move, price_noise=price_noise,
-        game_line_noise=rng.normal(0.0, 0.7, (len(BOOKMAKERS), 2)),
+        game_line_noise=rng.normal(0.0, 0.5, (len(BOOKMAKERS), 2)),
         game_line_shift=(pyr.choice((-1, 0, 0, 1)), pyr.choice((-2, -1, 0, 0, 1, 2))),
         game_line_move_hours=pyr.uniform(2.0, 30.0),
     )  # fmt: skip
@@ -1354,7 +1402,8 @@ def _schedule_game(seed: int, sea: Season, g: SimGame, today: dt.date) -> dict[s
     if final:
         sim = game_sim(seed, g.season, g.seq)
         side, slot = max(
-            ((s, k) for s in (0, 1) for k in range(ROSTER_SIZE)), key=lambda sk: (sim.sides[sk[0]].pts[sk[1]], -sk[0], -sk[1])
+            ((s, k) for s in (0, 1) for k in range(ROSTER_SIZE)),
+            key=lambda sk: (sim.sides[sk[0]].pts[sk[1]], -sk[0], -sk[1]),
         )
         p, team = sim.sides[side].players[slot], (home if side == 0 else away)
         leaders.append({
@@ -1400,7 +1449,11 @@ def _schedule_game(seed: int, sea: Season, g: SimGame, today: dt.date) -> dict[s
 
 
 def _meta(request: str, moment: dt.datetime) -> dict[str, Any]:
-    return {"version": 1, "request": request, "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-2] + "Z"}
+    return {
+        "version": 1,
+        "request": request,
+        "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-2] + "Z",
+    }
 
 
 def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None) -> dict[str, Any]:
@@ -1413,7 +1466,9 @@ def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None
     dates = []
     if games:
         sea = season_model(seed, season)
-        dates.append({"gameDate": f"{day:%m/%d/%Y} 00:00:00", "games": [_schedule_game(seed, sea, g, today) for g in games]})
+        dates.append(
+            {"gameDate": f"{day:%m/%d/%Y} 00:00:00", "games": [_schedule_game(seed, sea, g, today) for g in games]}
+        )
     stamp = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0), tzinfo=UTC)
     return {
         "meta": _meta(f"http://nba.cloud/league/00/{fmt}/scheduleleaguev2?Format=json", stamp),
@@ -1441,7 +1496,23 @@ def _stats(sec: int, fgm: int, fga: int, tpm: int, tpa: int, ftm: int, fta: int,
     }  # fmt: skip
 
 
-_COUNT_FIELDS = ("sec", "fgm", "fga", "tpm", "tpa", "ftm", "fta", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pts")
+_COUNT_FIELDS = (
+    "sec",
+    "fgm",
+    "fga",
+    "tpm",
+    "tpa",
+    "ftm",
+    "fta",
+    "oreb",
+    "dreb",
+    "ast",
+    "stl",
+    "blk",
+    "tov",
+    "pf",
+    "pts",
+)
 
 
 def _group_stats(side: Side, slots: Sequence[int]) -> dict[str, Any]:
@@ -1493,7 +1564,9 @@ def boxscore_payload(seed: int, nba_game_id: str, today: dt.date | None = None) 
 def _boxscore(seed: int, g: SimGame) -> dict[str, Any]:
     sim = game_sim(seed, g.season, g.seq)
     return {
-        "meta": _meta(f"http://nba.cloud/games/{g.nba_game_id}/boxscoretraditional?Format=json", g.tip_utc + dt.timedelta(hours=4)),
+        "meta": _meta(
+            f"http://nba.cloud/games/{g.nba_game_id}/boxscoretraditional?Format=json", g.tip_utc + dt.timedelta(hours=4)
+        ),
         "boxScoreTraditional": {
             "gameId": g.nba_game_id, "awayTeamId": g.away_team.team_id, "homeTeamId": g.home_team.team_id,
             "homeTeam": _box_team(sim.sides[0]), "awayTeam": _box_team(sim.sides[1]),
@@ -1502,8 +1575,15 @@ def _boxscore(seed: int, g: SimGame) -> dict[str, Any]:
 
 
 def _clock(remaining: float) -> str:
+    """``PT11M41.00S`` for 701.0 seconds remaining."""
     m = int(remaining // 60)
     return f"PT{m:02d}M{remaining - 60 * m:05.2f}S"
+
+
+#: Every clock string of a period, by tenths of a second remaining (0 .. 12 minutes).
+_CLOCKS = tuple(_clock(t / 10) for t in range(7201))
+#: actionNumber gaps (real feeds skip numbers); a game reads a slice at its own offset.
+_GAPS = tuple(np.random.default_rng(31337).choice((1, 1, 1, 2, 2, 3), 20000).tolist())
 
 
 def _wall(moment: dt.datetime) -> str:
@@ -1529,7 +1609,8 @@ def _play_by_play(seed: int, g: SimGame) -> dict[str, Any]:
     rnd = random.Random(_mix(_seed_key(seed), g.season, g.seq, 7))
     columns = sim.timeline.tolist()
     n_units = len(columns[0])
-    gaps = rnd.choices((1, 1, 1, 2, 2, 3), k=2 * n_units + 4 * g.periods + 8)
+    offset = rnd.randrange(len(_GAPS) - 4000)
+    gaps = _GAPS[offset : offset + 4 * n_units + 4 * g.periods + 8]
     actions: list[dict[str, Any]] = []
     append = actions.append
     number = 1
@@ -1560,15 +1641,18 @@ def _play_by_play(seed: int, g: SimGame) -> dict[str, Any]:
     units = list(zip(*columns))
     k = 0
     for period in range(1, g.periods + 1):
-        length = 720.0 if period <= 4 else 300.0
-        marker(_clock(length), period, f"Start of {_period_name(period)} ({_wall(bounds[period - 1][0])})", "start", 0)
+        full = 7200 if period <= 4 else 3000  # tenths of a second in the period
+        marker(_CLOCKS[full], period, f"Start of {_period_name(period)} ({_wall(bounds[period - 1][0])})", "start", 0)
         if period == 1:
             h, a = sim.sides
-            jumpers = [next((s for s in side.starters if side.players[s].position == "C"), side.starters[0]) for side in sim.sides]
+            jumpers = [
+                next((s for s in side.starters if side.players[s].position == "C"), side.starters[0])
+                for side in sim.sides
+            ]
             pid, pname, pname_i, who = people[0][jumpers[0]]
             number += gaps[len(actions)]
             append({
-                "actionNumber": number, "clock": _clock(length), "period": 1, "teamId": team_keys[0][0],
+                "actionNumber": number, "clock": _CLOCKS[full], "period": 1, "teamId": team_keys[0][0],
                 "teamTricode": team_keys[0][1], "personId": pid, "playerName": pname, "playerNameI": pname_i,
                 "xLegacy": 0, "yLegacy": 0, "shotDistance": 0, "shotResult": "", "isFieldGoal": 0,
                 "scoreHome": "", "scoreAway": "", "pointsTotal": 0, "location": "h",
@@ -1579,7 +1663,7 @@ def _play_by_play(seed: int, g: SimGame) -> dict[str, Any]:
         while k < n_units and units[k][0] == period:
             _, tenths, side, slot, value, made, dist, x, y, sub, assister, ft_n, ft_mask = units[k]
             k += 1
-            clock = _clock(length - tenths / 10)
+            clock = _CLOCKS[full - tenths]
             team_id, tricode, location = team_keys[side]
             pid, pname, pname_i, who = people[side][slot]
             if value:
@@ -1632,7 +1716,9 @@ def _play_by_play(seed: int, g: SimGame) -> dict[str, Any]:
                 })  # fmt: skip
         marker("PT00M00.00S", period, f"End of {_period_name(period)} ({_wall(bounds[period - 1][1])})", "end", 1)
     return {
-        "meta": _meta(f"http://nba.cloud/games/{g.nba_game_id}/playbyplay?Format=json", g.tip_utc + dt.timedelta(hours=4)),
+        "meta": _meta(
+            f"http://nba.cloud/games/{g.nba_game_id}/playbyplay?Format=json", g.tip_utc + dt.timedelta(hours=4)
+        ),
         "game": {"gameId": g.nba_game_id, "videoAvailable": 1, "actions": actions},
     }
 
@@ -1667,7 +1753,9 @@ def _wrap(snapshot: dt.datetime, data: Any) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def odds_events_payload(seed: int, game_date: dt.date, snapshot: dt.datetime | None) -> dict[str, Any] | list[dict[str, Any]]:
+def odds_events_payload(
+    seed: int, game_date: dt.date, snapshot: dt.datetime | None
+) -> dict[str, Any] | list[dict[str, Any]]:
     """Historical: ``{timestamp, previous_timestamp, next_timestamp, data: [events]}`` with the games of
     ``game_date`` and the next date that tip off after ``snapshot - 3h``. Live: the bare list of
     ``game_date``'s events."""
@@ -1748,15 +1836,17 @@ def _game_line_market(sim: GameSim, key: str, book: int, at: dt.datetime) -> lis
         p_home = _phi(margin / 12.5)
         return [{"name": away, "price": _decimal(1 - p_home, vig)}, {"name": home, "price": _decimal(p_home, vig)}]
     if key == "spreads":
-        cover = math.floor(margin + float(sim.game_line_noise[book, 0])) + 0.5 + (sim.game_line_shift[0] if early else 0)
-        p_home = 1.0 - _phi((cover - margin) / 13.0)
+        cover = (
+            math.floor(margin + float(sim.game_line_noise[book, 0])) + 0.5 + (sim.game_line_shift[0] if early else 0)
+        )
+        p_home = min(max(1.0 - _phi((cover - margin) / 13.0), 0.43), 0.57)
         return [
             {"name": away, "price": _decimal(1 - p_home, vig), "point": cover},
             {"name": home, "price": _decimal(p_home, vig), "point": -cover},
         ]
     total = g.mu_home + g.mu_away
     line = math.floor(total + float(sim.game_line_noise[book, 1])) + 0.5 + (sim.game_line_shift[1] if early else 0)
-    p_over = 1.0 - _phi((line - total) / 19.0)
+    p_over = min(max(1.0 - _phi((line - total) / 19.0), 0.43), 0.57)
     return [
         {"name": "Over", "price": _decimal(p_over, vig), "point": line},
         {"name": "Under", "price": _decimal(1 - p_over, vig), "point": line},
@@ -1793,7 +1883,9 @@ def odds_feed(markets: Sequence[str]) -> str:
     return FEED_PROPS if "player_points" in markets else FEED_LINES
 
 
-def event_odds_payload(seed: int, event_id: str, markets: Sequence[str], snapshot: dt.datetime | None) -> dict[str, Any]:
+def event_odds_payload(
+    seed: int, event_id: str, markets: Sequence[str], snapshot: dt.datetime | None
+) -> dict[str, Any]:
     """Historical: ``{timestamp, previous_timestamp, next_timestamp, data: event with bookmakers}``;
     live: the bare event. A snapshot after tip-off is a 404 EVENT_NOT_FOUND, as the real API."""
     feed = odds_feed(markets)
@@ -1801,10 +1893,14 @@ def event_odds_payload(seed: int, event_id: str, markets: Sequence[str], snapsho
     return _event_odds(seed, g, markets, snapshot, feed)
 
 
-def _event_odds(seed: int, g: SimGame, markets: Sequence[str], snapshot: dt.datetime | None, feed: str) -> dict[str, Any]:
+def _event_odds(
+    seed: int, g: SimGame, markets: Sequence[str], snapshot: dt.datetime | None, feed: str
+) -> dict[str, Any]:
     snap = None if snapshot is None else _as_utc(snapshot).replace(microsecond=0)
     if snap is not None and snap > g.tip_utc:
-        raise SourceUnavailable(feed, g.game_date, 404, f"EVENT_NOT_FOUND: event {g.event_id} started at {_iso_z(g.tip_utc)}")
+        raise SourceUnavailable(
+            feed, g.game_date, 404, f"EVENT_NOT_FOUND: event {g.event_id} started at {_iso_z(g.tip_utc)}"
+        )
     sim = game_sim(seed, g.season, g.seq)
     event = _event(g)
     event["bookmakers"] = _bookmakers(sim, list(markets), snap if snap is not None else g.tip_utc - LIVE_LEAD)

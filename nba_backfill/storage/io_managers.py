@@ -1,8 +1,10 @@
 """IO managers: they do the reading and writing so asset bodies stay transformations.
 
-- ``RawFilesIOManager``: a Phase 1 asset returns ``{object path: JSON payload}``. Like the
+- ``RawFilesIOManager``: a Phase 1 asset returns ``{object path: response body}``. Like the
   original bucket, the raw store keeps every scrape (file names carry the capture time), so a bad
   re-scrape never destroys the last good payload; Phase 2 parses the latest file of each game.
+  Downstream assets get a lazy mapping that decodes one file when it is read: a season of
+  play-by-play is ~140 MB of JSON but would be ~1.5 GB of Python objects held at once.
 - ``WarehouseIOManager``: DataFrames in and out of ``<dataset>.<table>``, a partition at a time.
   A loaded frame carries ``attrs["requested_dates"]`` and ``attrs["present_dates"]`` so a lookback
   consumer can tell a quiet day from a partition that was never written.
@@ -13,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import dagster as dg
@@ -43,6 +45,32 @@ def raw_prefixes(definition_metadata: Mapping[str, Any]) -> list[str]:
     return list(value.value if hasattr(value, "value") else value)
 
 
+def encode(payload: Any) -> bytes:
+    """A response body as stored: bytes pass through, decoded JSON is re-encoded compactly."""
+    return payload if isinstance(payload, bytes) else json.dumps(payload, separators=(",", ":")).encode()
+
+
+class LazyPayloads(Mapping[str, Any]):
+    """Object path -> decoded JSON, read from the raw store only when asked for."""
+
+    def __init__(self, store: LocalRawStore, paths: list[str]):
+        self._store, self._paths = store, paths
+
+    def __getitem__(self, path: str) -> Any:
+        if path not in self._paths:
+            raise KeyError(path)
+        try:
+            return json.loads(self._store.read(path))
+        except (UnicodeDecodeError, json.JSONDecodeError) as err:
+            raise RawPayloadError(path, path_date(path), f"not valid JSON ({err})") from err
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._paths)
+
+    def __len__(self) -> int:
+        return len(self._paths)
+
+
 class RawFilesIOManager(dg.ConfigurableIOManager):
     store: LocalRawStore
 
@@ -52,23 +80,14 @@ class RawFilesIOManager(dg.ConfigurableIOManager):
         if stray:
             raise ValueError(f"{context.asset_key.to_user_string()}: files for dates outside the run: {stray}")
         for path, payload in obj.items():
-            self.store.write(path, json.dumps(payload, separators=(",", ":")).encode())
+            self.store.write(path, encode(payload))
         context.add_output_metadata({"files": len(obj), "dates": len(dates)})
 
-    def load_input(self, context: dg.InputContext) -> dict[str, Any]:
+    def load_input(self, context: dg.InputContext) -> LazyPayloads:
         prefixes = raw_prefixes(context.upstream_output.definition_metadata)
-        files: dict[str, Any] = {}
-        for day in partition_dates(context.asset_partition_keys):
-            for prefix in prefixes:
-                for path in self.store.list(f"{prefix}/{day}/"):
-                    files[path] = self._decode(path, day)
-        return files
-
-    def _decode(self, path: str, day: dt.date) -> Any:
-        try:
-            return json.loads(self.store.read(path))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise RawPayloadError(path, day, f"not valid JSON ({err})") from err
+        days = partition_dates(context.asset_partition_keys)
+        paths = [path for day in days for prefix in prefixes for path in self.store.list(f"{prefix}/{day}/")]
+        return LazyPayloads(self.store, paths)
 
 
 class WarehouseIOManager(dg.ConfigurableIOManager):

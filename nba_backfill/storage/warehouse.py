@@ -15,6 +15,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pandas as pd
+import pyarrow as pa
 
 LEDGER = "nba_meta.partition_ledger"
 
@@ -44,10 +45,26 @@ def _sql(con: duckdb.DuckDBPyConnection, sql: str, params: Sequence[object] = ()
     return con.execute(sql, list(params)).fetchall()
 
 
-def _as_pandas_dates(df: pd.DataFrame) -> pd.DataFrame:
+_ARROW_STRINGS = {pa.string(): pd.StringDtype("pyarrow"), pa.large_string(): pd.StringDtype("pyarrow")}
+
+
+def to_pandas(table: pa.Table) -> pd.DataFrame:
+    """Arrow -> pandas with Arrow-backed strings (half the memory of a Python object per cell)
+    and ``game_date`` as datetime64, the type every transform works with."""
+    df = table.to_pandas(types_mapper=_ARROW_STRINGS.get)
     if "game_date" in df.columns:
         df["game_date"] = pd.to_datetime(df["game_date"])
     return df
+
+
+def _storage_casts(con: duckdb.DuckDBPyConnection) -> str:
+    """``game_date`` as DATE; a column with no value at all (opening night has no shot zones yet)
+    as VARCHAR rather than DuckDB's NULL type, which no later value could be inserted into."""
+    casts = ["CAST(game_date AS DATE) AS game_date"]
+    for name, kind, *_ in _sql(con, "DESCRIBE incoming_raw"):
+        if kind == '"NULL"' or kind == "NULL":
+            casts.append(f'CAST("{name}" AS VARCHAR) AS "{name}"')
+    return ", ".join(casts)
 
 
 class DuckDBWarehouse(Warehouse):
@@ -60,7 +77,7 @@ class DuckDBWarehouse(Warehouse):
         # A connection per operation: DuckDB admits one writing process per file, so nobody
         # holds the file longer than one read or one partition replacement.
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path)
+        con = duckdb.connect(self.path, config={"memory_limit": "512MB"})
         try:
             yield con
         finally:
@@ -92,11 +109,7 @@ class DuckDBWarehouse(Warehouse):
         """Delete the partitions' rows and insert ``df`` in one transaction (empty ``df`` clears)."""
         with self._connect() as con:
             con.register("incoming_raw", df)
-            _sql(
-                con,
-                "CREATE TEMP VIEW incoming AS "
-                "SELECT * REPLACE (CAST(game_date AS DATE) AS game_date) FROM incoming_raw",
-            )
+            _sql(con, f"CREATE TEMP VIEW incoming AS SELECT * REPLACE ({_storage_casts(con)}) FROM incoming_raw")
             con.register("dates", _dates_frame(dates))
             _sql(con, "BEGIN TRANSACTION")
             try:
@@ -130,10 +143,9 @@ class DuckDBWarehouse(Warehouse):
             if not self._table_exists(con, table):
                 return pd.DataFrame()
             con.register("dates", _dates_frame(dates))
-            df = con.execute(
-                f"SELECT * FROM {table} WHERE game_date IN (SELECT game_date FROM dates) ORDER BY game_date"
-            ).df()
-        return _as_pandas_dates(df)
+            return to_pandas(
+                con.sql(f"SELECT * FROM {table} WHERE game_date IN (SELECT game_date FROM dates) ORDER BY game_date").to_arrow_table()
+            )
 
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
         with self._connect() as con:
@@ -148,4 +160,4 @@ class DuckDBWarehouse(Warehouse):
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         with self._connect() as con:
-            return _as_pandas_dates(con.execute(sql, list(params)).df())
+            return to_pandas(con.sql(sql, params=list(params) or None).to_arrow_table())

@@ -56,3 +56,10 @@ def test_a_failed_write_leaves_the_previous_rows(warehouse):
 def test_a_never_written_partition_is_absent_from_the_ledger(warehouse):
     assert warehouse.present_dates(TABLE, [D1]) == set()
     assert warehouse.read(TABLE, [D1]).empty
+
+
+def test_a_column_with_no_values_yet_accepts_values_later(warehouse):
+    first = rows(D1, [10]).assign(primary_zone=None)
+    warehouse.replace_partitions(TABLE, first, [D1])
+    warehouse.replace_partitions(TABLE, rows(D2, [5]).assign(primary_zone="paint"), [D2])
+    assert list(warehouse.read(TABLE, [D1, D2])["primary_zone"].fillna("-")) == ["-", "paint"]

@@ -221,7 +221,7 @@ def rest_and_load(window: pd.DataFrame, keys: list[str], minutes: str | None) ->
 
 def streak(window: pd.DataFrame, keys: list[str], hit: pd.Series) -> pd.Series:
     """How many of the most recent games in a row satisfy ``hit`` (window sorted by recency)."""
-    running = hit.astype(int).groupby([window[k] for k in keys]).cumprod()
+    running = hit.fillna(False).astype(int).groupby([window[k] for k in keys]).cumprod()
     return running.groupby([window[k] for k in keys]).sum()
 
 
