@@ -15,8 +15,10 @@ from nba_backfill.storage.warehouse import DuckDBWarehouse
 def local_storage() -> dict[str, Any]:
     home = settings.home()
     warehouse = DuckDBWarehouse(path=str(home / "warehouse.duckdb"))
+    raw_store = LocalRawStore(root=str(home / "raw"))
     return {
-        "raw_io_manager": RawFilesIOManager(store=LocalRawStore(root=str(home / "raw"))),
+        "raw_io_manager": RawFilesIOManager(store=raw_store, warehouse=warehouse),
+        "raw_store": raw_store,
         "warehouse_io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,
     }

@@ -39,11 +39,21 @@ def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None
         parser.error(f"dates must lie within the partitions, {first} .. {today}")
 
 
+INSTANCE_YAML = """\
+# The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
+telemetry:
+  enabled: false
+"""
+
+
 def _instance():
     import dagster as dg
 
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
@@ -53,7 +63,9 @@ def run(args: argparse.Namespace) -> int:
     from nba_backfill.resources import resources
 
     with _instance() as instance:
-        result = materialize_range(args.start_date, args.end_date, instance=instance, raise_on_error=False)
+        result = materialize_range(
+            args.start_date, args.end_date, instance=instance, raise_on_error=False, log_level="WARNING"
+        )
     if not result.success:
         failure = next((e for e in result.all_events if e.is_step_failure), None)
         print(f"backfill failed: {failure.step_key if failure else ''} {failure.event_specific_data.error.message if failure else ''}".strip())

@@ -23,9 +23,10 @@ def materialize_range(
     resources: Mapping[str, Any] | None = None,
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
+    log_level: str = "DEBUG",
 ) -> dg.ExecuteInProcessResult:
     """Materialize ``selection`` (default: every asset) for ``start``..``end`` inclusive."""
-    from nba_backfill.definitions import all_assets
+    from nba_backfill.definitions import all_assets, all_checks
     from nba_backfill.resources import resources as default_resources
 
     if isinstance(selection, str):
@@ -33,10 +34,11 @@ def materialize_range(
             warnings.simplefilter("ignore", dg.BetaWarning)
             selection = dg.AssetSelection.from_string(selection)
     return dg.materialize(
-        all_assets,
+        [*all_assets, *all_checks],
         selection=selection,
         resources=resources if resources is not None else default_resources(),
         instance=instance,
         tags={ASSET_PARTITION_RANGE_START_TAG: str(start), ASSET_PARTITION_RANGE_END_TAG: str(end)},
         raise_on_error=raise_on_error,
+        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

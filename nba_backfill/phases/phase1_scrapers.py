@@ -1,6 +1,11 @@
 """Phase 1: scrapers. Each asset asks the source for a date's payloads and returns them keyed by
 object path (the original platform's GCS layout); the raw-files IO manager stores them.
 
+NBA.com data is required: an outage fails the scrape. Betting lines are enrichment: when The Odds
+API is down on a date, that date gets no odds files (its predictions say ``NO_LINE``, the
+``real_line_share`` check lists it for a historical odds backfill) and the other dates of the
+range go ahead.
+
 The Odds API scrapers pick their endpoints by date: for a past date the historical endpoints at
 snapshots before each tip-off (floored to 5 minutes, event ids discovered at a morning snapshot of
 the same day); for today, the live endpoints.
@@ -87,25 +92,33 @@ def odds_credits(paths: list[str], markets: list[str]) -> int:
     return sum(len(markets) * (HISTORICAL_CREDITS_PER_MARKET if "-history/" in p else 1) for p in paths)
 
 
-def scrape_event_odds(
-    league: Any, prefix: str, markets: list[str], events_files: Mapping[str, Any], dates: list[dt.date]
-) -> Payloads:
-    """Every event's odds at every snapshot."""
+def per_date(scrape_date: Callable[[dt.date], Payloads], dates: list[dt.date], log: Any) -> Payloads:
+    """Scrape each date on its own; a date the Odds API refuses is left without files."""
     files: Payloads = {}
     for day in dates:
-        historical = is_historical(day)
-        folder = f"{prefix}-history" if historical else prefix
-        for event in events_of_date(events_files, day):
-            snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
-            for snap in snapshots:
-                try:
-                    payload = encode(league.event_odds(event["id"], markets, snap))
-                except SourceUnavailable as err:
-                    if err.status != 404:  # 404: the event had already started; nothing to keep
-                        raise
-                    continue
-                moment = snap or dt.datetime.now(UTC)
-                files[f"{folder}/{day}/{event_folder(event)}/{capture_stamp(moment)}-snap-{moment:%H%M}.json"] = payload
+        try:
+            files |= scrape_date(day)
+        except SourceUnavailable as err:
+            log.warning(f"no odds for {day}: {err}")
+    return files
+
+
+def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files: Mapping[str, Any], day: dt.date) -> Payloads:
+    """Every event's odds of one date at every snapshot."""
+    files: Payloads = {}
+    historical = is_historical(day)
+    folder = f"{prefix}-history" if historical else prefix
+    for event in events_of_date(events_files, day):
+        snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
+        for snap in snapshots:
+            try:
+                payload = encode(league.event_odds(event["id"], markets, snap))
+            except SourceUnavailable as err:
+                if err.status != 404:  # 404: the event had already started; nothing to keep
+                    raise
+                continue
+            moment = snap or dt.datetime.now(UTC)
+            files[f"{folder}/{day}/{event_folder(event)}/{capture_stamp(moment)}-snap-{moment:%H%M}.json"] = payload
     return files
 
 
@@ -116,7 +129,9 @@ def scraper_asset(
     reads: Mapping[str, str] | None = None,
     odds_markets: list[str] | None = None,
 ) -> Callable[[Callable[..., Payloads]], dg.AssetsDefinition]:
-    """Decorate ``scrape(league, dates, **inputs) -> {object path: payload}`` into a Phase 1 asset."""
+    """Decorate a scrape into a Phase 1 asset: ``scrape(league, dates, **inputs)`` for NBA.com
+    feeds; for Odds API feeds (``odds_markets`` given) ``scrape(league, day, **inputs)``, one date
+    at a time so an outage costs only its own date."""
 
     def wrap(scrape: Callable[..., Payloads]) -> dg.AssetsDefinition:
         @daily_asset(
@@ -131,10 +146,15 @@ def scraper_asset(
             kinds={"json"},
         )
         def _scraper(context: AssetExecutionContext, **inputs: Any) -> dg.Output[Payloads]:
-            files = scrape(context.resources.league, partition_dates(context.partition_keys), **inputs)
+            dates = partition_dates(context.partition_keys)
+            if odds_markets is None:
+                files = scrape(context.resources.league, dates, **inputs)
+            else:
+                files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
             metadata: dict[str, Any] = {"files": len(files)}
-            if odds_markets:
+            if odds_markets is not None:
                 metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
+                metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
             return dg.Output(files, metadata=metadata)
 
         return _scraper
@@ -182,16 +202,13 @@ def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> 
     "odds_api_events",
     ["odds-api/events", "odds-api/events-history"],
     "The Odds API event ids of the date (historical snapshot for past dates, live for today).",
+    odds_markets=[],
 )
-def odds_api_events(league: Any, dates: list[dt.date]) -> Payloads:
-    files: Payloads = {}
-    for day in dates:
-        if is_historical(day):
-            snap = dt.datetime.combine(day, EVENTS_SNAPSHOT, tzinfo=UTC)
-            files[f"odds-api/events-history/{day}/{capture_stamp(snap)}.json"] = encode(league.odds_events(day, snap))
-        else:
-            files[f"odds-api/events/{day}/{capture_stamp()}.json"] = encode(league.odds_events(day, None))
-    return files
+def odds_api_events(league: Any, day: dt.date) -> Payloads:
+    if is_historical(day):
+        snap = dt.datetime.combine(day, EVENTS_SNAPSHOT, tzinfo=UTC)
+        return {f"odds-api/events-history/{day}/{capture_stamp(snap)}.json": encode(league.odds_events(day, snap))}
+    return {f"odds-api/events/{day}/{capture_stamp()}.json": encode(league.odds_events(day, None))}
 
 
 @scraper_asset(
@@ -201,8 +218,8 @@ def odds_api_events(league: Any, dates: list[dt.date]) -> Payloads:
     reads={"events": "odds_api_events"},
     odds_markets=PROP_MARKETS,
 )
-def odds_api_player_props(league: Any, dates: list[dt.date], events: Payloads) -> Payloads:
-    return scrape_event_odds(league, "odds-api/player-props", PROP_MARKETS, events, dates)
+def odds_api_player_props(league: Any, day: dt.date, events: Payloads) -> Payloads:
+    return scrape_event_odds(league, "odds-api/player-props", PROP_MARKETS, events, day)
 
 
 @scraper_asset(
@@ -212,8 +229,8 @@ def odds_api_player_props(league: Any, dates: list[dt.date], events: Payloads) -
     reads={"events": "odds_api_events"},
     odds_markets=LINE_MARKETS,
 )
-def odds_api_game_lines(league: Any, dates: list[dt.date], events: Payloads) -> Payloads:
-    return scrape_event_odds(league, "odds-api/game-lines", LINE_MARKETS, events, dates)
+def odds_api_game_lines(league: Any, day: dt.date, events: Payloads) -> Payloads:
+    return scrape_event_odds(league, "odds-api/game-lines", LINE_MARKETS, events, day)
 
 
 assets = [nbac_schedule, nbac_boxscores, nbac_play_by_play, odds_api_events, odds_api_player_props, odds_api_game_lines]

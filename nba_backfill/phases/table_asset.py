@@ -22,7 +22,8 @@ import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 
-from nba_backfill.calendar import game_dates, lookback as lookback_mapping, schedule_through_date
+from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
+from nba_backfill.checks.gate import failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.storage.io_managers import partition_dates
 
@@ -100,6 +101,25 @@ def verify_lookback(dates: list[dt.date], frames: Mapping[str, pd.DataFrame], lo
         )
 
 
+def upstream_partitions(
+    dates: list[dt.date], same_day: Mapping[str, str], lookback: Mapping[str, str]
+) -> dict[dg.AssetKey, list[str]]:
+    """The upstream partitions a run over ``dates`` reads, per upstream asset."""
+    window = sorted({str(d - dt.timedelta(days=i)) for d in dates for i in range(1, LOOKBACK_DAYS + 1)})
+    reads = {asset_key(k): [str(d) for d in dates] for k in same_day.values()}
+    return reads | {asset_key(k): window for k in lookback.values()}
+
+
+def verify_upstream_checks(context: AssetExecutionContext, reads: Mapping[dg.AssetKey, list[str]]) -> None:
+    failed = failed_blocking_checks(context.instance, reads)
+    if failed:
+        raise dg.Failure(
+            description=f"blocking checks failed on partitions this asset reads: {', '.join(failed[:10])}"
+            + (", …" if len(failed) > 10 else ""),
+            metadata={"failed_checks": failed[:100]},
+        )
+
+
 def table_asset(
     key: str,
     *,
@@ -127,6 +147,7 @@ def table_asset(
     )
     def _table(context: AssetExecutionContext, **frames: pd.DataFrame) -> dg.Output[pd.DataFrame]:
         dates = partition_dates(context.partition_keys)
+        verify_upstream_checks(context, upstream_partitions(dates, same_day, lookback))
         verify_inputs(dates, frames, same_day)
         if lookback:
             verify_lookback(dates, frames, lookback)

@@ -73,6 +73,8 @@ class LazyPayloads(Mapping[str, Any]):
 
 class RawFilesIOManager(dg.ConfigurableIOManager):
     store: LocalRawStore
+    #: Where the partition ledger lives: scraped partitions are recorded next to the tables'.
+    warehouse: Warehouse
 
     def handle_output(self, context: dg.OutputContext, obj: Mapping[str, Any]) -> None:
         dates = set(partition_dates(context.asset_partition_keys))
@@ -81,6 +83,8 @@ class RawFilesIOManager(dg.ConfigurableIOManager):
             raise ValueError(f"{context.asset_key.to_user_string()}: files for dates outside the run: {stray}")
         for path, payload in obj.items():
             self.store.write(path, encode(payload))
+        files_per_date = {day: sum(path_date(p) == day for p in obj) for day in dates}
+        self.warehouse.record_partitions(".".join(context.asset_key.path), files_per_date)
         context.add_output_metadata({"files": len(obj), "dates": len(dates)})
 
     def load_input(self, context: dg.InputContext) -> LazyPayloads:

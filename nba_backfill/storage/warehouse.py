@@ -8,7 +8,7 @@ table. The ledger is what tells "materialized, zero rows" (an off day) from "nev
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -27,6 +27,10 @@ class Warehouse(dg.ConfigurableResource):
         raise NotImplementedError
 
     def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+        raise NotImplementedError
+
+    def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
+        """Note in the ledger that ``table``'s partitions were written elsewhere (the raw store)."""
         raise NotImplementedError
 
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
@@ -116,27 +120,35 @@ class DuckDBWarehouse(Warehouse):
                 self._ensure_table(con, table)
                 _sql(con, f"DELETE FROM {table} WHERE game_date IN (SELECT game_date FROM dates)")
                 _sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
-                self._record(con, table)
+                counts = con.sql(
+                    "SELECT d.game_date, count(i.game_date) AS row_count "
+                    "FROM dates d LEFT JOIN incoming i ON i.game_date = d.game_date GROUP BY d.game_date"
+                ).df()
+                self._write_ledger(con, table, counts)
                 _sql(con, "COMMIT")
             except Exception:
                 _sql(con, "ROLLBACK")
                 raise
 
+    def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
+        frame = pd.DataFrame({"game_date": pd.to_datetime(list(counts)).date, "row_count": list(counts.values())})
+        with self._connect() as con:
+            _sql(con, "BEGIN TRANSACTION")
+            self._write_ledger(con, table, frame)
+            _sql(con, "COMMIT")
+
     @staticmethod
-    def _record(con: duckdb.DuckDBPyConnection, table: str) -> None:
+    def _write_ledger(con: duckdb.DuckDBPyConnection, table: str, counts: pd.DataFrame) -> None:
+        """Upsert (table, game_date) -> row_count, written now; inside the caller's transaction."""
         _sql(con, "CREATE SCHEMA IF NOT EXISTS nba_meta")
         _sql(
             con,
             f"CREATE TABLE IF NOT EXISTS {LEDGER} "
             "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)",
         )
-        _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM dates)", [table])
-        _sql(
-            con,
-            f"INSERT INTO {LEDGER} SELECT ?, d.game_date, count(i.game_date), now() "
-            "FROM dates d LEFT JOIN incoming i ON i.game_date = d.game_date GROUP BY d.game_date",
-            [table],
-        )
+        con.register("counts", counts)
+        _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM counts)", [table])
+        _sql(con, f"INSERT INTO {LEDGER} SELECT ?, game_date, row_count, now() FROM counts", [table])
 
     def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
         with self._connect() as con:

@@ -39,14 +39,18 @@ def test_rematerializing_dates_leaves_row_counts_and_keys_unchanged(platform):
     assert len(pgs) > 1000 and not pgs.duplicated().any()
 
 
-def test_an_empty_rerun_clears_the_partition(platform, home):
+def test_an_empty_rerun_clears_the_partition_and_the_schedule_check_names_the_games(platform, home):
     materialize_range("2024-10-24", "2024-10-24", selection="group:phase1_scrapers or group:phase2_raw", resources=platform)
-    store = platform["raw_io_manager"].store
+    store = platform["raw_store"]
     for path in store.list("nba-com/boxscores/2024-10-24/"):
         store.delete(path)
-    materialize_range("2024-10-24", "2024-10-24", selection="key:nba_raw/nbac_gamebook_player_stats", resources=platform)
+    rerun = materialize_range("2024-10-24", "2024-10-24", selection="key:nba_raw/nbac_gamebook_player_stats",
+                              resources=platform, raise_on_error=False)
     rows = platform["warehouse"].query("SELECT count(*) AS n FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '2024-10-24'")
     assert rows["n"][0] == 0
+    check = next(e.event_specific_data for e in rerun.all_events
+                 if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "rows_match_schedule")
+    assert not check.passed and check.metadata["missing_games"].data
 
 
 def test_no_look_ahead_history_on_or_after_d_does_not_change_ds_precompute_or_predictions(platform):

@@ -1,0 +1,202 @@
+"""The check catalogue: which rule guards which table, and the Dagster checks built from it.
+
+Every check is partitioned by game date. Run for one partition it returns that date's result; run
+inside a range run (one run covering many dates) it records one evaluation per date and returns a
+summary, so the dashboard shows a result per partition however the partition was materialized
+(reference/dagster-1.13-measured.md §9).
+"""
+
+
+import datetime as dt
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import dagster as dg
+import pandas as pd
+from dagster import AssetCheckExecutionContext
+
+from nba_backfill.calendar import game_dates
+from nba_backfill.checks import rules
+from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.outcomes import evaluation, result, summary
+from nba_backfill.checks.rules import not_null, positive
+from nba_backfill.storage.io_managers import partition_dates
+
+
+@dataclass(frozen=True)
+class Check:
+    asset: str
+    name: str
+    rule: rules.Rule
+    description: str
+    blocking: bool = False
+
+    @property
+    def key(self) -> dg.AssetCheckKey:
+        return dg.AssetCheckKey(dg.AssetKey(self.asset.split("/")), self.name)
+
+
+#: The key of each table: no two rows may share it.
+GRAINS = {
+    "nba_raw/nbac_schedule": ["game_id"],
+    "nba_raw/nbac_gamebook_player_stats": ["game_id", "player_lookup"],
+    "nba_raw/nbac_team_boxscore": ["game_id", "team_abbr"],
+    "nba_raw/nbac_play_by_play": ["game_id", "action_number"],
+    "nba_raw/odds_api_player_points_props": ["game_id", "player_lookup", "bookmaker", "snapshot_timestamp"],
+    "nba_raw/odds_api_game_lines": ["game_id", "bookmaker_key", "market_key", "outcome_name", "snapshot_timestamp"],
+    "nba_analytics/team_offense_game_summary": ["game_date", "team_abbr"],
+    "nba_analytics/team_defense_game_summary": ["game_date", "defending_team_abbr"],
+    "nba_analytics/player_game_summary": ["game_date", "player_lookup"],
+    "nba_analytics/upcoming_player_game_context": ["game_date", "player_lookup"],
+    "nba_analytics/upcoming_team_game_context": ["game_date", "team_abbr"],
+    "nba_precompute/team_defense_zone_analysis": ["game_date", "team_abbr"],
+    "nba_precompute/player_shot_zone_analysis": ["game_date", "player_lookup"],
+    "nba_precompute/player_daily_cache": ["game_date", "player_lookup"],
+    "nba_precompute/player_composite_factors": ["game_date", "player_lookup"],
+    "nba_precompute/ml_feature_store": ["game_date", "player_lookup"],
+    "nba_predictions/player_prop_predictions": ["game_date", "player_lookup", "system_id"],
+    "nba_predictions/prediction_accuracy": ["game_date", "player_lookup", "system_id"],
+}
+
+#: Rows per scheduled final game (None: at least one).
+ROWS_PER_GAME = {
+    "nba_raw/nbac_team_boxscore": 2,
+    "nba_raw/nbac_gamebook_player_stats": None,
+    "nba_raw/nbac_play_by_play": None,
+    "nba_analytics/team_offense_game_summary": 2,
+    "nba_analytics/team_defense_game_summary": 2,
+    "nba_analytics/player_game_summary": None,
+}
+
+
+def _active(df: pd.DataFrame) -> pd.Series:
+    return df["is_active"]
+
+
+#: Critical fields (validate_cascade_contamination), with the original's two broken ones fixed:
+#: opponent strength is now computed and may be negative, so it must be non-NULL rather than
+#: "> 0" (which the original's always-0.0 placeholder failed everywhere); and the feature store
+#: now has the ``opponent_def_rating`` column the original check queried but never had.
+CRITICAL_FIELDS = {
+    "nba_analytics/team_defense_game_summary": [
+        positive("opp_paint_attempts", False), positive("opp_mid_range_attempts", False),
+        positive("opp_three_pt_attempts", False)],
+    "nba_analytics/player_game_summary": [not_null("usage_rate", False, applies=_active)],
+    "nba_precompute/team_defense_zone_analysis": [
+        not_null("paint_defense_vs_league_avg"), not_null("mid_range_defense_vs_league_avg"),
+        not_null("three_pt_defense_vs_league_avg")],
+    "nba_precompute/player_shot_zone_analysis": [not_null("paint_pct_last_10"), positive("games_in_sample_10")],
+    "nba_precompute/player_daily_cache": [not_null("points_avg_season"), positive("games_played_season")],
+    "nba_precompute/player_composite_factors": [not_null("opponent_strength_score"), not_null("shot_zone_mismatch_score")],
+    "nba_precompute/ml_feature_store": [not_null("opponent_def_rating"), not_null("quality_tier", False)],
+    "nba_predictions/player_prop_predictions": [not_null("predicted_points"), not_null("recommendation", False)],
+}
+
+PLAYER_TABLES = [
+    "nba_analytics/upcoming_player_game_context", "nba_precompute/player_shot_zone_analysis",
+    "nba_precompute/player_daily_cache", "nba_precompute/player_composite_factors",
+    "nba_precompute/ml_feature_store", "nba_predictions/player_prop_predictions",
+    "nba_predictions/prediction_accuracy",
+]
+
+RAW_FILES = {
+    "scraped/nbac_boxscores": ("nba-com/boxscores", lambda nba_id: nba_id),
+    "scraped/nbac_play_by_play": ("nba-com/play-by-play", lambda nba_id: f"game-{nba_id}"),
+}
+
+
+def _table(key: str) -> str:
+    return key.replace("/", ".")
+
+
+def _upstream(asset: dg.AssetsDefinition) -> tuple[list[str], list[str]]:
+    """The tables an asset reads on its own date and over a window (its partition mappings)."""
+    same_day, window = [], []
+    for key in asset.dependency_keys:
+        mapping = asset.get_partition_mapping(key) if hasattr(asset, "get_partition_mapping") else None
+        is_window = isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset < 0
+        (window if is_window and mapping.end_offset < 0 else same_day).append(".".join(key.path))
+    return same_day, window
+
+
+def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
+    checks = [
+        Check(a, "raw_files_match_schedule", rules.raw_files_match_schedule(prefix, folder),
+              "Every final game of the schedule has its raw file (preflight).", blocking=True)
+        for a, (prefix, folder) in RAW_FILES.items()
+    ]
+    checks += [
+        Check(a, "rows_match_schedule", rules.rows_match_schedule(_table(a), n),
+              "Every final game of the schedule has its rows" + (f" (exactly {n} a game)." if n else "."), blocking=True)
+        for a, n in ROWS_PER_GAME.items()
+    ]
+    checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_scores_add_up", rules.box_scores_add_up,
+                        "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
+                        blocking=True))
+    checks += [Check(a, "unique_grain", rules.unique_grain(_table(a), keys), f"No two rows share ({', '.join(keys)}).",
+                     blocking=True) for a, keys in GRAINS.items()]
+    checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(_table(a), fields),
+                     "Critical fields valid: ≥ 99% passes, ≥ 50% warns, < 50% errors (early-season rows exempt "
+                     "from fields that need history).", blocking=True) for a, fields in CRITICAL_FIELDS.items()]
+    checks += [Check(a, "players_covered", rules.players_covered(_table(a)),
+                     "Every player with a game has a row: unaccounted = 0.") for a in PLAYER_TABLES]
+    checks += [
+        Check("nba_analytics/upcoming_player_game_context", "no_placeholder_lines",
+              rules.no_placeholder_lines(_table("nba_analytics/upcoming_player_game_context"), "current_points_line"),
+              "No 20.0 placeholder line.", blocking=True),
+        Check("nba_predictions/player_prop_predictions", "no_placeholder_lines",
+              rules.no_placeholder_lines(_table("nba_predictions/player_prop_predictions"), "current_points_line"),
+              "No 20.0 placeholder line.", blocking=True),
+        Check("nba_predictions/player_prop_predictions", "real_line_share", rules.real_line_share,
+              "Share of players with a real line; dates with too few need a historical odds backfill."),
+        Check("nba_precompute/ml_feature_store", "quality_distribution", rules.quality_distribution,
+              "Quality follows 10 x min(games, 10); a low average warns after the first three weeks."),
+    ]
+    for asset in assets:
+        key = asset.key.to_user_string()
+        if key.startswith("scraped/"):
+            continue
+        same_day, window = _upstream(asset)
+        if window:
+            checks.append(Check(key, "lookback_ready", rules.lookback_ready([t for t in window if t != "nba_raw.nbac_schedule"]),
+                                "The lookback window is complete against the schedule (verify_phase3_for_phase4).",
+                                blocking=True))
+        checks.append(Check(key, "fresh_against_upstream", rules.fresh_against_upstream(_table(key), same_day, window),
+                            "No partition it reads was rewritten after it (re-run it if so)."))
+    return checks
+
+
+def _check_definition(check: Check) -> dg.AssetChecksDefinition:
+    # partitions_def on checks is a preview feature in 1.13 (per-partition results are the point).
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", dg.PreviewWarning)
+
+        @dg.asset_check(asset=check.key.asset_key, name=check.name, partitions_def=game_dates,
+                        blocking=check.blocking, description=check.description,
+                        required_resource_keys={"warehouse", "raw_store"})
+        def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
+            data = CheckData(context.resources.warehouse, context.resources.raw_store)
+            outcomes = check.rule(partition_dates(context.partition_keys), data)
+            if context.has_partition_key:
+                return result(outcomes[0])
+            for outcome in outcomes:
+                context.op_execution_context.log_event(evaluation(check.key, outcome))
+            return summary(outcomes)
+
+    return _check
+
+
+def asset_checks(checks: Sequence[Check]) -> list[dg.AssetChecksDefinition]:
+    return [_check_definition(c) for c in checks]
+
+
+def evaluate(checks: Sequence[Check], dates: Sequence[dt.date], data: CheckData) -> pd.DataFrame:
+    """Every check over ``dates`` without Dagster: one row per check and date (validate, tests)."""
+    rows = []
+    for check in checks:
+        for o in check.rule(list(dates), data):
+            rows.append({"asset": check.asset, "check": check.name, "game_date": o.game_date, "passed": o.passed,
+                         "severity": o.severity.value, "blocking": check.blocking, "description": o.description,
+                         "metadata": dict(o.metadata)})
+    return pd.DataFrame(rows, columns=["asset", "check", "game_date", "passed", "severity", "blocking", "description", "metadata"])

@@ -1,0 +1,44 @@
+"""What checks read: warehouse tables, the partition ledger and the raw store, cached per evaluation.
+
+Running the whole catalogue over a season reads each table once, not once per check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from functools import cached_property
+
+import pandas as pd
+
+from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.warehouse import LEDGER, Warehouse
+
+
+class CheckData:
+    def __init__(self, warehouse: Warehouse, raw_store: LocalRawStore | None = None):
+        self.warehouse, self.raw_store = warehouse, raw_store
+        self._tables: dict[tuple[str, tuple[dt.date, ...]], pd.DataFrame] = {}
+
+    def table(self, name: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+        key = (name, tuple(sorted(set(dates))))
+        if key not in self._tables:
+            frame = self.warehouse.read(name, key[1])
+            frame.attrs["present_dates"] = sorted(self.written(name, key[1]))
+            self._tables[key] = frame
+        return self._tables[key]
+
+    @cached_property
+    def ledger(self) -> pd.DataFrame:
+        try:
+            df = self.warehouse.query(f"SELECT table_name, game_date, row_count, written_at FROM {LEDGER}")
+        except Exception:  # no ledger yet: nothing was ever written
+            return pd.DataFrame(columns=["table_name", "game_date", "row_count", "written_at"])
+        return df
+
+    def written(self, name: str, dates: Sequence[dt.date]) -> set[dt.date]:
+        rows = self.ledger[self.ledger["table_name"] == name]
+        return set(rows["game_date"].dt.date) & set(dates)
+
+    def raw_files(self, prefix: str, day: dt.date) -> list[str]:
+        return self.raw_store.list(f"{prefix}/{day}/") if self.raw_store else []

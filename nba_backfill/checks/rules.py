@@ -1,0 +1,345 @@
+"""The rules behind the checks: each turns the data of some dates into one Outcome per date.
+
+They replace the original platform's validation scripts (reference/source-system.md §3):
+preflight (schedule reconciliation), verify_backfill_range (rows, keys, recency),
+validate_backfill_coverage --reconcile (player coverage), validate_cascade_contamination
+(critical fields), verify_phase3_for_phase4 (lookback readiness), and the placeholder-line runbook.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+from nba_backfill.calendar import days_into_season, window_start
+from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
+from nba_backfill.phases.lookback import window_gaps
+from nba_backfill.phases.phase3_analytics.lines import PLACEHOLDER_LINE
+
+SCHEDULE = "nba_raw.nbac_schedule"
+PGS = "nba_analytics.player_game_summary"
+
+Rule = Callable[[Sequence[dt.date], CheckData], list[Outcome]]
+
+
+def _by_date(df: pd.DataFrame) -> Mapping[dt.date, pd.DataFrame]:
+    if df.empty or "game_date" not in df.columns:
+        return {}
+    return {day.date(): rows for day, rows in df.groupby("game_date")}
+
+
+def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, pd.DataFrame]:
+    schedule = data.table(SCHEDULE, dates)
+    if schedule.empty:
+        return {}
+    return _by_date(schedule[schedule["game_status"] == 3])
+
+
+def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
+    return Outcome(day, False, ERROR, f"{table} has no partition for {day}", {"unwritten_table": table})
+
+
+# --- schedule reconciliation (preflight) ------------------------------------------------------
+
+def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
+    """Every final game of the schedule has its rows (exactly ``rows_per_game``, if given), and no
+    game appears that the schedule does not know. A date without games passes with games: 0."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        finals, rows = _final_games(data, dates), _by_date(data.table(table, dates))
+        outcomes = []
+        for day in dates:
+            if day not in data.written(SCHEDULE, [day]) or day not in data.written(table, [day]):
+                outcomes.append(_unwritten(data, SCHEDULE if day not in data.written(SCHEDULE, [day]) else table, day))
+                continue
+            expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
+            counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
+            missing = expected - set(counts.index)
+            unexpected = set(counts.index) - expected
+            wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
+            passed = not (missing or unexpected or wrong)
+            outcomes.append(Outcome(
+                day, passed, ERROR,
+                "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
+                {"games": len(expected), "rows": int(counts.sum()), "missing_games": capped(missing),
+                 "unscheduled_games": capped(unexpected), "games_with_wrong_row_count": capped(wrong)},
+            ))
+        return outcomes
+
+    return rule
+
+
+def raw_files_match_schedule(prefix: str, folder: Callable[[str], str]) -> Rule:
+    """Every final game has a raw file under ``prefix/{date}/{folder(nba_game_id)}/``."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        finals = _final_games(data, dates)
+        outcomes = []
+        for day in dates:
+            games = finals.get(day, pd.DataFrame(columns=["nba_game_id", "game_id"]))
+            present = {path.split("/")[-2] for path in data.raw_files(prefix, day)}
+            missing = [gid for nba, gid in zip(games["nba_game_id"], games["game_id"]) if folder(nba) not in present]
+            outcomes.append(Outcome(day, not missing, ERROR,
+                                    f"{len(missing)} game(s) without a raw file" if missing else "",
+                                    {"games": len(games), "files": len(present), "missing_games": capped(missing)}))
+        return outcomes
+
+    return rule
+
+
+# --- box score shape --------------------------------------------------------------------------
+
+MIN_ACTIVE_PLAYERS = 8
+REGULATION_TEAM_MINUTES = 240
+OVERTIME_TEAM_MINUTES = 25
+
+
+def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
+    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
+    outcomes = []
+    for day in dates:
+        if day not in players or day not in teams:
+            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+            continue
+        p = players[day]
+        per_team = p.groupby(["game_id", "team_abbr"]).agg(
+            active=("player_status", lambda s: int((s == "active").sum())),
+            points=("points", "sum"), minutes=("minutes_decimal", "sum"))
+        team = teams[day].set_index(["game_id", "team_abbr"])
+        joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
+        expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
+        short = joined.index[joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS]
+        points = joined.index[joined["points"] != joined["points_team"]]
+        minutes = joined.index[(joined["minutes"] - expected_minutes).abs() > 1]
+        bad = {f"{g} {t}" for g, t in [*short, *points, *minutes]}
+        outcomes.append(Outcome(day, not bad, ERROR, f"{len(bad)} team box score(s) do not add up" if bad else "",
+                                {"teams": len(joined), "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
+                                 "points_mismatch": capped({f"{g} {t}" for g, t in points}),
+                                 "minutes_off": capped({f"{g} {t}" for g, t in minutes})}))
+    return outcomes
+
+
+# --- unique grain -----------------------------------------------------------------------------
+
+def unique_grain(table: str, keys: Sequence[str]) -> Rule:
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        rows = _by_date(data.table(table, dates))
+        outcomes = []
+        for day in dates:
+            df = rows.get(day, pd.DataFrame(columns=list(keys)))
+            dupes = df[df.duplicated(list(keys), keep=False)]
+            labels = {" ".join(str(v) for v in row) for row in dupes[list(keys)].itertuples(index=False)}
+            outcomes.append(Outcome(day, dupes.empty, ERROR, f"{len(labels)} duplicated key(s)" if labels else "",
+                                    {"rows": len(df), "key": ", ".join(keys), "duplicated_keys": capped(labels)}))
+        return outcomes
+
+    return rule
+
+
+# --- cascade contamination --------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class CriticalField:
+    """A field downstream work depends on. ``needs_history`` fields are judged by the early-season
+    rules instead: a row flagged ``early_season_flag`` may lack them."""
+
+    name: str
+    valid: Callable[[pd.DataFrame], pd.Series]
+    needs_history: bool = True
+    applies: Callable[[pd.DataFrame], pd.Series] | None = None
+
+
+def not_null(column: str, needs_history: bool = True, applies=None) -> CriticalField:
+    return CriticalField(f"{column} IS NOT NULL", lambda df: df[column].notna(), needs_history, applies)
+
+
+def positive(column: str, needs_history: bool = True) -> CriticalField:
+    return CriticalField(f"{column} > 0", lambda df: df[column].fillna(0) > 0, needs_history)
+
+
+def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
+    """Per date and field, the share of valid rows: ≥ 99% passes, ≥ 50% warns, < 50% is an error."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        rows = _by_date(data.table(table, dates))
+        outcomes = []
+        for day in dates:
+            df = rows.get(day)
+            if df is None or df.empty:
+                outcomes.append(Outcome(day, True, WARN, "no rows", {"rows": 0}))
+                continue
+            early = df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
+            shares = {}
+            for f in fields:
+                judged = ~early if f.needs_history else pd.Series(True, index=df.index)
+                if f.applies is not None:
+                    judged &= f.applies(df).astype(bool)
+                if judged.any():
+                    shares[f.name] = float(f.valid(df[judged]).mean())
+            worst = min(shares.values(), default=1.0)
+            passed, severity = valid_share_band(worst)
+            bad = {name: round(100 * share, 1) for name, share in shares.items() if share < 0.99}
+            outcomes.append(Outcome(day, passed, severity, f"critical fields below 99% valid: {bad}" if bad else "",
+                                    {"rows": len(df), "early_season_rows": int(early.sum()),
+                                     "valid_pct": {k: round(100 * v, 1) for k, v in shares.items()}}))
+        return outcomes
+
+    return rule
+
+
+# --- lookback readiness -----------------------------------------------------------------------
+
+def lookback_ready(history_tables: Sequence[str]) -> Rule:
+    """The Phase 3 window of the date is complete against the schedule: the very facts the asset's
+    own guard raises on (``phases.lookback.window_gaps``)."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        window = sorted({window_start(d) + dt.timedelta(days=i) for d in dates for i in range((d - window_start(d)).days)})
+        schedule = data.table(SCHEDULE, window)
+        gaps = window_gaps(dates, schedule, {t: data.table(t, window) for t in history_tables})
+        per_date = _by_date(gaps.rename(columns={"analysis_date": "game_date"}).assign(
+            game_date=lambda g: pd.to_datetime(g["game_date"])))
+        outcomes = []
+        for day in dates:
+            g = per_date.get(day, pd.DataFrame(columns=["missing_date", "game_id", "table"]))
+            outcomes.append(Outcome(
+                day, g.empty, ERROR, f"lookback window incomplete: {len(set(g['missing_date']))} date(s)" if len(g) else "",
+                {"window_start": str(window_start(day)), "missing_dates": capped({str(d) for d in g["missing_date"]}),
+                 "missing_games": capped({x for x in g["game_id"] if x}), "tables": capped(set(g["table"]))},
+            ))
+        return outcomes
+
+    return rule
+
+
+# --- player coverage --------------------------------------------------------------------------
+
+def players_covered(table: str) -> Rule:
+    """Every player who played on the date (player_game_summary) has a row here: unaccounted = 0.
+    Rows are written for every rostered player, so there is no skip list to reconcile against."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        played, rows = _by_date(data.table(PGS, dates)), _by_date(data.table(table, dates))
+        outcomes = []
+        for day in dates:
+            if day not in data.written(table, [day]):
+                outcomes.append(_unwritten(data, table, day))
+                continue
+            expected = set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"]) if day in played else set()
+            present = set(rows[day]["player_lookup"]) if day in rows else set()
+            unaccounted = expected - present
+            outcomes.append(Outcome(day, not unaccounted, ERROR,
+                                    f"{len(unaccounted)} player(s) with a game have no row" if unaccounted else "",
+                                    {"expected_players": len(expected), "rows": len(present),
+                                     "unaccounted": len(unaccounted), "unaccounted_players": capped(unaccounted)}))
+        return outcomes
+
+    return rule
+
+
+# --- betting lines ----------------------------------------------------------------------------
+
+#: Player-points props exist in the Odds API history from May 2023 (reference §5); before that a
+#: missing line is expected and not a gap to backfill.
+PROPS_HISTORY_START = dt.date(2023, 5, 3)
+#: Books price the ~8-10 rotation players of a 15-man roster: a normal slate has ~55% of rostered
+#: players with a line; under 30% the feed was (partly) down.
+MIN_LINE_SHARE = 0.3
+
+
+def no_placeholder_lines(table: str, column: str) -> Rule:
+    """The 20.0 placeholder that once stood in for "no line" never appears."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        rows = _by_date(data.table(table, dates))
+        outcomes = []
+        for day in dates:
+            df = rows.get(day, pd.DataFrame(columns=[column, "player_lookup"]))
+            hits = df[df[column] == PLACEHOLDER_LINE]
+            outcomes.append(Outcome(day, hits.empty, ERROR, f"{len(hits)} placeholder 20.0 line(s)" if len(hits) else "",
+                                    {"rows": len(df), "placeholder_lines": len(hits),
+                                     "players": capped(set(hits["player_lookup"]))}))
+        return outcomes
+
+    return rule
+
+
+def real_line_share(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """Share of predictions with a real line; too low, on a date lines should exist, and the date
+    needs a historical odds backfill."""
+    rows = _by_date(data.table("nba_predictions.player_prop_predictions", dates))
+    outcomes = []
+    for day in dates:
+        df = rows.get(day)
+        if df is None or df.empty:
+            outcomes.append(Outcome(day, True, WARN, "no predictions", {"players": 0}))
+            continue
+        share = float(df["has_prop_line"].astype(bool).mean())
+        expected = day >= PROPS_HISTORY_START
+        passed = share >= MIN_LINE_SHARE or not expected
+        outcomes.append(Outcome(day, passed, WARN,
+                                "" if passed else f"only {share:.0%} of players have a line: backfill historical odds for {day}",
+                                {"players": len(df), "with_line_pct": round(100 * share, 1), "lines_expected": expected,
+                                 "needs_odds_backfill": not passed}))
+    return outcomes
+
+
+# --- quality distribution ---------------------------------------------------------------------
+
+EARLY_SEASON_DAYS = 21
+MIN_AVERAGE_QUALITY = 70
+
+
+def quality_distribution(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """Feature quality per date; a low average is a warning once the season is three weeks old.
+    Early-season rows must follow the rule quality = 10 x min(games, 10)."""
+    rows = _by_date(data.table("nba_precompute.ml_feature_store", dates))
+    outcomes = []
+    for day in dates:
+        df = rows.get(day)
+        if df is None or df.empty:
+            outcomes.append(Outcome(day, True, WARN, "no rows", {"players": 0}))
+            continue
+        q = df["quality_score"]
+        off_rule = df[q != 10 * df["games_in_sample"].clip(upper=10)]
+        settled = days_into_season(day) > EARLY_SEASON_DAYS
+        low = settled and q.mean() < MIN_AVERAGE_QUALITY
+        severity = ERROR if len(off_rule) else WARN
+        description = (f"{len(off_rule)} row(s) break the quality rule" if len(off_rule)
+                       else f"average quality {q.mean():.0f} below {MIN_AVERAGE_QUALITY}" if low else "")
+        outcomes.append(Outcome(day, not (low or len(off_rule)), severity, description,
+                                {"players": len(df), "min": int(q.min()), "avg": round(float(q.mean()), 1),
+                                 "max": int(q.max()), "early_season_rows": int(df["early_season_flag"].sum()),
+                                 "days_into_season": days_into_season(day),
+                                 "off_rule_players": capped(set(off_rule["player_lookup"]))}))
+    return outcomes
+
+
+# --- freshness of reprocessing ----------------------------------------------------------------
+
+def fresh_against_upstream(table: str, same_day: Sequence[str], lookback: Sequence[str]) -> Rule:
+    """Stale: an upstream partition this one reads was rewritten after it (re-run downstream)."""
+
+    def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+        ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date).set_index(["table_name", "day"])["written_at"]
+        outcomes = []
+        for day in dates:
+            mine = ledger.get((table, day))
+            if mine is None:
+                outcomes.append(_unwritten(data, table, day))
+                continue
+            reads = [(u, day) for u in same_day] + [
+                (u, window_start(day) + dt.timedelta(days=i)) for u in lookback for i in range((day - window_start(day)).days)]
+            newer = sorted({f"{u} {d}" for u, d in reads if (stamp := ledger.get((u, d))) is not None and stamp > mine})
+            outcomes.append(Outcome(day, not newer, WARN,
+                                    f"{len(newer)} upstream partition(s) rewritten since" if newer else "",
+                                    {"written_at": str(mine), "newer_upstream": capped(newer)}))
+        return outcomes
+
+    return rule

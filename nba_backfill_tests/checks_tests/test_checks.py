@@ -1,0 +1,198 @@
+"""Every check passes on a clean backfill and fails, naming the offenders, on bad data.
+
+One clean backfill (opening night of 2024-25 to four weeks in) is shared; each failing case
+corrupts a copy of its warehouse (or raw store) the way the original platform's failure modes
+did, then evaluates the one check.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+
+import pandas as pd
+import pytest
+
+from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.checks.catalogue import evaluate
+from nba_backfill.checks.data import CheckData
+from nba_backfill.definitions import checks as CATALOGUE
+from nba_backfill.resources import resources
+from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.warehouse import DuckDBWarehouse
+
+START, END = dt.date(2024, 10, 20), dt.date(2024, 11, 16)
+DAY = dt.date(2024, 11, 14)
+DATES = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
+
+
+@pytest.fixture(scope="module")
+def clean(tmp_path_factory):
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NBA_BACKFILL_HOME", str(tmp_path_factory.mktemp("clean")))
+    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT"):
+        mp.delenv(variable, raising=False)
+    platform = resources()
+    materialize_range(START, END, resources=platform, log_level="ERROR")
+    yield platform
+    mp.undo()
+
+
+def check(asset: str, name: str):
+    return next(c for c in CATALOGUE if c.asset == asset and c.name == name)
+
+
+def corrupted(clean, tmp_path, *statements: str, raw: bool = False) -> CheckData:
+    """A copy of the clean warehouse (and raw store) with ``statements`` applied."""
+    tmp_path.mkdir(parents=True, exist_ok=True)
+    path = tmp_path / "warehouse.duckdb"
+    shutil.copy(clean["warehouse"].path, path)
+    warehouse = DuckDBWarehouse(path=str(path))
+    with warehouse._connect() as con:
+        for sql in statements:
+            con.execute(sql).fetchall()
+    store = clean["raw_store"]
+    if raw:
+        shutil.copytree(store.root, tmp_path / "raw")
+        store = LocalRawStore(root=str(tmp_path / "raw"))
+    return CheckData(warehouse, store)
+
+
+def outcome(data: CheckData, asset: str, name: str, day: dt.date = DAY):
+    return next(o for o in check(asset, name).rule([day], data) if o.game_date == day)
+
+
+def test_the_catalogue_covers_every_table_and_every_kind_of_check():
+    tables = {c.asset for c in CATALOGUE if c.name == "unique_grain"}
+    assert len(tables) == 18
+    assert {c.name for c in CATALOGUE} >= {
+        "raw_files_match_schedule", "rows_match_schedule", "box_scores_add_up", "unique_grain",
+        "critical_fields_valid", "lookback_ready", "players_covered", "no_placeholder_lines",
+        "real_line_share", "quality_distribution", "fresh_against_upstream"}
+
+
+def test_a_clean_backfill_passes_every_check_on_every_date(clean):
+    results = evaluate(CATALOGUE, DATES, CheckData(clean["warehouse"], clean["raw_store"]))
+    assert len(results) == len(CATALOGUE) * len(DATES)
+    failed = results[~results["passed"]]
+    assert failed.empty, failed[["asset", "check", "game_date", "description"]].head(20).to_string()
+
+
+def test_a_quiet_day_passes_schedule_reconciliation_with_zero_games(clean):
+    quiet = outcome(CheckData(clean["warehouse"], clean["raw_store"]), "nba_raw/nbac_team_boxscore", "rows_match_schedule", dt.date(2024, 10, 20))
+    assert quiet.passed and quiet.metadata["games"] == 0
+
+
+def test_partial_team_rows_reported_as_success_are_caught(clean, tmp_path):
+    # The original's overnight run "saved 2 of 16 teams" on some dates and reported success.
+    data = corrupted(clean, tmp_path,
+                     f"DELETE FROM nba_analytics.team_offense_game_summary WHERE game_date = '{DAY}' "
+                     f"AND team_abbr NOT IN (SELECT min(team_abbr) FROM nba_analytics.team_offense_game_summary WHERE game_date = '{DAY}')")
+    o = outcome(data, "nba_analytics/team_offense_game_summary", "rows_match_schedule")
+    assert not o.passed and o.severity.value == "ERROR"
+    assert o.metadata["missing_games"] and all(g.startswith("20241114_") for g in o.metadata["missing_games"])
+
+
+def test_team_box_scores_missing_for_some_games_are_named(clean, tmp_path):
+    game = clean["warehouse"].query(f"SELECT min(game_id) AS g FROM nba_raw.nbac_team_boxscore WHERE game_date = '{DAY}'")["g"][0]
+    data = corrupted(clean, tmp_path, f"DELETE FROM nba_raw.nbac_team_boxscore WHERE game_id = '{game}'")
+    o = outcome(data, "nba_raw/nbac_team_boxscore", "rows_match_schedule")
+    assert not o.passed and o.metadata["missing_games"] == [game]
+
+
+def test_a_missing_raw_box_score_file_is_named(clean, tmp_path):
+    data = corrupted(clean, tmp_path, raw=True)
+    victim = data.raw_store.list(f"nba-com/boxscores/{DAY}/")[0]
+    data.raw_store.delete(victim)
+    o = outcome(data, "scraped/nbac_boxscores", "raw_files_match_schedule")
+    assert not o.passed and len(o.metadata["missing_games"]) == 1
+
+
+def test_box_scores_that_do_not_add_up_are_named(clean, tmp_path):
+    data = corrupted(clean, tmp_path,
+                     f"UPDATE nba_raw.nbac_gamebook_player_stats SET points = points + 7 WHERE game_date = '{DAY}' "
+                     f"AND player_lookup = (SELECT min(player_lookup) FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '{DAY}' AND player_status = 'active')")
+    o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_scores_add_up")
+    assert not o.passed and len(o.metadata["points_mismatch"]) == 1
+
+
+def test_duplicate_keys_are_named(clean, tmp_path):
+    data = corrupted(clean, tmp_path,
+                     f"INSERT INTO nba_analytics.player_game_summary SELECT * FROM nba_analytics.player_game_summary "
+                     f"WHERE game_date = '{DAY}' LIMIT 1")
+    o = outcome(data, "nba_analytics/player_game_summary", "unique_grain")
+    assert not o.passed and len(o.metadata["duplicated_keys"]) == 1
+
+
+def test_contamination_bands_warn_then_error(clean, tmp_path):
+    zero_some = corrupted(clean, tmp_path / "a", "UPDATE nba_analytics.team_defense_game_summary SET opp_paint_attempts = 0 "
+                          f"WHERE game_date = '{DAY}' AND defending_team_abbr IN (SELECT defending_team_abbr FROM "
+                          f"nba_analytics.team_defense_game_summary WHERE game_date = '{DAY}' ORDER BY 1 LIMIT 2)")
+    warn = outcome(zero_some, "nba_analytics/team_defense_game_summary", "critical_fields_valid")
+    assert not warn.passed and warn.severity.value == "WARN"
+    zero_all = corrupted(clean, tmp_path / "b", f"UPDATE nba_analytics.team_defense_game_summary SET opp_paint_attempts = NULL WHERE game_date = '{DAY}'")
+    error = outcome(zero_all, "nba_analytics/team_defense_game_summary", "critical_fields_valid")
+    assert not error.passed and error.severity.value == "ERROR" and error.metadata["valid_pct"]["opp_paint_attempts > 0"] == 0
+
+
+def test_early_season_rows_are_judged_by_the_early_season_rules(clean):
+    opening = outcome(CheckData(clean["warehouse"], clean["raw_store"]), "nba_precompute/player_shot_zone_analysis",
+                      "critical_fields_valid", dt.date(2024, 10, 22))
+    assert opening.passed and opening.metadata["early_season_rows"] == opening.metadata["rows"] > 0
+
+
+def test_contaminated_precompute_is_an_error_once_rows_have_history(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_precompute.player_composite_factors SET opponent_strength_score = NULL WHERE game_date = '{DAY}'")
+    o = outcome(data, "nba_precompute/player_composite_factors", "critical_fields_valid")
+    assert not o.passed and o.severity.value == "ERROR"
+
+
+def test_lookback_readiness_names_the_missing_date_and_games(clean, tmp_path):
+    data = corrupted(clean, tmp_path,
+                     "DELETE FROM nba_analytics.player_game_summary WHERE game_date = '2024-11-02'",
+                     "DELETE FROM nba_meta.partition_ledger WHERE table_name = 'nba_analytics.player_game_summary' AND game_date = '2024-11-02'")
+    o = outcome(data, "nba_precompute/player_shot_zone_analysis", "lookback_ready")
+    assert not o.passed and o.metadata["missing_dates"] == ["2024-11-02"]
+    assert o.metadata["missing_games"] and o.metadata["tables"] == ["nba_analytics.player_game_summary"]
+    assert outcome(data, "nba_precompute/player_shot_zone_analysis", "lookback_ready", dt.date(2024, 11, 2)).passed
+
+
+def test_a_player_with_a_game_but_no_row_is_unaccounted(clean, tmp_path):
+    player = clean["warehouse"].query(f"SELECT min(player_lookup) AS p FROM nba_analytics.player_game_summary WHERE game_date = '{DAY}' AND is_active")["p"][0]
+    data = corrupted(clean, tmp_path, f"DELETE FROM nba_precompute.player_daily_cache WHERE game_date = '{DAY}' AND player_lookup = '{player}'")
+    o = outcome(data, "nba_precompute/player_daily_cache", "players_covered")
+    assert not o.passed and o.metadata["unaccounted"] == 1 and o.metadata["unaccounted_players"] == [player]
+
+
+def test_placeholder_lines_are_flagged(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
+                     f"WHERE game_date = '{DAY}' AND current_points_line IS NOT NULL AND player_lookup IN (SELECT player_lookup "
+                     f"FROM nba_predictions.player_prop_predictions WHERE game_date = '{DAY}' AND current_points_line IS NOT NULL ORDER BY 1 LIMIT 3)")
+    o = outcome(data, "nba_predictions/player_prop_predictions", "no_placeholder_lines")
+    assert not o.passed and o.metadata["placeholder_lines"] == 3 and len(o.metadata["players"]) == 3
+
+
+def test_a_date_without_lines_is_listed_for_an_odds_backfill(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_predictions.player_prop_predictions SET has_prop_line = false, "
+                     f"current_points_line = NULL, recommendation = 'NO_LINE' WHERE game_date = '{DAY}'")
+    o = outcome(data, "nba_predictions/player_prop_predictions", "real_line_share")
+    assert not o.passed and o.severity.value == "WARN" and o.metadata["needs_odds_backfill"]
+    assert str(DAY) in o.description
+
+
+def test_quality_rule_breaks_and_low_quality_after_three_weeks_are_flagged(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_precompute.ml_feature_store SET quality_score = 100 WHERE game_date = '{DAY}' AND games_in_sample = 0")
+    broken = outcome(data, "nba_precompute/ml_feature_store", "quality_distribution")
+    assert not broken.passed and broken.severity.value == "ERROR" and broken.metadata["off_rule_players"]
+    low = corrupted(clean, tmp_path / "low", f"UPDATE nba_precompute.ml_feature_store SET quality_score = 10, games_in_sample = 1 WHERE game_date = '{DAY}'")
+    warned = outcome(low, "nba_precompute/ml_feature_store", "quality_distribution")
+    assert not warned.passed and warned.severity.value == "WARN" and warned.metadata["avg"] == 10
+    assert outcome(low, "nba_precompute/ml_feature_store", "quality_distribution", dt.date(2024, 10, 25)).passed
+
+
+def test_a_partition_whose_upstream_was_rewritten_after_it_is_stale(clean, tmp_path):
+    data = corrupted(clean, tmp_path, "UPDATE nba_meta.partition_ledger SET written_at = now() + INTERVAL 1 HOUR "
+                     "WHERE table_name = 'nba_analytics.player_game_summary' AND game_date = '2024-11-10'")
+    o = outcome(data, "nba_precompute/player_shot_zone_analysis", "fresh_against_upstream")
+    assert not o.passed and o.metadata["newer_upstream"] == ["nba_analytics.player_game_summary 2024-11-10"]
+    assert outcome(data, "nba_precompute/player_shot_zone_analysis", "fresh_against_upstream", dt.date(2024, 11, 10)).passed
