@@ -24,8 +24,10 @@ def materialize_range(
     instance: dg.DagsterInstance | None = None,
     raise_on_error: bool = True,
     log_level: str = "DEBUG",
+    with_checks: bool = True,
 ) -> dg.ExecuteInProcessResult:
-    """Materialize ``selection`` (default: every asset) for ``start``..``end`` inclusive."""
+    """Materialize ``selection`` (default: every asset) for ``start``..``end`` inclusive, running
+    the asset checks of what it materializes unless ``with_checks`` is False."""
     from nba_backfill.definitions import all_assets, all_checks
     from nba_backfill.resources import resources as default_resources
 
@@ -34,7 +36,7 @@ def materialize_range(
             warnings.simplefilter("ignore", dg.BetaWarning)
             selection = dg.AssetSelection.from_string(selection)
     return dg.materialize(
-        [*all_assets, *all_checks],
+        [*all_assets, *(all_checks if with_checks else [])],
         selection=selection,
         resources=resources if resources is not None else default_resources(),
         instance=instance,

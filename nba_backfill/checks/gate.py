@@ -16,7 +16,7 @@ from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 
-def _failed_at_error(storage, check_key: dg.AssetCheckKey, partition: str) -> bool:
+def failed_at_error(storage, check_key: dg.AssetCheckKey, partition: str) -> bool:
     latest = storage.get_latest_asset_check_execution_by_key([check_key], partition_filter=PartitionKeyFilter(key=partition))
     record = latest.get(check_key)
     event = record.event.dagster_event if record and record.event else None
@@ -49,6 +49,6 @@ def failed_blocking_checks(instance: dg.DagsterInstance, upstream: Mapping[dg.As
         for info in storage.get_asset_check_partition_info(blocking, partition_keys=list(partitions)):
             if info.partition_key is None or info.latest_execution_status != AssetCheckExecutionRecordStatus.FAILED:
                 continue
-            if _failed_at_error(storage, info.check_key, info.partition_key):
+            if failed_at_error(storage, info.check_key, info.partition_key):
                 found.append(f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name} {info.partition_key}")
     return sorted(found)

@@ -129,14 +129,15 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
 
 def unique_grain(table: str, keys: Sequence[str]) -> Rule:
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        rows = _by_date(data.table(table, dates))
-        outcomes = []
-        for day in dates:
-            df = rows.get(day, pd.DataFrame(columns=list(keys)))
-            dupes = df[df.duplicated(list(keys), keep=False)]
-            labels = {" ".join(str(v) for v in row) for row in dupes[list(keys)].itertuples(index=False)}
-            outcomes.append(Outcome(day, dupes.empty, ERROR, f"{len(labels)} duplicated key(s)" if labels else "",
-                                    {"rows": len(df), "key": ", ".join(keys), "duplicated_keys": capped(labels)}))
+        df = data.table(table, dates)
+        grain = ["game_date", *[k for k in keys if k != "game_date"]]
+        dupes = df[df.duplicated(grain, keep=False)] if not df.empty else df  # once over the range
+        rows = df.groupby(df["game_date"].dt.date).size() if not df.empty else pd.Series(dtype=int)
+        outcomes, found_by_date = [], _by_date(dupes)
+        for day, found in ((d, found_by_date.get(d)) for d in dates):
+            labels = set() if found is None else {" ".join(str(v) for v in r) for r in found[list(keys)].itertuples(index=False)}
+            outcomes.append(Outcome(day, not labels, ERROR, f"{len(labels)} duplicated key(s)" if labels else "",
+                                    {"rows": int(rows.get(day, 0)), "key": ", ".join(keys), "duplicated_keys": capped(labels)}))
         return outcomes
 
     return rule

@@ -15,7 +15,7 @@ turns that into a daily-partitioned, range-capable Dagster asset that
 import datetime as dt
 import inspect
 import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import dagster as dg
@@ -38,12 +38,15 @@ def table_name(key: str) -> str:
     return key.replace("/", ".")
 
 
-def _inputs(same_day: Mapping[str, str], lookback: Mapping[str, str]) -> dict[str, dg.AssetIn]:
-    ins = {param: dg.AssetIn(key=asset_key(key)) for param, key in same_day.items()}
-    ins |= {
-        param: dg.AssetIn(key=asset_key(key), partition_mapping=lookback_mapping)
-        for param, key in lookback.items()
-    }
+def _inputs(
+    same_day: Mapping[str, str], lookback: Mapping[str, str], columns: Mapping[str, Sequence[str]]
+) -> dict[str, dg.AssetIn]:
+    def read(param: str, key: str, mapping: dg.PartitionMapping | None = None) -> dg.AssetIn:
+        metadata = {"columns": list(columns[param])} if param in columns else None
+        return dg.AssetIn(key=asset_key(key), partition_mapping=mapping, metadata=metadata)
+
+    ins = {param: read(param, key) for param, key in same_day.items()}
+    ins |= {param: read(param, key, lookback_mapping) for param, key in lookback.items()}
     if lookback:
         ins["schedule"] = dg.AssetIn(key=asset_key(SCHEDULE), partition_mapping=schedule_through_date)
     return ins
@@ -128,9 +131,11 @@ def table_asset(
     description: str,
     same_day: Mapping[str, str] | None = None,
     lookback: Mapping[str, str] | None = None,
+    columns: Mapping[str, Sequence[str]] | None = None,
 ) -> dg.AssetsDefinition:
     """An asset over ``compute``. With a ``lookback`` the schedule (D-30..D) is read to verify the
-    window, and handed to ``compute`` too if it has a ``schedule`` parameter."""
+    window, and handed to ``compute`` too if it has a ``schedule`` parameter. ``columns`` narrows
+    what is read of a wide input (param -> columns), to keep season-long runs lean."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
     dataset, name = key.split("/")
     wants_schedule = "schedule" in inspect.signature(compute).parameters
@@ -138,7 +143,7 @@ def table_asset(
     @daily_asset(
         name=name,
         key_prefix=[dataset],
-        ins=_inputs(same_day, lookback),
+        ins=_inputs(same_day, lookback, dict(columns or {})),
         group_name=group,
         description=description,
         io_manager_key="warehouse_io_manager",

@@ -114,7 +114,8 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
         table = self.table(context.asset_key)
         # A lookback of the very first partition maps to no upstream partition at all.
         dates = partition_dates(context.asset_partition_keys)
-        df = self.warehouse.read(table, dates) if dates else pd.DataFrame()
+        columns = context.definition_metadata.get("columns")
+        df = self.warehouse.read(table, dates, columns) if dates else pd.DataFrame()
         df.attrs["requested_dates"] = dates
         df.attrs["present_dates"] = sorted(self.warehouse.present_dates(table, dates)) if dates else []
         return df

@@ -26,7 +26,8 @@ class Warehouse(dg.ConfigurableResource):
     def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
         raise NotImplementedError
 
-    def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+    def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
+        """Rows of ``dates`` (all columns, or ``game_date`` plus ``columns``)."""
         raise NotImplementedError
 
     def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
@@ -150,13 +151,16 @@ class DuckDBWarehouse(Warehouse):
         _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM counts)", [table])
         _sql(con, f"INSERT INTO {LEDGER} SELECT ?, game_date, row_count, now() FROM counts", [table])
 
-    def read(self, table: str, dates: Sequence[dt.date]) -> pd.DataFrame:
+    def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
+        selected = ", ".join(f'"{c}"' for c in dict.fromkeys(["game_date", *columns])) if columns else "*"
         with self._connect() as con:
             if not self._table_exists(con, table):
-                return pd.DataFrame()
+                return pd.DataFrame(columns=["game_date", *(columns or [])])
             con.register("dates", _dates_frame(dates))
             return to_pandas(
-                con.sql(f"SELECT * FROM {table} WHERE game_date IN (SELECT game_date FROM dates) ORDER BY game_date").to_arrow_table()
+                con.sql(
+                    f"SELECT {selected} FROM {table} WHERE game_date IN (SELECT game_date FROM dates) ORDER BY game_date"
+                ).to_arrow_table()
             )
 
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:

@@ -9,6 +9,12 @@ GROUP = "phase4_precompute"
 UPGC = "nba_analytics/upcoming_player_game_context"
 PSZA = "nba_precompute/player_shot_zone_analysis"
 TDZA = "nba_precompute/team_defense_zone_analysis"
+#: What each profile reads of the earlier games in its window (game_id: the window is verified by game).
+SHOOTING = ["game_id", "player_lookup", "is_active", "minutes_played", "fg_attempts", "fg_makes", "has_complete_shot_zones",
+            "paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes", "three_attempts_pbp",
+            "three_makes_pbp", "assisted_fg_makes"]
+SCORING = ["game_id", "player_lookup", "is_active", "minutes_played", "points", "usage_rate", "ts_pct"]
+TEAM_PACE = ["game_id", "team_abbr", "pace", "offensive_rating"]
 
 assets = [
     table_asset(
@@ -24,6 +30,7 @@ assets = [
         compute=transforms.player_shot_zone_analysis,
         same_day={"upcoming_player_context": UPGC},
         lookback={"player_game_summary": "nba_analytics/player_game_summary"},
+        columns={"player_game_summary": SHOOTING},
         description="Each player's shot mix and accuracy by zone over his last 10 games.",
     ),
     table_asset(
@@ -35,6 +42,7 @@ assets = [
             "player_game_summary": "nba_analytics/player_game_summary",
             "team_offense": "nba_analytics/team_offense_game_summary",
         },
+        columns={"player_game_summary": SCORING, "team_offense": TEAM_PACE},
         description="Each player's scoring form for the day: last 5/10/window averages, minutes, usage, team pace.",
     ),
     table_asset(

@@ -1,0 +1,109 @@
+"""The completeness matrix: for each date and phase, one state an operator can act on.
+
+| state | meaning |
+| --- | --- |
+| complete | every table of the phase is written for the date, checks green, nothing upstream newer |
+| no games | as complete, on a date without scheduled games (complete when empty) |
+| missing | a table of the phase was never written for the date |
+| blocked | missing, and what it reads (the phase before, or a lookback date) is not complete |
+| failed | the last materialization attempt failed, or a check failed at ERROR |
+| stale | written, but a partition it reads was rewritten after it |
+
+Computed from the warehouse's partition ledger and, when given, the Dagster instance (failed
+attempts and check results).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+
+import dagster as dg
+import pandas as pd
+
+from nba_backfill.calendar import date_range, game_dates, window_start
+from nba_backfill.checks.catalogue import Check
+from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.gate import failed_at_error
+
+PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
+GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
+GOOD = {"complete", "no games"}
+#: Phases whose dates read the phase before over the lookback window as well as on the same date.
+READS_WINDOW_OF = {"phase3": "phase3", "phase4": "phase3"}
+
+
+def phase_tables(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
+    tables = {p: [] for p in PHASES}
+    by_group = {g: p for p, g in GROUP_OF_PHASE.items()}
+    for asset in assets:
+        tables[by_group[asset.group_names_by_key[asset.key]]].append(".".join(asset.key.path))
+    return tables
+
+
+def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], checks: Sequence[Check],
+              dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+    """(phase, date) -> what failed: materialization attempts and checks at ERROR."""
+    keys = [str(d) for d in dates]
+    found: dict[tuple[str, dt.date], list[str]] = {}
+    for phase, names in tables.items():
+        for name in names:
+            asset_key = dg.AssetKey(name.split("."))
+            status = instance.get_status_by_partition(asset_key, keys, game_dates) or {}
+            for key, state in status.items():
+                if state is not None and state.value == "FAILED":
+                    found.setdefault((phase, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
+        check_keys = [c.key for c in checks if ".".join(c.key.asset_key.path) in names]
+        storage = instance.event_log_storage
+        for info in storage.get_asset_check_partition_info(check_keys, partition_keys=keys) if check_keys else []:
+            if info.partition_key and info.latest_execution_status.value == "FAILED" and failed_at_error(storage, info.check_key, info.partition_key):
+                found.setdefault((phase, dt.date.fromisoformat(info.partition_key)), []).append(
+                    f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name}")
+    return found
+
+
+def completeness_matrix(
+    start: dt.date, end: dt.date, data: CheckData, assets: Sequence[dg.AssetsDefinition],
+    checks: Sequence[Check], instance: dg.DagsterInstance | None = None,
+) -> pd.DataFrame:
+    """One row per date of ``start``..``end``: ``date``, ``games`` (None if the schedule is not
+    loaded), ``phase1``..``phase5`` states and ``reasons`` (phase -> what is wrong)."""
+    tables = phase_tables(assets)
+    dates = date_range(window_start(start), end) if window_start(start) < start else date_range(start, end)
+    ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date)
+    written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
+    schedule = data.table("nba_raw.nbac_schedule", dates)
+    games = schedule.groupby(schedule["game_date"].dt.date).size() if not schedule.empty else pd.Series(dtype=int)
+    failures = _failures(instance, tables, checks, dates) if instance is not None else {}
+    stale_rules = {c.asset.replace("/", "."): c.rule for c in checks if c.name == "fresh_against_upstream"}
+    stale_days = {(t, o.game_date) for t, rule in stale_rules.items() for o in rule(dates, data) if not o.passed and o.metadata.get("newer_upstream")}
+
+    states: dict[tuple[str, dt.date], str] = {}
+    rows = []
+    for day in dates:
+        loaded = ("nba_raw.nbac_schedule", day) in written
+        row: dict = {"date": day, "games": int(games.get(day, 0)) if loaded else None, "reasons": {}}
+        for i, phase in enumerate(PHASES):
+            unwritten = [t for t in tables[phase] if (t, day) not in written]
+            upstream = [states[(PHASES[i - 1], day)]] if i else []
+            if phase in READS_WINDOW_OF:
+                upstream += [states.get((READS_WINDOW_OF[phase], day - dt.timedelta(days=k)), "complete")
+                             for k in range(1, (day - window_start(day)).days + 1)]
+            failed, blocked = (phase, day) in failures, any(s not in GOOD for s in upstream)
+            if blocked and (failed or unwritten):  # skipped or refused because of what it reads
+                state, why = "blocked", unwritten or failures[(phase, day)]
+            elif failed:
+                state, why = "failed", failures[(phase, day)]
+            elif unwritten:
+                state, why = "missing", unwritten
+            elif any((t, day) in stale_days for t in tables[phase]):
+                state, why = "stale", [t for t in tables[phase] if (t, day) in stale_days]
+            else:
+                state, why = ("no games" if row["games"] == 0 else "complete"), []
+            states[(phase, day)] = row[phase] = state
+            if why:
+                row["reasons"][phase] = sorted(why)[:5]
+        rows.append(row)
+    matrix = pd.DataFrame(rows, columns=["date", "games", *PHASES, "reasons"])
+    matrix["games"] = matrix["games"].astype("Int64")
+    return matrix[matrix["date"] >= start].reset_index(drop=True)
