@@ -74,6 +74,14 @@ def _active(df: pd.DataFrame) -> pd.Series:
     return df["is_active"]
 
 
+#: A shooter with no paint attempts has no paint FG%: valid when known, or when his paint rate is
+#: known to be zero (missing zone data leaves the rate NULL too, so contamination still shows).
+PAINT_PCT = rules.CriticalField(
+    "paint_pct_last_10 IS NOT NULL unless paint_rate_last_10 = 0",
+    lambda df: df["paint_pct_last_10"].notna() | (df["paint_rate_last_10"] == 0),
+)
+
+
 #: Critical fields (validate_cascade_contamination), with the original's two broken ones fixed:
 #: opponent strength is now computed and may be negative, so it must be non-NULL rather than
 #: "> 0" (which the original's always-0.0 placeholder failed everywhere); and the feature store
@@ -86,7 +94,7 @@ CRITICAL_FIELDS = {
     "nba_precompute/team_defense_zone_analysis": [
         not_null("paint_defense_vs_league_avg"), not_null("mid_range_defense_vs_league_avg"),
         not_null("three_pt_defense_vs_league_avg")],
-    "nba_precompute/player_shot_zone_analysis": [not_null("paint_pct_last_10"), positive("games_in_sample_10")],
+    "nba_precompute/player_shot_zone_analysis": [PAINT_PCT, positive("games_in_sample_10")],
     "nba_precompute/player_daily_cache": [not_null("points_avg_season"), positive("games_played_season")],
     "nba_precompute/player_composite_factors": [not_null("opponent_strength_score"), not_null("shot_zone_mismatch_score")],
     "nba_precompute/ml_feature_store": [not_null("opponent_def_rating"), not_null("quality_tier", False)],

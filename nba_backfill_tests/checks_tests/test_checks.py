@@ -196,3 +196,14 @@ def test_a_partition_whose_upstream_was_rewritten_after_it_is_stale(clean, tmp_p
     o = outcome(data, "nba_precompute/player_shot_zone_analysis", "fresh_against_upstream")
     assert not o.passed and o.metadata["newer_upstream"] == ["nba_analytics.player_game_summary 2024-11-10"]
     assert outcome(data, "nba_precompute/player_shot_zone_analysis", "fresh_against_upstream", dt.date(2024, 11, 10)).passed
+
+
+def test_a_pure_perimeter_shooter_is_not_contamination_but_missing_zone_data_is(clean, tmp_path):
+    asset = "nba_precompute/player_shot_zone_analysis"
+    no_paint = corrupted(clean, tmp_path / "a", f"UPDATE nba_precompute.player_shot_zone_analysis SET paint_pct_last_10 = NULL, "
+                         f"paint_rate_last_10 = 0 WHERE game_date = '{DAY}'")
+    assert outcome(no_paint, asset, "critical_fields_valid").passed
+    no_zones = corrupted(clean, tmp_path / "b", f"UPDATE nba_precompute.player_shot_zone_analysis SET paint_pct_last_10 = NULL, "
+                         f"paint_rate_last_10 = NULL WHERE game_date = '{DAY}'")
+    o = outcome(no_zones, asset, "critical_fields_valid")
+    assert not o.passed and o.severity.value == "ERROR"
