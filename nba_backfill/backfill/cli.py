@@ -1,14 +1,41 @@
-"""``nba-backfill``: backfill a date range of the whole graph and say where the results are."""
+"""nba-backfill: the backfill runbook as one command line.
+
+  plan      what a backfill of the range needs: ranges per phase, partitions to run, Odds API credits
+  status    the completeness matrix: one row per date, one state per phase
+  run       materialize what plan says, phase by phase; re-running resumes
+  validate  run the asset checks over the range without materializing
+
+Ordering and lookbacks come from the asset graph; nothing is computed by hand.
+"""
 
 from __future__ import annotations
 
 import argparse
 import datetime as dt
+import json
 import os
+import shlex
 import sys
+from collections.abc import Sequence
 
 from nba_backfill import settings
 from nba_backfill.calendar import FIRST_GAME_DATE
+
+EXAMPLES = {
+    "plan": "nba-backfill plan --start-date 2024-11-08 --end-date 2024-11-14 --phases 4-5",
+    "status": "nba-backfill status --start-date 2024-10-22 --end-date 2024-11-14",
+    "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
+    "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
+}
+INSTANCE_YAML = """\
+# The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
+telemetry:
+  enabled: false
+"""
+
+
+class UsageError(Exception):
+    """A bad argument: reported in one line with exit code 2."""
 
 
 def _date(text: str) -> dt.date:
@@ -19,31 +46,37 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    run = commands.add_parser(
-        "run",
-        help="materialize every phase for a date range in one run",
-        epilog="example: nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
-    )
-    run.add_argument("--start-date", type=_date, required=True)
-    run.add_argument("--end-date", type=_date, required=True)
+    parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate}")
+    helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
+             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only"}
+    for name, text in helps.items():
+        sub = commands.add_parser(name, help=text, description=text, epilog=f"example: {EXAMPLES[name]}")
+        sub.add_argument("--start-date", type=_date, required=True, help="first game date, YYYY-MM-DD")
+        sub.add_argument("--end-date", type=_date, required=True, help="last game date, YYYY-MM-DD")
+        sub.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
+        if name in ("plan", "run"):
+            sub.add_argument("--phases", default="1-5", help="target phases, e.g. 4-5 or 2,3 (default 1-5)")
+            mode = sub.add_mutually_exclusive_group()
+            mode.add_argument("--only-missing", action="store_true", default=True,
+                              help="run missing and failed partitions only (default)")
+            mode.add_argument("--force", action="store_true", help="recompute the target range even if complete")
+        if name == "run":
+            sub.add_argument("--allow-over-budget", action="store_true",
+                             help="start even if the estimated Odds API credits exceed what remains")
+        if name == "validate":
+            sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
     return parser
 
 
-def _validate(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
+def _validate_dates(args: argparse.Namespace) -> None:
+    first = dt.date.fromisoformat(FIRST_GAME_DATE)
+    today = dt.date.today()
     if args.end_date < args.start_date:
-        parser.error(f"--end-date {args.end_date} is before --start-date {args.start_date}")
-    first, today = dt.date.fromisoformat(FIRST_GAME_DATE), dt.date.today()
+        raise UsageError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
     if args.start_date < first or args.end_date > today:
-        parser.error(f"dates must lie within the partitions, {first} .. {today}")
-
-
-INSTANCE_YAML = """\
-# The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
-telemetry:
-  enabled: false
-"""
+        raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
 def _instance():
@@ -51,44 +84,201 @@ def _instance():
 
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_YAML)
+    if not (home / "dagster.yaml").exists():
+        (home / "dagster.yaml").write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.get()
 
 
-def run(args: argparse.Namespace) -> int:
-    from nba_backfill.backfill.execute import materialize_range
-    from nba_backfill.resources import resources
+class Session:
+    """The platform as the commands see it: resources, graph, checks, warehouse state, instance."""
 
-    with _instance() as instance:
-        result = materialize_range(
-            args.start_date, args.end_date, instance=instance, raise_on_error=False, log_level="WARNING"
-        )
-    if not result.success:
-        failure = next((e for e in result.all_events if e.is_step_failure), None)
-        print(f"backfill failed: {failure.step_key if failure else ''} {failure.event_specific_data.error.message if failure else ''}".strip())
-        return 1
-    warehouse = resources()["warehouse"]
-    counts = warehouse.query(
-        "SELECT table_name, sum(row_count) AS rows FROM nba_meta.partition_ledger "
-        "WHERE game_date BETWEEN ? AND ? GROUP BY table_name ORDER BY table_name",
-        [args.start_date, args.end_date],
-    )
-    print(f"backfilled {args.start_date} .. {args.end_date}")
-    print(counts.to_string(index=False))
-    print(f"raw files: {settings.home() / 'raw'}")
-    print(f"warehouse: {warehouse.path} (schemas nba_raw, nba_analytics, nba_precompute, nba_predictions)")
-    print(f"runs:      {settings.dagster_home()} (DAGSTER_HOME for `dagster dev -w workspace.yaml`)")
+    def __init__(self, instance):
+        from nba_backfill.backfill.plan import Graph
+        from nba_backfill.checks.data import CheckData
+        from nba_backfill.definitions import all_assets, checks
+        from nba_backfill.resources import resources
+
+        self.instance, self.resources = instance, resources()
+        self.assets, self.checks, self.graph = all_assets, checks, Graph(all_assets)
+        self.data = CheckData(self.resources["warehouse"], self.resources["raw_store"])
+
+    def written(self) -> dict[str, set[dt.date]]:
+        ledger = self.data.ledger
+        out: dict[str, set[dt.date]] = {}
+        for table, day in zip(ledger["table_name"], ledger["game_date"].dt.date):
+            out.setdefault(table.replace(".", "/"), set()).add(day)
+        return out
+
+    def failed(self, dates: list[dt.date]) -> dict[str, set[dt.date]]:
+        from nba_backfill.checks.matrix import failed_partitions
+
+        tables = [a.replace("/", ".") for a in self.graph.phase_of]
+        out: dict[str, set[dt.date]] = {}
+        for table, day in failed_partitions(self.instance, tables, self.checks, dates):
+            out.setdefault(table.replace(".", "/"), set()).add(day)
+        return out
+
+    def games(self, dates: list[dt.date]) -> dict[dt.date, int]:
+        schedule = self.data.table("nba_raw.nbac_schedule", dates)
+        loaded = self.data.written("nba_raw.nbac_schedule", dates)
+        counts = schedule.groupby(schedule["game_date"].dt.date).size().to_dict() if not schedule.empty else {}
+        return {d: int(counts.get(d, 0)) for d in loaded}
+
+    def plan(self, args: argparse.Namespace):
+        from nba_backfill.backfill.plan import make_plan, parse_phases
+        from nba_backfill.calendar import date_range, window_start
+
+        try:
+            phases = parse_phases(args.phases)
+        except ValueError as err:
+            raise UsageError(str(err)) from None
+        span = date_range(window_start(args.start_date) - dt.timedelta(days=31), args.end_date)
+        return make_plan(args.start_date, args.end_date, phases, args.force, self.graph,
+                         self.written(), self.failed(span), self.games(span))
+
+    def matrix(self, start: dt.date, end: dt.date):
+        from nba_backfill.checks.matrix import completeness_matrix
+
+        return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
+
+
+# --- commands -----------------------------------------------------------------------------------
+
+def cmd_plan(session: Session, args: argparse.Namespace) -> int:
+    plan = session.plan(args)
+    if args.json:
+        print(json.dumps(plan.to_json()))
+        return 0
+    print(f"backfill {plan.start} .. {plan.end}, target phases {', '.join(plan.phases)}{' (forced)' if plan.force else ''}")
+    for phase, span in plan.ranges().items():
+        print(f"  {phase}: {span['start']} .. {span['end']}")
+    print(f"{'asset':48} {'needed':>7} {'complete':>9} {'to run':>7}")
+    for asset, counts in plan.to_json()["assets"].items():
+        print(f"{asset:48} {counts['needed']:7} {counts['complete']:9} {counts['to_run']:7}")
+    print(f"estimated Odds API credits: {plan.odds_api_credits()}")
     return 0
 
 
-def main(argv: list[str] | None = None) -> int:
+def summarize(matrix) -> dict:
+    from nba_backfill.checks.matrix import GOOD, PHASES
+
+    complete = matrix[list(PHASES)].isin(GOOD).all(axis=1)
+    game_dates = matrix["games"].fillna(0) > 0
+    unknown = matrix["games"].isna()
+    needs_work = matrix[~complete]
+    return {
+        "dates": len(matrix), "game_dates": int(game_dates.sum()),
+        "complete_game_dates": int((game_dates & complete).sum()),
+        "dates_without_schedule": int(unknown.sum()),
+        "by_phase": {p: matrix[p].value_counts().to_dict() for p in PHASES},
+        "dates_needing_work": [str(d) for d in needs_work["date"]],
+    }
+
+
+def cmd_status(session: Session, args: argparse.Namespace) -> int:
+    import pandas as pd
+
+    from nba_backfill.checks.matrix import PHASES
+
+    matrix = session.matrix(args.start_date, args.end_date)
+    summary = summarize(matrix)
+    if args.json:
+        dates = [{"date": str(r.date), "games": None if pd.isna(r.games) else int(r.games),
+                  **{p: getattr(r, p) for p in PHASES}, "reasons": r.reasons} for r in matrix.itertuples()]
+        print(json.dumps({"dates": dates, "summary": summary}, default=str))
+    else:
+        print(f"{'date':10}  {'games':>5}  " + "  ".join(f"{p:9}" for p in PHASES))
+        for r in matrix.itertuples():
+            games = "?" if pd.isna(r.games) else str(int(r.games))
+            print(f"{r.date}  {games:>5}  " + "  ".join(f"{getattr(r, p):9}" for p in PHASES))
+        print(f"\n{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
+              + (f"; {summary['dates_without_schedule']} date(s) without a loaded schedule" if summary["dates_without_schedule"] else ""))
+        if summary["dates_needing_work"]:
+            print("needs work: " + ", ".join(summary["dates_needing_work"]))
+    everything = summary["complete_game_dates"] == summary["game_dates"] and not summary["dates_without_schedule"]
+    return 0 if everything and not summary["dates_needing_work"] else 1
+
+
+def _resume_command(args: argparse.Namespace) -> str:
+    words = ["nba-backfill", "run", "--start-date", str(args.start_date), "--end-date", str(args.end_date)]
+    if args.phases != "1-5":
+        words += ["--phases", args.phases]
+    return shlex.join(words)
+
+
+def _check_budget(session: Session, plan, allow: bool) -> None:
+    league = session.resources["league"]
+    remaining = league.remaining_credits() if hasattr(league, "remaining_credits") else None
+    needed = plan.odds_api_credits()
+    if remaining is not None and needed > remaining and not allow:
+        raise UsageError(f"the plan needs ~{needed} Odds API credits and {remaining} remain; "
+                         "pass --allow-over-budget to start anyway")
+
+
+def cmd_run(session: Session, args: argparse.Namespace) -> int:
+    from nba_backfill.backfill.progress import Progress
+    from nba_backfill.backfill.run import Runner
+
+    plan = session.plan(args)
+    _check_budget(session, plan, args.allow_over_budget)
+    runner = Runner(plan, session.graph, session.written(), session.resources, session.instance,
+                    Progress(enabled=not args.json))
+    outcome = runner.run()
+    session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
+    summary = summarize(session.matrix(args.start_date, args.end_date))
+    failed_dates = sorted({d for (_, d) in outcome.failed})
+    blocked_dates = sorted({d for (_, d) in outcome.blocked} - set(failed_dates))
+    report = {
+        "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
+        "ran": {a: len(d) for a, d in outcome.done.items()},
+        "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
+        "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
+        "resume": _resume_command(args) if failed_dates or blocked_dates else None,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
+              f"({sum(report['ran'].values())} partitions materialized)")
+        for title in ("failed", "blocked"):
+            for day, reasons in report[title].items():
+                print(f"{title}: {day}: {'; '.join(reasons)}")
+        if report["resume"]:
+            print(f"resume with: {report['resume']}")
+    return 1 if failed_dates or blocked_dates else 0
+
+
+def cmd_validate(session: Session, args: argparse.Namespace) -> int:
+    from nba_backfill.calendar import date_range
+    from nba_backfill.checks.catalogue import evaluate
+
+    results = evaluate(session.checks, date_range(args.start_date, args.end_date), session.data)
+    failures = results[~results["passed"]]
+    errors = failures[failures["severity"] == "ERROR"]
+    if args.json:
+        rows = failures.assign(game_date=failures["game_date"].astype(str)).drop(columns=["metadata"]).to_dict("records")
+        print(json.dumps({"evaluations": len(results), "failures": rows, "errors": len(errors)}))
+    else:
+        print(f"{len(results)} check evaluations, {len(failures)} failed ({len(errors)} at ERROR)")
+        for r in failures.sort_values(["game_date", "asset", "check"]).itertuples():
+            print(f"{r.severity:5}  {r.game_date}  {r.asset}:{r.check}  {r.description}")
+    return 1 if args.strict and len(errors) else 0
+
+
+COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
-    _validate(parser, args)
-    return {"run": run}[args.command](args)
+    try:
+        _validate_dates(args)
+        with _instance() as instance:
+            return COMMANDS[args.command](Session(instance), args)
+    except UsageError as err:
+        print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

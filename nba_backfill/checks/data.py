@@ -33,7 +33,8 @@ class CheckData:
         try:
             df = self.warehouse.query(f"SELECT table_name, game_date, row_count, written_at FROM {LEDGER}")
         except Exception:  # no ledger yet: nothing was ever written
-            return pd.DataFrame(columns=["table_name", "game_date", "row_count", "written_at"])
+            return pd.DataFrame({"table_name": pd.Series(dtype=str), "game_date": pd.Series(dtype="datetime64[ns]"),
+                                 "row_count": pd.Series(dtype=int), "written_at": pd.Series(dtype="datetime64[ns, UTC]")})
         return df
 
     def written(self, name: str, dates: Sequence[dt.date]) -> set[dt.date]:

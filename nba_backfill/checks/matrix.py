@@ -41,24 +41,32 @@ def phase_tables(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
     return tables
 
 
+def failed_partitions(instance: dg.DagsterInstance, tables: Sequence[str], checks: Sequence[Check],
+                      dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+    """(table, date) -> what failed there: the last materialization attempt, checks at ERROR."""
+    keys = [str(d) for d in dates]
+    storage = instance.event_log_storage
+    found: dict[tuple[str, dt.date], list[str]] = {}
+    for name in tables:
+        for key, state in (instance.get_status_by_partition(dg.AssetKey(name.split(".")), keys, game_dates) or {}).items():
+            if state is not None and state.value == "FAILED":
+                found.setdefault((name, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
+    check_keys = [c.key for c in checks if ".".join(c.key.asset_key.path) in tables]
+    for info in storage.get_asset_check_partition_info(check_keys, partition_keys=keys) if check_keys else []:
+        if info.partition_key and info.latest_execution_status.value == "FAILED" and failed_at_error(storage, info.check_key, info.partition_key):
+            table = ".".join(info.check_key.asset_key.path)
+            found.setdefault((table, dt.date.fromisoformat(info.partition_key)), []).append(
+                f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name}")
+    return found
+
+
 def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], checks: Sequence[Check],
               dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
-    """(phase, date) -> what failed: materialization attempts and checks at ERROR."""
-    keys = [str(d) for d in dates]
+    """(phase, date) -> what failed in the phase's tables."""
+    phase_of = {t: p for p, names in tables.items() for t in names}
     found: dict[tuple[str, dt.date], list[str]] = {}
-    for phase, names in tables.items():
-        for name in names:
-            asset_key = dg.AssetKey(name.split("."))
-            status = instance.get_status_by_partition(asset_key, keys, game_dates) or {}
-            for key, state in status.items():
-                if state is not None and state.value == "FAILED":
-                    found.setdefault((phase, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
-        check_keys = [c.key for c in checks if ".".join(c.key.asset_key.path) in names]
-        storage = instance.event_log_storage
-        for info in storage.get_asset_check_partition_info(check_keys, partition_keys=keys) if check_keys else []:
-            if info.partition_key and info.latest_execution_status.value == "FAILED" and failed_at_error(storage, info.check_key, info.partition_key):
-                found.setdefault((phase, dt.date.fromisoformat(info.partition_key)), []).append(
-                    f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name}")
+    for (table, day), why in failed_partitions(instance, list(phase_of), checks, dates).items():
+        found.setdefault((phase_of[table], day), []).extend(why)
     return found
 
 

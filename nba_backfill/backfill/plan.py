@@ -1,0 +1,188 @@
+"""What a backfill of a date range needs, derived from the asset graph.
+
+The planner never computes a lookback by hand: it asks each asset's partition mappings (the same
+ones Dagster uses) which upstream partitions its target partitions read, walking the graph from
+Phase 5 back to Phase 1. Three sets per asset:
+
+- needed: every partition the backfill reads or writes (gives the per-phase ranges),
+- complete: written (partition ledger) and not failed (Dagster instance: a failed attempt or a
+  blocking check failed at ERROR),
+- to_run: target partitions that are not complete (all of them with ``force``), the upstream
+  partitions they need that are not complete, and - because rewriting a partition makes its
+  readers stale - the already-written target-phase partitions that read a rewritten one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from functools import cache
+
+import dagster as dg
+
+from nba_backfill.calendar import date_range, game_dates, season_start, season_year
+from nba_backfill.checks.matrix import PHASES, GROUP_OF_PHASE
+from nba_backfill.phases.phase1_scrapers import HISTORICAL_CREDITS_PER_MARKET, LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
+
+#: Games a date is assumed to have when its schedule is not loaded yet (for the credit estimate).
+ASSUMED_GAMES_PER_IN_SEASON_DATE = 8
+SEASON_DAYS = 180
+
+Partitions = dict[str, set[dt.date]]  # asset key ("nba_raw/nbac_schedule") -> dates
+
+
+@dataclass
+class Plan:
+    start: dt.date
+    end: dt.date
+    phases: tuple[str, ...]
+    force: bool
+    needed: Partitions
+    complete: Partitions
+    to_run: Partitions
+    phase_of: Mapping[str, str]
+    games: Mapping[dt.date, int] = field(default_factory=dict)
+
+    def ranges(self) -> dict[str, dict[str, str]]:
+        out = {}
+        for phase in PHASES:
+            dates = set().union(*(d for a, d in self.needed.items() if self.phase_of[a] == phase))
+            if dates:
+                out[phase] = {"start": str(min(dates)), "end": str(max(dates))}
+        return out
+
+    def assets_of(self, phase: str) -> list[str]:
+        return [a for a, p in self.phase_of.items() if p == phase]
+
+    def odds_api_credits(self) -> int:
+        """Historical credits the odds scrapers would spend: 10 x markets per event and snapshot."""
+        markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
+        return sum(
+            self.games.get(day, estimated_games(day)) * len(ODDS_LEADS) * HISTORICAL_CREDITS_PER_MARKET * n
+            for asset, n in markets.items() for day in self.to_run.get(asset, ())
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "start": str(self.start), "end": str(self.end), "phases": list(self.phases), "force": self.force,
+            "ranges": self.ranges(),
+            "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
+            "assets": {a: {"needed": len(self.needed.get(a, ())), "complete": len(self.complete.get(a, set()) & self.needed.get(a, set())),
+                           "to_run": len(self.to_run.get(a, ()))} for a in self.phase_of},
+            "odds_api_credits": self.odds_api_credits(),
+        }
+
+
+def estimated_games(day: dt.date) -> int:
+    in_season = 0 <= (day - season_start(season_year(day))).days < SEASON_DAYS
+    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season else 0
+
+
+def parse_phases(text: str) -> tuple[str, ...]:
+    """``"4-5"``, ``"3"`` or ``"2,4"`` -> ("phase4", "phase5"); ValueError names a bad phase."""
+    chosen: set[int] = set()
+    for part in text.split(","):
+        low, _, high = part.strip().partition("-")
+        try:
+            first, last = int(low), int(high or low)
+        except ValueError:
+            raise ValueError(f"unknown phase {part.strip()!r}: use numbers 1-5, e.g. 4-5 or 2,3") from None
+        if not 1 <= first <= last <= 5:
+            raise ValueError(f"unknown phase {part.strip()!r}: phases are 1 to 5")
+        chosen.update(range(first, last + 1))
+    return tuple(f"phase{i}" for i in sorted(chosen))
+
+
+class Graph:
+    """The asset graph as the planner needs it: keys in dependency order, parents with mappings."""
+
+    def __init__(self, assets: Sequence[dg.AssetsDefinition]):
+        by_group = {g: p for p, g in GROUP_OF_PHASE.items()}
+        self.assets = {a.key: a for a in assets}
+        self.phase_of = {k.to_user_string(): by_group[a.group_names_by_key[k]] for k, a in self.assets.items()}
+        self.order = self._toposort()
+
+    def _toposort(self) -> list[dg.AssetKey]:
+        done: list[dg.AssetKey] = []
+        def visit(key: dg.AssetKey) -> None:
+            if key in done:
+                return
+            for parent in self.assets[key].dependency_keys:
+                visit(parent)
+            done.append(key)
+        for key in self.assets:
+            visit(key)
+        return done
+
+    def mapping(self, child: dg.AssetKey, parent: dg.AssetKey) -> dg.PartitionMapping:
+        return self.assets[child].get_partition_mapping(parent) or dg.IdentityPartitionMapping()
+
+    def upstream(self, child: dg.AssetKey, parent: dg.AssetKey, dates: Iterable[dt.date]) -> set[dt.date]:
+        keys = [str(d) for d in dates if str(d) in _valid_keys()]
+        if not keys:
+            return set()
+        subset = game_dates.subset_with_partition_keys(keys)
+        result = self.mapping(child, parent).get_upstream_mapped_partitions_result_for_partitions(subset, game_dates, game_dates)
+        return {dt.date.fromisoformat(k) for k in result.partitions_subset.get_partition_keys()}
+
+    def downstream(self, parent: dg.AssetKey, child: dg.AssetKey, dates: Iterable[dt.date]) -> set[dt.date]:
+        keys = [str(d) for d in dates]
+        if not keys:
+            return set()
+        subset = game_dates.subset_with_partition_keys(keys)
+        found = self.mapping(child, parent).get_downstream_partitions_for_partitions(subset, game_dates, game_dates)
+        return {dt.date.fromisoformat(k) for k in found.get_partition_keys()}
+
+    def children(self, key: dg.AssetKey) -> list[dg.AssetKey]:
+        return [k for k, a in self.assets.items() if key in a.dependency_keys]
+
+
+@cache
+def _valid_keys() -> frozenset[str]:
+    return frozenset(game_dates.get_partition_keys())
+
+
+def _name(key: dg.AssetKey) -> str:
+    return key.to_user_string()
+
+
+def _pull(graph: Graph, targets: Partitions, complete: Partitions, force_targets: bool) -> tuple[Partitions, Partitions]:
+    """Walk from the last phase back: each asset's needed partitions, and which must run."""
+    needed: Partitions = {_name(k): set(targets.get(_name(k), set())) for k in graph.order}
+    to_run: Partitions = {_name(k): set() for k in graph.order}
+    for key in reversed(graph.order):
+        name = _name(key)
+        targeted = targets.get(name, set())
+        to_run[name] = (targeted if force_targets else targeted - complete.get(name, set()))
+        to_run[name] |= (needed[name] - targeted) - complete.get(name, set())
+        for parent in graph.assets[key].dependency_keys:
+            needed[_name(parent)] |= graph.upstream(key, parent, to_run[name])
+    return needed, to_run
+
+
+def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phases: tuple[str, ...]) -> None:
+    """Add written partitions (of the target phases) that read a partition about to be rewritten."""
+    frontier = [(k, set(to_run[_name(k)])) for k in graph.order]
+    while frontier:
+        key, dates = frontier.pop(0)
+        for child in graph.children(key):
+            name = _name(child)
+            if graph.phase_of[name] not in phases:
+                continue
+            stale = (graph.downstream(key, child, dates) & written.get(name, set())) - to_run[name]
+            if stale:
+                to_run[name] |= stale
+                frontier.append((child, stale))
+
+
+def make_plan(
+    start: dt.date, end: dt.date, phases: tuple[str, ...], force: bool, graph: Graph,
+    written: Partitions, failed: Partitions, games: Mapping[dt.date, int] | None = None,
+) -> Plan:
+    complete = {a: written.get(a, set()) - failed.get(a, set()) for a in graph.phase_of}
+    targets = {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
+    needed, _ = _pull(graph, targets, {}, force_targets=True)  # what the range reads, complete or not
+    _, to_run = _pull(graph, targets, complete, force_targets=force)
+    _refresh_readers(graph, to_run, written, phases)
+    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, dict(games or {}))

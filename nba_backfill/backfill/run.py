@@ -1,0 +1,130 @@
+"""Execute a plan: phase by phase, dates in range runs, failures isolated by bisection.
+
+A run over contiguous dates is the fast path (one Dagster run per asset group and stretch of
+dates). When it fails, the assets that completed the whole stretch are kept and the rest is split
+in halves and retried, down to single dates, so one bad date costs only itself. Before a phase
+starts, partitions whose inputs failed or are still missing are reported as blocked and not
+attempted. Everything runs in-process, one run at a time: DuckDB admits a single writer.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import dagster as dg
+
+from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.backfill.plan import Graph, Partitions, Plan
+from nba_backfill.backfill.progress import Progress
+from nba_backfill.checks.matrix import PHASES
+
+
+@dataclass
+class Outcome:
+    done: Partitions = field(default_factory=dict)
+    failed: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # (asset, date) -> why
+    blocked: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # (asset, date) -> what it waits for
+
+
+def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
+    """Consecutive runs of dates: ``{1, 2, 3, 7}`` -> ``[[1, 2, 3], [7]]``."""
+    out: list[list[dt.date]] = []
+    for day in sorted(dates):
+        if out and day - out[-1][-1] == dt.timedelta(days=1):
+            out[-1].append(day)
+        else:
+            out.append([day])
+    return out
+
+
+def _first_error(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.all_events:
+        if event.is_step_failure:
+            error = event.event_specific_data.error
+            while error.cause is not None and "Error occurred while executing" in error.message:
+                error = error.cause
+            return f"{event.step_key}: {error.message.strip().splitlines()[0][:300]}"
+    return "run failed"
+
+
+class Runner:
+    def __init__(self, plan: Plan, graph: Graph, written: Partitions, resources: Mapping[str, Any],
+                 instance: dg.DagsterInstance | None, progress: Progress,
+                 execute: Callable[..., dg.ExecuteInProcessResult] = materialize_range):
+        self.plan, self.graph, self.resources, self.instance = plan, graph, resources, instance
+        self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
+        self.progress, self.execute = progress, execute
+        self.outcome = Outcome()
+
+    def run(self) -> Outcome:
+        for phase in PHASES:
+            pending = {a: set(self.plan.to_run.get(a, ())) for a in self.plan.assets_of(phase)}
+            pending = {a: d for a, d in pending.items() if d}
+            total = set().union(*pending.values()) if pending else set()
+            while pending:  # in waves: an asset runs once what it reads within its phase has run
+                wave = [a for a in pending if not any(p.to_user_string() in pending for p in self._parents(a))]
+                work = {a: self._attemptable(a, pending.pop(a)) for a in wave}
+                self._run_phase(phase, {a: d for a, d in work.items() if d}, total)
+        return self.outcome
+
+    def _parents(self, asset: str) -> set[dg.AssetKey]:
+        return set(self.graph.assets[dg.AssetKey(asset.split("/"))].dependency_keys)
+
+    def _attemptable(self, asset: str, dates: set[dt.date]) -> set[dt.date]:
+        """Drop (and report as blocked) dates whose inputs failed or are missing."""
+        key = dg.AssetKey(asset.split("/"))
+        for parent in self.graph.assets[key].dependency_keys:
+            name = parent.to_user_string()
+            missing = self.graph.upstream(key, parent, dates) - self.available.get(name, set())
+            if not missing:
+                continue
+            for day in self.graph.downstream(parent, key, missing) & dates:
+                wanted = sorted(self.graph.upstream(key, parent, [day]) & missing)
+                self.outcome.blocked.setdefault((asset, day), f"{name} {', '.join(map(str, wanted[:3]))}{' …' if len(wanted) > 3 else ''}")
+        return {d for d in dates if (asset, d) not in self.outcome.blocked}
+
+    def _run_phase(self, phase: str, work: dict[str, set[dt.date]], dates: set[dt.date]) -> None:
+        groups: dict[frozenset[dt.date], list[str]] = {}
+        for asset, asset_dates in work.items():
+            groups.setdefault(frozenset(asset_dates), []).append(asset)
+        self._report(phase, dates)
+        for group_dates, assets in groups.items():
+            for stretch in stretches(set(group_dates)):
+                self._run_stretch(phase, assets, stretch, dates)
+
+    def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date], phase_dates: set[dt.date]) -> None:
+        selection = dg.AssetSelection.assets(*[dg.AssetKey(a.split("/")) for a in assets])
+        result = self.execute(stretch[0], stretch[-1], selection=selection, resources=self.resources,
+                              instance=self.instance, raise_on_error=False, log_level="CRITICAL")
+        finished = self._materialized(result, assets, stretch)
+        for asset in finished:
+            self.available.setdefault(asset, set()).update(stretch)
+            self.outcome.done.setdefault(asset, set()).update(stretch)
+        rest = [a for a in assets if a not in finished]
+        if rest and len(stretch) == 1:
+            why = _first_error(result)
+            for asset in rest:
+                self.outcome.failed[(asset, stretch[0])] = why
+        elif rest:
+            middle = len(stretch) // 2
+            for half in (stretch[:middle], stretch[middle:]):
+                self._run_stretch(phase, rest, half, phase_dates)
+        self._report(phase, phase_dates)
+
+    @staticmethod
+    def _materialized(result: dg.ExecuteInProcessResult, assets: list[str], stretch: list[dt.date]) -> set[str]:
+        wanted = {str(d) for d in stretch}
+        seen: dict[str, set[str]] = {}
+        for event in result.get_asset_materialization_events():
+            seen.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
+        blocking_failed = {e.step_key for e in result.all_events if e.is_step_failure}
+        return {a for a in assets if seen.get(a, set()) >= wanted and not any(s.startswith(a.replace("/", "__")) for s in blocking_failed)}
+
+    def _report(self, phase: str, dates: set[dt.date]) -> None:
+        assets = self.plan.assets_of(phase)
+        failed = {d for (a, d) in self.outcome.failed if a in assets}
+        done = {d for d in dates if all(d in self.outcome.done.get(a, set()) or d not in self.plan.to_run.get(a, set()) for a in assets)}
+        self.progress.update(phase, len(done - failed), len(dates), len(failed))
