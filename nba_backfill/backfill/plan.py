@@ -154,7 +154,7 @@ def _pull(graph: Graph, targets: Partitions, complete: Partitions, force_targets
     for key in reversed(graph.order):
         name = _name(key)
         targeted = targets.get(name, set())
-        to_run[name] = (targeted if force_targets else targeted - complete.get(name, set()))
+        to_run[name] = set(targeted) if force_targets else targeted - complete.get(name, set())
         to_run[name] |= (needed[name] - targeted) - complete.get(name, set())
         for parent in graph.assets[key].dependency_keys:
             needed[_name(parent)] |= graph.upstream(key, parent, to_run[name])

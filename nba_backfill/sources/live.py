@@ -234,12 +234,16 @@ def _day_of_schedule(season: dict[str, Any], day: dt.date) -> dict[str, Any]:
 
 
 def _schedule_games(season: dict[str, Any]) -> dict[str, dt.date]:
-    """NBA.com game id -> game date, over a whole season's schedule."""
-    return {
-        game["gameId"]: dt.datetime.strptime(day["gameDate"][:10], "%m/%d/%Y").date()
-        for day in season["leagueSchedule"]["gameDates"]
-        for game in day.get("games", [])
-    }
+    """NBA.com game id -> game date, to name the date in box score errors. A schedule it cannot
+    read costs only that: Phase 2 reports what is wrong with it, naming the file."""
+    try:
+        return {
+            game["gameId"]: dt.datetime.strptime(day["gameDate"][:10], "%m/%d/%Y").date()
+            for day in season["leagueSchedule"]["gameDates"]
+            for game in day.get("games", [])
+        }
+    except (AttributeError, KeyError, TypeError, ValueError):
+        return {}
 
 
 def _snapshot_wrapper(stamp: str, data: Any) -> dict[str, Any]:
@@ -298,6 +302,8 @@ class LiveApis(dg.ConfigurableResource):
             body = self._stats_json(FEED_SCHEDULE, day, "scheduleleaguev2", {"LeagueID": "00", "Season": season})
             if not isinstance(body.data, dict) or not isinstance(body.data.get("leagueSchedule"), dict):
                 raise SourceUnavailable(FEED_SCHEDULE, day, 200, f"season {season}: no leagueSchedule in the answer")
+            if not isinstance(body.data["leagueSchedule"].get("gameDates"), list):
+                raise SourceUnavailable(FEED_SCHEDULE, day, 200, f"season {season}: leagueSchedule has no gameDates")
             self._schedules[season] = body.data
             self._game_dates.update(_schedule_games(body.data))
         return self._schedules[season]

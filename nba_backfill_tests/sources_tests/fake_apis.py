@@ -202,7 +202,7 @@ class FakeApis:
         route = route_of(seen.path, seen.query)
         if route == ("sports", ""):
             return Answer(body=SPORTS_LIST)
-        recording = ROUTES.get(route) if route is not None else None
+        recording = ROUTES.get(route)  # type: ignore[arg-type]
         return NOT_FOUND if recording is None else Answer(body=recording.body())
 
     def quota_headers(self, seen: Seen, status: int) -> dict[str, str]:
@@ -211,7 +211,9 @@ class FakeApis:
         with self._lock:
             self._used += cost
             used = self._used
-        return {"x-requests-remaining": str(self.credits - used), "x-requests-used": str(used), "x-requests-last": str(cost)}
+        return {
+            "x-requests-remaining": str(self.credits - used), "x-requests-used": str(used), "x-requests-last": str(cost),
+        }  # fmt: skip
 
 
 class _Handler(BaseHTTPRequestHandler):

@@ -22,6 +22,7 @@ from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.resources import local_storage
 from nba_backfill.sources import live
 from nba_backfill.sources.live import LiveApis, OverBudget, check_budget, estimate_credits, live_source
+from nba_backfill.storage.io_managers import encode
 from nba_backfill_tests.sources_tests import fake_apis
 from nba_backfill_tests.sources_tests.fake_apis import REAL, FakeApis
 
@@ -114,7 +115,8 @@ def test_game_feeds_return_the_recorded_bytes(apis, fake, method, endpoint, fixt
 
 def test_historical_events_ask_for_the_snapshot_in_iso_z(apis: LiveApis, fake: FakeApis) -> None:
     naive_utc = dt.datetime(2024, 1, 24, 15, 0)  # a naive snapshot is UTC
-    assert apis.odds_events(dt.date(2024, 1, 24), naive_utc) == recorded("oddsapi_historical_events_2024-01-25T0355Z.json")
+    body = apis.odds_events(dt.date(2024, 1, 24), naive_utc)
+    assert body == recorded("oddsapi_historical_events_2024-01-25T0355Z.json")
     (seen,) = fake.requests
     assert seen.path == "/v4/historical/sports/basketball_nba/events"
     assert seen.query == {"apiKey": KEY, "date": "2024-01-24T15:00:00Z"}
@@ -374,7 +376,7 @@ def test_nba_payloads_land_where_the_scrapers_put_them_and_parse(live_env: None)
 
 def _decoded(payload: bytes | dict | list) -> dict | list:
     """What the raw store hands Phase 2: the stored bytes, decoded."""
-    return json.loads(phase1_scrapers.encode(payload))
+    return json.loads(encode(payload))
 
 
 ODDS_ASSETS = dg.AssetSelection.assets(

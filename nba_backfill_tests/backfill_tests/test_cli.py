@@ -1,0 +1,67 @@
+"""The command line's interface: plans from the graph, clear errors, help with examples."""
+
+from __future__ import annotations
+
+import pytest
+
+from nba_backfill.backfill import cli
+
+RANGE = ["--start-date", "2024-11-08", "--end-date", "2024-11-14"]
+
+
+def test_plan_derives_the_lookback_ranges_from_the_graph(nba):
+    code, plan = nba.json("plan", *RANGE)
+    assert code == 0
+    assert plan["ranges"]["phase1"] == plan["ranges"]["phase3"] == {"start": "2024-10-09", "end": "2024-11-14"}
+    assert plan["ranges"]["phase4"] == plan["ranges"]["phase5"] == {"start": "2024-11-08", "end": "2024-11-14"}
+    assert plan["to_run"]["nba_precompute/ml_feature_store"] == [f"2024-11-{d:02d}" for d in range(8, 15)]
+    assert plan["to_run"]["nba_analytics/player_game_summary"][0] == "2024-10-09"
+    assert plan["odds_api_credits"] > 0
+
+
+def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba):
+    assert nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-25")[0] == 0
+    code, plan = nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25", "--phases", "4-5", "--force")
+    assert code == 0
+    assert set(plan["to_run"]) == {a for a in plan["to_run"] if a.startswith(("nba_precompute/", "nba_predictions/"))}
+    assert plan["to_run"]["nba_precompute/player_daily_cache"] == ["2024-10-24", "2024-10-25"]
+    assert nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25")[1]["to_run"] == {}
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["plan", "--start-date", "2024-11-14", "--end-date", "2024-11-08"], "before --start-date"),
+    (["status", "--start-date", "2019-01-01", "--end-date", "2019-01-02"], "within the partitions"),
+    (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "7"], "unknown phase"),
+    (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "four"], "unknown phase"),
+])
+def test_bad_arguments_exit_2_with_one_clear_line(home, capsys, argv, message):
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_date_that_is_not_a_date_is_a_usage_error(home, capsys):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main(["status", "--start-date", "2024-13-01", "--end-date", "2024-11-09"])
+    assert exit_.value.code == 2 and "is not a date" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("command", ["plan", "status", "run", "validate"])
+def test_every_command_has_help_with_an_example(capsys, command):
+    with pytest.raises(SystemExit) as exit_:
+        cli.main([command, "--help"])
+    assert exit_.value.code == 0 and "example: nba-backfill " + command in capsys.readouterr().out
+
+
+def test_validate_is_strict_only_when_asked(nba, home):
+    assert nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-23")[0] == 0
+    import duckdb
+    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
+        con.execute("UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
+                    "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL").fetchall()
+    code, report = nba.json("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-23")
+    assert code == 0 and report["errors"] >= 1
+    assert any(f["check"] == "no_placeholder_lines" and f["game_date"] == "2024-10-23" for f in report["failures"])
+    assert nba("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-23", "--strict")[0] == 1
+    code, text = nba("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-22", "--strict")
+    assert code == 0 and "0 failed" in text
