@@ -6,6 +6,7 @@ import os
 from typing import Any
 
 from nba_backfill import settings
+from nba_backfill.sources.live import live_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
@@ -30,5 +31,5 @@ def simulated_source() -> dict[str, Any]:
 
 def resources() -> dict[str, Any]:
     storage = {"local": local_storage}[settings.target()]
-    source = {"simulated": simulated_source}[settings.source()]
+    source = {"simulated": simulated_source, "live": live_source}[settings.source()]
     return storage() | source()

@@ -869,10 +869,10 @@ def parse_player_props(files: Files) -> pd.DataFrame:
 
 def _props_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    header = _event_header(event, src)
     rows = [row for m in _markets(event, ("player_points",), src) for row in _props_market_rows(m, src)]
-    if not rows:
+    if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
+    header = _event_header(event, src)
     taken_at = _snapshot_time(snapshot, src)
     common = {
         "game_id": header["game_id"], "odds_api_event_id": header["odds_api_event_id"],
@@ -966,10 +966,10 @@ def parse_game_lines(files: Files) -> pd.DataFrame:
 
 def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    header = _event_header(event, src)
     rows = [row for m in _markets(event, _GAME_LINE_MARKETS, src) for row in _game_line_rows(m, src)]
-    if not rows:
+    if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
+    header = _event_header(event, src)
     taken_at = _snapshot_time(snapshot, src)
     common = {
         "snapshot_timestamp": taken_at, "previous_snapshot_timestamp": snapshot.previous,
