@@ -18,6 +18,7 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NBA_BACKFILL_HOME", str(tmp_path / "home"))
     for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE", "DAGSTER_HOME"):
         monkeypatch.delenv(variable, raising=False)
+    monkeypatch.setenv("NBA_SCRAPER_RETRIES", "0")  # simulated outages are not transient
     return tmp_path / "home"
 
 

@@ -208,12 +208,20 @@ def _resume_command(args: argparse.Namespace) -> str:
 
 
 def _check_budget(session: Session, plan, allow: bool) -> None:
+    """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""
+    import dagster as dg
+
+    from nba_backfill.sources.live import OverBudget, check_budget
+
     league = session.resources["league"]
-    remaining = league.remaining_credits() if hasattr(league, "remaining_credits") else None
-    needed = plan.odds_api_credits()
-    if remaining is not None and needed > remaining and not allow:
-        raise UsageError(f"the plan needs ~{needed} Odds API credits and {remaining} remain; "
-                         "pass --allow-over-budget to start anyway")
+    if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
+        return
+    with dg.build_resources({"league": league}) as built:  # resolves the EnvVar-held API key
+        remaining = built.league.remaining_credits()
+    try:
+        check_budget(plan.odds_api_credits(), remaining, allow)
+    except OverBudget as err:
+        raise UsageError(str(err)) from None
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:

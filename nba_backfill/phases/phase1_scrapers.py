@@ -13,6 +13,7 @@ the same day); for today, the live endpoints.
 
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -39,6 +40,11 @@ ODDS_LEADS = (dt.timedelta(hours=4), dt.timedelta(hours=1), dt.timedelta(minutes
 HISTORICAL_CREDITS_PER_MARKET = 10
 PROP_MARKETS = ["player_points"]
 LINE_MARKETS = ["spreads", "totals"]
+
+#: Concurrency pools: one call at a time per API by default (dagster.yaml sets the limits).
+NBA_STATS_POOL, ODDS_API_POOL = "nba_stats_api", "odds_api"
+#: A 5xx from an API is retried this many times, waiting 10 s, 20 s, ... (set 0 in tests).
+RETRIES_ENV, RETRY_WAIT_SECONDS = "NBA_SCRAPER_RETRIES", 10
 
 #: Object path -> response body (bytes, kept as the API sent them, until the IO manager stores them).
 Payloads = dict[str, Any]
@@ -122,6 +128,14 @@ def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files
     return files
 
 
+def retry_server_errors(context: AssetExecutionContext, err: SourceUnavailable) -> None:
+    """A 5xx is usually transient: ask Dagster to re-run the step; anything else fails now."""
+    retries = int(os.environ.get(RETRIES_ENV, "2"))
+    if err.status >= 500 and context.retry_number < retries:
+        raise dg.RetryRequested(max_retries=retries, seconds_to_wait=RETRY_WAIT_SECONDS * 2**context.retry_number) from err
+    raise err
+
+
 def scraper_asset(
     name: str,
     prefixes: list[str],
@@ -142,13 +156,17 @@ def scraper_asset(
             description=description,
             io_manager_key="raw_io_manager",
             required_resource_keys={"league"},
+            pool=ODDS_API_POOL if odds_markets is not None else NBA_STATS_POOL,
             metadata={"raw_prefixes": prefixes},
             kinds={"json"},
         )
         def _scraper(context: AssetExecutionContext, **inputs: Any) -> dg.Output[Payloads]:
             dates = partition_dates(context.partition_keys)
             if odds_markets is None:
-                files = scrape(context.resources.league, dates, **inputs)
+                try:
+                    files = scrape(context.resources.league, dates, **inputs)
+                except SourceUnavailable as err:
+                    retry_server_errors(context, err)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
             metadata: dict[str, Any] = {"files": len(files)}

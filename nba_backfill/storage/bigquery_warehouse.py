@@ -340,8 +340,10 @@ def _storage_table(table: str, df: pd.DataFrame) -> pa.Table:
     timestamps in microseconds."""
     if "game_date" not in df.columns:
         raise ValueError(f"{table}: the frame has no game_date column")
+    frame = df.copy(deep=False)
+    frame.attrs = {}  # the IO managers' bookkeeping, not data: pyarrow would try to serialize it
     try:
-        arrow = pa.Table.from_pandas(df, preserve_index=False)
+        arrow = pa.Table.from_pandas(frame, preserve_index=False)
         return pa.table({name: _storage_column(name, arrow[name]) for name in arrow.column_names})
     except pa.ArrowException as err:
         raise ValueError(f"{table}: the frame cannot be stored: {err}") from err

@@ -16,7 +16,9 @@ class Cli:
     def __call__(self, *argv: str) -> tuple[int, str]:
         self.capsys.readouterr()
         code = cli.main(list(argv))
-        return code, self.capsys.readouterr().out
+        captured = self.capsys.readouterr()
+        self.err = captured.err
+        return code, captured.out
 
     def json(self, *argv: str) -> tuple[int, dict]:
         code, out = self(*argv, "--json")

@@ -129,3 +129,15 @@ def test_a_malformed_box_score_fails_naming_the_file_and_loses_nothing(platform,
     # The good scrape is still in the raw store: once the feed is healthy again, a re-run recovers.
     monkeypatch.delenv("NBA_SIM_CORRUPT")
     assert materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=platform).success
+
+
+def test_a_server_error_is_retried_before_the_scrape_fails(platform, monkeypatch):
+    from nba_backfill.phases import phase1_scrapers
+
+    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac_schedule:2024-10-25")
+    monkeypatch.setenv("NBA_SCRAPER_RETRIES", "2")
+    monkeypatch.setattr(phase1_scrapers, "RETRY_WAIT_SECONDS", 0)
+    result = materialize_range("2024-10-25", "2024-10-25", selection="key:scraped/nbac_schedule", resources=platform,
+                               raise_on_error=False)
+    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+    assert not result.success and len(retries) == 2

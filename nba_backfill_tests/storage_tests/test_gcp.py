@@ -18,6 +18,9 @@ from nba_backfill.storage.gcs_raw_store import GCSRawStore
 
 from .conftest import PROJECT
 
+# bqemulator warns about its own DuckDB usage on every query; it says nothing about this code.
+pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
+
 D1, D2 = dt.date(2024, 11, 8), dt.date(2024, 11, 9)
 TABLE = "nba_raw.example"
 
