@@ -16,4 +16,6 @@ all_assets = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.a
 checks = catalogue(all_assets)
 all_checks = asset_checks(checks)
 
-defs = dg.Definitions(assets=all_assets, asset_checks=all_checks, resources=resources())
+# A run is one process (steps in sequence), not a process per step: the local DuckDB warehouse
+# admits one writing process per file, and the run queue (dagster.yaml) admits one run at a time.
+defs = dg.Definitions(assets=all_assets, asset_checks=all_checks, resources=resources(), executor=dg.in_process_executor)

@@ -6,6 +6,10 @@
 | ``NBA_BACKFILL_TARGET`` | ``local`` | ``local`` (folder + DuckDB) or ``gcp`` (GCS + BigQuery) |
 | ``NBA_BACKFILL_SOURCE`` | ``simulated`` | ``simulated`` league or ``live`` APIs |
 | ``NBA_SIM_SEED`` | ``20241022`` | the simulated league's seed |
+
+The gcp target reads ``GCP_PROJECT``, ``NBA_RAW_BUCKET``, ``BQ_LOCATION``, ``NBA_BQ_DATASET_PREFIX``
+and ``NBA_RAW_PREFIX`` (storage/gcp.py); the live source ``ODDS_API_KEY``, ``NBA_STATS_BASE_URL`` and
+``ODDS_API_BASE_URL`` (sources/live.py).
 """
 
 from __future__ import annotations

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
@@ -20,6 +22,23 @@ def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("NBA_SCRAPER_RETRIES", "0")  # simulated outages are not transient
     return tmp_path / "home"
+
+
+@contextmanager
+def backfilled(tmp_path_factory: pytest.TempPathFactory, start: str, end: str) -> Iterator[dict]:
+    """A fresh home with every phase materialized over start..end (for module-scoped fixtures)."""
+    from nba_backfill.backfill.execute import materialize_range
+
+    mp = pytest.MonkeyPatch()
+    mp.setenv("NBA_BACKFILL_HOME", str(tmp_path_factory.mktemp("home")))
+    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE"):
+        mp.delenv(variable, raising=False)
+    platform = resources()
+    result = materialize_range(start, end, resources=platform, log_level="ERROR")
+    try:
+        yield {**platform, "result": result}
+    finally:
+        mp.undo()
 
 
 @pytest.fixture

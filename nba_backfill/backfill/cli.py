@@ -31,6 +31,14 @@ INSTANCE_YAML = """\
 # The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
 telemetry:
   enabled: false
+concurrency:
+  runs:
+    # DuckDB admits one writing process per file, and a run is one process (in-process executor):
+    # one run at a time, so two runs never write the warehouse together (no lock errors).
+    max_concurrent_runs: 1
+  pools:
+    # The scrapers' pools (nba_stats_api, odds_api): one API call at a time per API.
+    default_limit: 1
 """
 
 
@@ -65,6 +73,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "run":
             sub.add_argument("--allow-over-budget", action="store_true",
                              help="start even if the estimated Odds API credits exceed what remains")
+            sub.add_argument("--submit", action="store_true",
+                             help="launch it as one Dagster backfill, run by the daemon and shown in the UI")
+            sub.add_argument("--url", help="submit through this Dagster webserver, e.g. http://127.0.0.1:3000 "
+                             "(implies --submit; default: in this process, against DAGSTER_HOME)")
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
     return parser
@@ -228,6 +240,10 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     from nba_backfill.backfill.progress import Progress
     from nba_backfill.backfill.run import Runner
 
+    if args.submit or args.url:
+        from nba_backfill.backfill.submit import cmd_submit
+
+        return cmd_submit(session, args)
     plan = session.plan(args)
     _check_budget(session, plan, args.allow_over_budget)
     runner = Runner(plan, session.graph, session.written(), session.resources, session.instance,

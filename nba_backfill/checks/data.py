@@ -11,12 +11,12 @@ from functools import cached_property
 
 import pandas as pd
 
-from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import LEDGER, Warehouse
 
 
 class CheckData:
-    def __init__(self, warehouse: Warehouse, raw_store: LocalRawStore | None = None):
+    def __init__(self, warehouse: Warehouse, raw_store: RawStore | None = None):
         self.warehouse, self.raw_store = warehouse, raw_store
         self._tables: dict[tuple[str, tuple[dt.date, ...]], pd.DataFrame] = {}
 

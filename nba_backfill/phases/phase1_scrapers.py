@@ -70,6 +70,14 @@ def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[s
     return sorted(schedule.loc[schedule["game_status"] == 3, "nba_game_id"])
 
 
+def scrape_final_games(
+    dates: list[dt.date], schedule: Mapping[str, Any], folder: Callable[[dt.date, str], str], fetch: Callable[[str], Any]
+) -> Payloads:
+    """One file per finished game of each date, under ``folder(date, nba_game_id)``."""
+    stamp = capture_stamp()
+    return {f"{folder(d, gid)}/{stamp}.json": encode(fetch(gid)) for d in dates for gid in final_games(schedule, d)}
+
+
 def parse_iso(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
@@ -193,12 +201,7 @@ def nbac_schedule(league: Any, dates: list[dt.date]) -> Payloads:
     reads={"schedule": "nbac_schedule"},
 )
 def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
-    stamp = capture_stamp()
-    return {
-        f"nba-com/boxscores/{d}/{gid}/{stamp}.json": encode(league.boxscore(gid))
-        for d in dates
-        for gid in final_games(schedule, d)
-    }
+    return scrape_final_games(dates, schedule, lambda d, gid: f"nba-com/boxscores/{d}/{gid}", league.boxscore)
 
 
 @scraper_asset(
@@ -208,12 +211,7 @@ def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Pay
     reads={"schedule": "nbac_schedule"},
 )
 def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
-    stamp = capture_stamp()
-    return {
-        f"nba-com/play-by-play/{d}/game-{gid}/{stamp}.json": encode(league.play_by_play(gid))
-        for d in dates
-        for gid in final_games(schedule, d)
-    }
+    return scrape_final_games(dates, schedule, lambda d, gid: f"nba-com/play-by-play/{d}/game-{gid}", league.play_by_play)
 
 
 @scraper_asset(

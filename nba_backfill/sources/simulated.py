@@ -1180,7 +1180,7 @@ def _plus_minus(pyr: random.Random, secs: list[int], margin: int, game_secs: int
 
 _POSITION_RANK = {"F": 0, "C": 1, "G": 2}
 #: Per-slot counting stats of a :class:`Side`.
-_SIDE_STATS = (
+_COUNT_FIELDS = (
     "sec",
     "fgm",
     "fga",
@@ -1196,8 +1196,8 @@ _SIDE_STATS = (
     "tov",
     "pf",
     "pts",
-    "pm",
 )
+_SIDE_STATS = (*_COUNT_FIELDS, "pm")
 
 
 #: Enough for a whole season (1230 games, ~50 KB each): a season-wide pass never regenerates a game.
@@ -1496,23 +1496,6 @@ def _stats(sec: int, fgm: int, fga: int, tpm: int, tpa: int, ftm: int, fta: int,
     }  # fmt: skip
 
 
-_COUNT_FIELDS = (
-    "sec",
-    "fgm",
-    "fga",
-    "tpm",
-    "tpa",
-    "ftm",
-    "fta",
-    "oreb",
-    "dreb",
-    "ast",
-    "stl",
-    "blk",
-    "tov",
-    "pf",
-    "pts",
-)
 
 
 def _group_stats(side: Side, slots: Sequence[int]) -> dict[str, Any]:

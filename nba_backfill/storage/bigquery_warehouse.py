@@ -13,7 +13,7 @@ bqemulator 1.4.0 differs from BigQuery in ways this module works around, running
 - It does not bind query parameters inside multi-statement scripts ("Values were not provided for
   the following parameters"). So the transaction reads its dates from the staged ledger rows.
 - Its table metadata (``get_table``, ``INFORMATION_SCHEMA``) misses columns added by ALTER TABLE.
-  So existing columns are read from a query's result schema.
+  Columns are added with ``ADD COLUMN IF NOT EXISTS``, so adding one again there is harmless.
 - ``query_and_wait`` returns a failed query as an empty result. So every query goes through
   ``query().result()``.
 - It cannot serve query results over the Storage Read API. So results are paged over REST
@@ -43,8 +43,9 @@ from pydantic import PrivateAttr
 
 from nba_backfill.storage.warehouse import LEDGER, Warehouse, to_pandas
 
-#: Every dataset the platform uses. Only tables get created, and ``scraped`` has none: it appears
-#: in the ledger as ``scraped.<asset>`` only.
+#: Every dataset the platform names. A dataset is created when the first table in it is written.
+#: ``scraped`` has no tables, so it is never created: its names appear only as ledger values
+#: (``scraped.<asset>``).
 DATASETS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_meta", "scraped")
 
 _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
@@ -64,6 +65,8 @@ _STANDARD_TYPES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
 #: Staging tables are dropped after use; the expiry cleans up after a process that died first.
 _STAGING_TTL = dt.timedelta(hours=6)
 _DML_ATTEMPTS = 4
+
+_Parameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter
 
 
 class WarehouseError(RuntimeError):
@@ -92,7 +95,10 @@ class BigQueryWarehouse(Warehouse):
         rows = _storage_table(table, df)
         counts = _row_counts(df, dates)
         with _naming(table, dates, "replacing partitions"):
-            with self._staged(table, rows) as staged_rows, self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger:
+            with (
+                self._staged(table, rows) as staged_rows,
+                self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger,
+            ):
                 schema = _schema(table, rows)
                 types = self._ensure_table(table, schema)
                 self._ensure_ledger()
@@ -158,9 +164,9 @@ class BigQueryWarehouse(Warehouse):
             self._client = _client(self.project, self.location)
         return self._client
 
-    def _run(self, sql: str, params: Sequence[bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter] = ()):
-        """Run one query or script to completion. Failures raise (``query().result()`` raises on
-        the emulator too; ``query_and_wait`` there returns a failed query as an empty result)."""
+    def _run(self, sql: str, params: Sequence[_Parameter] = ()) -> bigquery.table.RowIterator:
+        """Run one query or script to completion; a failure raises (on the emulator too, unlike
+        ``query_and_wait``)."""
         job_config = bigquery.QueryJobConfig(query_parameters=list(params))
         return self._bq().query(sql, job_config=job_config).result()
 
@@ -189,7 +195,9 @@ class BigQueryWarehouse(Warehouse):
             self._create_partitioned(LEDGER, _LEDGER_SCHEMA, clustering=["table_name"])
             self._ready.add(LEDGER)
 
-    def _create_partitioned(self, table: str, schema: list[bigquery.SchemaField], clustering: list[str] | None = None) -> None:
+    def _create_partitioned(
+        self, table: str, schema: list[bigquery.SchemaField], clustering: list[str] | None = None
+    ) -> None:
         """Create the table with its partitioning. Rows only ever arrive by INSERT, never by a load
         job that could create the table unpartitioned."""
         physical = self._physical(table)
@@ -200,10 +208,9 @@ class BigQueryWarehouse(Warehouse):
         self._bq().create_table(created, exists_ok=True)
 
     def _column_types(self, table: str) -> dict[str, str] | None:
-        """Column -> BigQuery type, or None if the table does not exist yet. Read from a result
-        schema: bqemulator's table metadata misses columns added by ALTER TABLE."""
+        """Column -> BigQuery type, or None if the table does not exist yet."""
         try:
-            schema = self._run(f"SELECT * FROM {self._physical(table)} LIMIT 0").schema
+            schema = self._bq().get_table(self._physical(table)).schema
         except NotFound:
             return None
         return {f.name: _STANDARD_TYPES.get(f.field_type, f.field_type) for f in schema}
@@ -211,14 +218,16 @@ class BigQueryWarehouse(Warehouse):
     def _ensure_table(self, table: str, schema: list[bigquery.SchemaField]) -> dict[str, str]:
         """Create the table from the incoming schema, or add the columns the frame has gained.
         Returns the column types. This is DDL, which BigQuery does not allow in the transaction.
-        A column added just before a failed write stays, empty."""
+        A column added just before a failed write stays, empty. IF NOT EXISTS: another writer
+        may have added the column since it was looked up."""
         existing = self._column_types(table)
         if existing is None:
             self._create_partitioned(table, schema)
             return {f.name: f.field_type for f in schema}
         for field in schema:
             if field.name not in existing:
-                self._run(f"ALTER TABLE {self._physical(table)} ADD COLUMN IF NOT EXISTS `{field.name}` {field.field_type}")
+                column = f"`{field.name}` {field.field_type}"
+                self._run(f"ALTER TABLE {self._physical(table)} ADD COLUMN IF NOT EXISTS {column}")
                 existing[field.name] = field.field_type
         return existing
 

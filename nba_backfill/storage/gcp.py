@@ -27,14 +27,6 @@ from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManag
 DEFAULT_LOCATION = "us-west2"
 
 
-class GCSRawFilesIOManager(RawFilesIOManager):
-    """RawFilesIOManager over the bucket. RawFilesIOManager types ``store`` as LocalRawStore, and
-    pydantic enforces that type, so this subclass narrows it to GCSRawStore. Delete this class
-    once ``store`` is typed by a base class that both stores share."""
-
-    store: GCSRawStore
-
-
 def gcp_storage() -> dict[str, Any]:
     """The same resource keys as ``resources.local_storage()``, on GCS and BigQuery."""
     project = _required("GCP_PROJECT")
@@ -49,7 +41,7 @@ def gcp_storage() -> dict[str, Any]:
         gcs=GCSResource(project=project),
     )
     return {
-        "raw_io_manager": GCSRawFilesIOManager(store=raw_store, warehouse=warehouse),
+        "raw_io_manager": RawFilesIOManager(store=raw_store, warehouse=warehouse),
         "raw_store": raw_store,
         "warehouse_io_manager": WarehouseIOManager(warehouse=warehouse),
         "warehouse": warehouse,

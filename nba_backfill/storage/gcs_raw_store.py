@@ -1,4 +1,4 @@
-"""The raw store on Google Cloud Storage: LocalRawStore's contract over a bucket.
+"""The raw store on Google Cloud Storage: the RawStore contract over a bucket.
 
 Object names are the same relative paths as locally (``nba-com/boxscores/{date}/{game}/{ts}.json``),
 optionally under ``prefix`` so several deployments can share one bucket.
@@ -15,8 +15,10 @@ from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 from pydantic import PrivateAttr
 
+from nba_backfill.storage.raw_store import RawStore
 
-class GCSRawStore(dg.ConfigurableResource):
+
+class GCSRawStore(RawStore):
     """Scraped files in ``gs://{bucket}/{prefix}/``; the same public methods as LocalRawStore."""
 
     bucket: str
@@ -54,8 +56,7 @@ class GCSRawStore(dg.ConfigurableResource):
 
     def list(self, prefix: str) -> list[str]:
         """Object paths under ``prefix`` (a folder path ending in ``/``), sorted."""
-        blobs = self._handle().client.list_blobs(self.bucket, prefix=self._name(prefix))
-        return sorted(self._path(blob.name) for blob in blobs)
+        return sorted(self._path(blob.name) for blob in self._handle().list_blobs(prefix=self._name(prefix)))
 
     def delete(self, path: str) -> None:
         try:

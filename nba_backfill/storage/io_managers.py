@@ -22,7 +22,7 @@ import dagster as dg
 import pandas as pd
 
 from nba_backfill.errors import RawPayloadError
-from nba_backfill.storage.raw_store import LocalRawStore
+from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import Warehouse
 
 _DATE_SEGMENT = re.compile(r"/(\d{4}-\d{2}-\d{2})/")
@@ -53,7 +53,7 @@ def encode(payload: Any) -> bytes:
 class LazyPayloads(Mapping[str, Any]):
     """Object path -> decoded JSON, read from the raw store only when asked for."""
 
-    def __init__(self, store: LocalRawStore, paths: list[str]):
+    def __init__(self, store: RawStore, paths: list[str]):
         self._store, self._paths = store, paths
 
     def __getitem__(self, path: str) -> Any:
@@ -72,7 +72,7 @@ class LazyPayloads(Mapping[str, Any]):
 
 
 class RawFilesIOManager(dg.ConfigurableIOManager):
-    store: LocalRawStore
+    store: RawStore
     #: Where the partition ledger lives: scraped partitions are recorded next to the tables'.
     warehouse: Warehouse
 

@@ -9,7 +9,23 @@ from pathlib import Path
 import dagster as dg
 
 
-class LocalRawStore(dg.ConfigurableResource):
+class RawStore(dg.ConfigurableResource):
+    """Where scraped files live, by object path (the original bucket's layout), whatever the backend."""
+
+    def write(self, path: str, data: bytes) -> None:
+        raise NotImplementedError
+
+    def read(self, path: str) -> bytes:
+        raise NotImplementedError
+
+    def list(self, prefix: str) -> list[str]:
+        raise NotImplementedError
+
+    def delete(self, path: str) -> None:
+        raise NotImplementedError
+
+
+class LocalRawStore(RawStore):
     """A folder standing in for the GCS bucket; object paths are relative to ``root``."""
 
     root: str

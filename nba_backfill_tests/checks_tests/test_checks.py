@@ -13,13 +13,12 @@ import shutil
 import pandas as pd
 import pytest
 
-from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
 from nba_backfill.definitions import checks as CATALOGUE
-from nba_backfill.resources import resources
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
+from nba_backfill_tests.conftest import backfilled
 
 START, END = dt.date(2024, 10, 20), dt.date(2024, 11, 16)
 DAY = dt.date(2024, 11, 14)
@@ -28,14 +27,8 @@ DATES = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
 
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NBA_BACKFILL_HOME", str(tmp_path_factory.mktemp("clean")))
-    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT"):
-        mp.delenv(variable, raising=False)
-    platform = resources()
-    materialize_range(START, END, resources=platform, log_level="ERROR")
-    yield platform
-    mp.undo()
+    with backfilled(tmp_path_factory, str(START), str(END)) as platform:
+        yield platform
 
 
 def check(asset: str, name: str):

@@ -13,22 +13,15 @@ import dagster as dg
 import pandas as pd
 import pytest
 
-from nba_backfill.backfill.execute import materialize_range
-from nba_backfill.resources import resources
+from nba_backfill_tests.conftest import backfilled
 
 START, OPENING, END = "2024-10-15", "2024-10-22", "2024-11-10"
 
 
 @pytest.fixture(scope="module")
 def season_start(tmp_path_factory):
-    mp = pytest.MonkeyPatch()
-    mp.setenv("NBA_BACKFILL_HOME", str(tmp_path_factory.mktemp("home")))
-    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT"):
-        mp.delenv(variable, raising=False)
-    platform = resources()
-    result = materialize_range(START, END, resources=platform)
-    yield result, platform["warehouse"]
-    mp.undo()
+    with backfilled(tmp_path_factory, START, END) as platform:
+        yield platform["result"], platform["warehouse"]
 
 
 def table(warehouse, name: str) -> pd.DataFrame:

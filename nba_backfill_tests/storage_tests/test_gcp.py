@@ -7,7 +7,9 @@ import datetime as dt
 
 import pandas as pd
 import pytest
+from google.api_core.client_options import ClientOptions
 from google.api_core.exceptions import BadRequest
+from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 
 from nba_backfill.backfill.execute import materialize_range
@@ -15,8 +17,6 @@ from nba_backfill.resources import simulated_source
 from nba_backfill.storage.bigquery_warehouse import BigQueryWarehouse, WarehouseError
 from nba_backfill.storage.gcp import gcp_storage
 from nba_backfill.storage.gcs_raw_store import GCSRawStore
-
-from .conftest import PROJECT
 
 # bqemulator warns about its own DuckDB usage on every query; it says nothing about this code.
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
@@ -39,17 +39,15 @@ def raw_store(gcp_env: str) -> GCSRawStore:
     return gcp_storage()["raw_store"]
 
 
-def bigquery_client(emulator_url: str) -> bigquery.Client:
-    from google.api_core.client_options import ClientOptions
-    from google.auth.credentials import AnonymousCredentials
-
-    return bigquery.Client(PROJECT, credentials=AnonymousCredentials(), client_options=ClientOptions(api_endpoint=emulator_url))
+def bigquery_client(emulator_url: str, project: str) -> bigquery.Client:
+    options = ClientOptions(api_endpoint=emulator_url)
+    return bigquery.Client(project, credentials=AnonymousCredentials(), client_options=options)
 
 
 # -- GCS raw store -----------------------------------------------------------------------------
 
 
-def test_raw_files_round_trip_under_the_object_prefix(raw_store, gcp_env):
+def test_raw_files_round_trip_under_the_object_prefix(raw_store):
     day = "nba-com/boxscores/2024-11-08"
     raw_store.write(f"{day}/0022400124/20241109_101500.json", b'{"b": 2}')
     raw_store.write(f"{day}/0022400123/20241109_101500.json", b'{"a": 1}')
@@ -60,8 +58,8 @@ def test_raw_files_round_trip_under_the_object_prefix(raw_store, gcp_env):
         f"{day}/0022400124/20241109_101500.json",
     ]
     assert raw_store.read(f"{day}/0022400123/20241109_101500.json") == b'{"a": 1}'
-    names = [b.name for b in raw_store.gcs.get_client().list_blobs(raw_store.bucket, prefix=gcp_env.rstrip("_"))]
-    assert f"{gcp_env.rstrip('_')}/{day}/0022400123/20241109_101500.json" in names
+    names = [b.name for b in raw_store.gcs.get_client().list_blobs(raw_store.bucket, prefix=raw_store.prefix)]
+    assert f"{raw_store.prefix}/{day}/0022400123/20241109_101500.json" in names
 
     raw_store.delete(f"{day}/0022400123/20241109_101500.json")
     raw_store.delete(f"{day}/0022400123/20241109_101500.json")  # already gone: no error
@@ -110,7 +108,7 @@ def test_a_never_written_partition_is_absent_from_the_ledger(warehouse):
 
 def test_tables_are_partitioned_by_a_date_typed_game_date(warehouse, gcp_env, bigquery_emulator):
     warehouse.replace_partitions(TABLE, rows(D1, [10]), [D1])
-    table = bigquery_client(bigquery_emulator).get_table(f"{gcp_env}{TABLE}")
+    table = bigquery_client(bigquery_emulator, warehouse.project).get_table(f"{gcp_env}{TABLE}")
     assert (table.time_partitioning.field, table.time_partitioning.type_) == ("game_date", "DAY")
     assert {f.name: f.field_type for f in table.schema}["game_date"] == "DATE"
 
@@ -167,6 +165,12 @@ def test_the_gcp_target_names_a_missing_variable(gcp_env, monkeypatch):
         gcp_storage()
 
 
+def test_an_emulator_address_without_a_scheme_is_refused(warehouse, monkeypatch):
+    monkeypatch.setenv("BIGQUERY_EMULATOR_HOST", "127.0.0.1:9050")
+    with pytest.raises(ValueError, match="http://127.0.0.1:9050"):
+        warehouse.query("SELECT 1 AS one")
+
+
 # -- the whole graph on the gcp target ---------------------------------------------------------
 
 
@@ -176,7 +180,9 @@ def test_every_phase_materializes_on_gcp_and_a_rerun_is_idempotent(gcp_env, home
     assert result.success
 
     warehouse = platform["warehouse"]
-    ledger_sql = "SELECT table_name, sum(row_count) AS row_total, count(*) AS dates FROM nba_meta.partition_ledger GROUP BY table_name"
+    ledger_sql = (
+        "SELECT table_name, sum(row_count) AS row_total, count(*) AS dates FROM nba_meta.partition_ledger GROUP BY table_name"
+    )
     before = warehouse.query(ledger_sql).set_index("table_name").sort_index()
     tables = [t for t in before.index if not t.startswith("scraped.")]
     assert {t.split(".")[0] for t in tables} == {"nba_raw", "nba_analytics", "nba_precompute", "nba_predictions"}

@@ -1,0 +1,328 @@
+"""``nba-backfill run --submit``: the backfill ``run`` would do, as ONE Dagster backfill the daemon runs.
+
+The plan becomes per-asset partition ranges (``partitionsByAssets``): the lookback context for
+phases 1-3, the target range for 4-5. Asking for assets plus partition names instead would flow
+downstream through the lookback mapping and target far more than the plan. The GraphQL mutation
+runs in this process against the definitions (no webserver needed, ~0.2 s; a workspace.yaml
+context costs ~2.5 s for its code server, the ``dagster-graphql`` command ~5.5 s), or against a
+running webserver with ``--url``. A daemon (``dagster dev`` or ``dagster-daemon run``) executes the
+backfill; this command follows it with the same progress and final report as ``run``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import shlex
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from functools import partial
+from typing import Any
+
+import requests
+
+from nba_backfill import settings
+from nba_backfill.backfill.cli import Session, _check_budget, _resume_command, summarize
+from nba_backfill.backfill.plan import Graph, Partitions, Plan
+from nba_backfill.backfill.progress import Progress
+from nba_backfill.backfill.run import Outcome, stretches
+from nba_backfill.calendar import date_range
+from nba_backfill.checks.matrix import PHASES
+
+POLL_SECONDS = 2.0
+#: Daemons write a heartbeat every 30 s; Dagster's own "healthy" tolerates 30 minutes of silence,
+#: far too long to tell an operator that nothing will run their backfill.
+HEARTBEAT_STALE_SECONDS = 90
+ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
+RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+
+DAEMON = """
+query Daemon { instance { daemonHealth { daemonStatus(daemonType: "BACKFILL") { lastHeartbeatTime } } } }
+"""
+LAUNCH = """
+mutation Launch($params: LaunchBackfillParams!) {
+  launchPartitionBackfill(backfillParams: $params) {
+    __typename
+    ... on LaunchBackfillSuccess { backfillId }
+    ... on Error { message }
+  }
+}
+"""
+FOLLOW = """
+query Follow($id: String!) {
+  instance { daemonHealth { daemonStatus(daemonType: "BACKFILL") { lastHeartbeatTime } } }
+  partitionBackfillOrError(backfillId: $id) {
+    __typename
+    ... on PartitionBackfill {
+      status
+      error { message }
+      runs(limit: 10000) { runId status tags { key value } stepStats { stepKey status } }
+    }
+    ... on Error { message }
+  }
+}
+"""
+STEP_FAILURES = """
+query StepFailures($runId: ID!) {
+  logsForRun(runId: $runId) {
+    ... on EventConnection {
+      events { ... on ExecutionStepFailureEvent { stepKey error { message cause { message } } } }
+    }
+  }
+}
+"""
+
+GraphQL = Callable[[str, Mapping[str, Any]], dict]
+
+
+class SubmitError(Exception):
+    """The backfill could not be launched or followed: reported in one line, exit code 1."""
+
+
+# --- GraphQL, in process or over HTTP -------------------------------------------------------------
+
+def _data(answer: Mapping[str, Any]) -> dict:
+    if answer.get("errors"):
+        raise SubmitError(f"GraphQL: {answer['errors'][0]['message']}")
+    return answer["data"]
+
+
+def _in_process(workspace, query: str, variables: Mapping[str, Any]) -> dict:
+    from dagster_graphql.cli import execute_query
+
+    return _data(execute_query(workspace, query, dict(variables)))
+
+
+def _over_http(endpoint: str, query: str, variables: Mapping[str, Any]) -> dict:
+    try:
+        response = requests.post(endpoint, json={"query": query, "variables": dict(variables)}, timeout=60)
+        response.raise_for_status()
+    except requests.RequestException as err:
+        raise SubmitError(f"cannot reach the Dagster webserver at {endpoint}: {err}") from None
+    return _data(response.json())
+
+
+@contextmanager
+def graphql(instance, url: str | None) -> Iterator[GraphQL]:
+    """Execute GraphQL against the webserver at ``url``, else in this process: the definitions are
+    loaded here (they already are, for the plan) instead of in a code-server subprocess."""
+    if url:
+        yield partial(_over_http, url.rstrip("/") + "/graphql")
+        return
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+    from dagster._core.workspace.context import WorkspaceProcessContext
+    from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
+    from dagster_graphql import __version__
+
+    origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="nba_backfill.definitions"),
+                                         location_name="nba_backfill")
+    with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin), version=__version__) as workspace:
+        yield partial(_in_process, workspace)
+
+
+def daemon_alive(answer: Mapping[str, Any]) -> bool:
+    """Whether the instance's backfill daemon wrote a heartbeat lately (from a DAEMON/FOLLOW answer)."""
+    beat = answer["instance"]["daemonHealth"]["daemonStatus"]["lastHeartbeatTime"]
+    return beat is not None and time.time() - beat < HEARTBEAT_STALE_SECONDS
+
+
+def no_daemon(url: str | None) -> str:
+    where = f"the instance behind {url}" if url else f"DAGSTER_HOME={settings.dagster_home()}"
+    return (f"no Dagster daemon is running for {where}; start one with `dagster-daemon run -w workspace.yaml` "
+            "or `dagster dev -w workspace.yaml` (same DAGSTER_HOME), then submit again")
+
+
+# --- launch ---------------------------------------------------------------------------------------
+
+def partitions_by_assets(to_run: Partitions) -> list[dict]:
+    """The plan as GraphQL ``partitionsByAssets``: each asset's dates as ranges of consecutive days."""
+    return [
+        {"assetKey": {"path": asset.split("/")},
+         "partitions": {"ranges": [{"start": str(s[0]), "end": str(s[-1])} for s in stretches(dates)]}}
+        for asset, dates in to_run.items() if dates
+    ]
+
+
+def launch(execute: GraphQL, plan: Plan) -> str:
+    params = {"partitionsByAssets": partitions_by_assets(plan.to_run),
+              "title": f"nba-backfill {plan.start} .. {plan.end} phases {','.join(p[-1] for p in plan.phases)}"}
+    result = execute(LAUNCH, {"params": params})["launchPartitionBackfill"]
+    if result["__typename"] != "LaunchBackfillSuccess":
+        raise SubmitError(f"{result['__typename']}: {result.get('message', '')}")
+    return result["backfillId"]
+
+
+# --- follow ---------------------------------------------------------------------------------------
+
+def _run_dates(run: Mapping[str, Any]) -> set[dt.date]:
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    if all(t in tags for t in RANGE_TAGS):
+        return set(date_range(*(tags[t] for t in RANGE_TAGS)))
+    return {dt.date.fromisoformat(tags["dagster/partition"])} if "dagster/partition" in tags else set()
+
+
+def _asset_of_step(step_key: str, assets: list[str]) -> str | None:
+    """The asset a step materializes or checks: its op is the asset's, or ``<asset op>_<check>``."""
+    owners = [a for a in assets if step_key.startswith(a.replace("/", "__"))]
+    return max(owners, key=len) if owners else None
+
+
+def step_outcomes(runs: list[Mapping[str, Any]], plan: Plan) -> tuple[Partitions, dict[tuple[str, dt.date], str]]:
+    """(asset -> dates done, (asset, date) -> id of the run where it failed), read from the runs'
+    steps. As in ``run``, an asset whose blocking check failed has not finished its dates."""
+    done: Partitions = {}
+    failed: dict[tuple[str, dt.date], str] = {}
+    for run in runs:
+        dates = _run_dates(run)
+        for step in run["stepStats"]:
+            asset = _asset_of_step(step["stepKey"], list(plan.phase_of))
+            if asset is None:
+                continue
+            targeted = dates & plan.to_run.get(asset, set())
+            if step["status"] == "SUCCESS":
+                done.setdefault(asset, set()).update(targeted)
+            elif step["status"] == "FAILURE":
+                failed.update({(asset, d): run["runId"] for d in targeted})
+    for asset, day in failed:
+        done.get(asset, set()).discard(day)
+    return done, failed
+
+
+class Follower:
+    """Per-phase progress of a backfill, reported like ``run`` does and only when it changes."""
+
+    def __init__(self, plan: Plan, progress: Progress):
+        self.plan, self.progress = plan, progress
+        self.shown: dict[str, tuple[int, int, int]] = {}
+
+    def update(self, runs: list[Mapping[str, Any]]) -> None:
+        done, failed = step_outcomes(runs, self.plan)
+        for phase in PHASES:
+            assets = [a for a in self.plan.assets_of(phase) if self.plan.to_run.get(a)]
+            dates = set().union(*(self.plan.to_run[a] for a in assets)) if assets else set()
+            bad = {d for (a, d) in failed if a in assets}
+            good = {d for d in dates if all(d in done.get(a, set()) for a in assets if d in self.plan.to_run[a])}
+            state = (len(good - bad), len(dates), len(bad))
+            if dates and self.shown.get(phase) != state:
+                self.shown[phase] = state
+                self.progress.update(phase, *state)
+
+
+def _backfill(answer: Mapping[str, Any], backfill_id: str) -> dict:
+    backfill = answer["partitionBackfillOrError"]
+    if backfill["__typename"] != "PartitionBackfill":
+        raise SubmitError(f"backfill {backfill_id}: {backfill.get('message', backfill['__typename'])}")
+    return backfill
+
+
+def follow(execute: GraphQL, backfill_id: str, follower: Follower) -> dict:
+    """Poll the backfill until it ends; give up (it goes on once a daemon runs) if the daemon stops."""
+    while True:
+        answer = execute(FOLLOW, {"id": backfill_id})
+        backfill = _backfill(answer, backfill_id)
+        follower.update(backfill["runs"])
+        if backfill["status"] in ENDED:
+            return backfill
+        if not daemon_alive(answer):
+            raise SubmitError(f"the Dagster daemon stopped; backfill {backfill_id} goes on when one runs again")
+        time.sleep(POLL_SECONDS)
+
+
+# --- outcome and report ---------------------------------------------------------------------------
+
+def _first_failure(execute: GraphQL, run_id: str) -> str:
+    """The first failed step of a run and its innermost message, as ``run`` reports it."""
+    events = execute(STEP_FAILURES, {"runId": run_id})["logsForRun"].get("events", [])
+    for event in (e for e in events if e.get("stepKey")):
+        error = event["error"]
+        while error.get("cause") and "Error occurred while executing" in error["message"]:
+            error = error["cause"]
+        return f"{event['stepKey']}: {error['message'].strip().splitlines()[0][:300]}"
+    return f"run {run_id} failed"
+
+
+def _blocked(plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, dt.date]],
+             status: str) -> dict[tuple[str, dt.date], str]:
+    """Planned partitions that neither ran nor failed, with what they wait for (as ``run`` words it);
+    walked in graph order so a partition can wait for one that is itself blocked."""
+    blocked: dict[tuple[str, dt.date], str] = {}
+    for key in graph.order:
+        asset = key.to_user_string()
+        for day in sorted(plan.to_run.get(asset, set()) - done.get(asset, set())):
+            if (asset, day) in failed:
+                continue
+            blocked[(asset, day)] = f"the backfill, which ended {status}"
+            for parent in graph.assets[key].dependency_keys:
+                name = parent.to_user_string()
+                wanted = sorted(d for d in graph.upstream(key, parent, [day]) if (name, d) in failed or (name, d) in blocked)
+                if wanted:
+                    blocked[(asset, day)] = f"{name} {', '.join(map(str, wanted[:3]))}{' …' if len(wanted) > 3 else ''}"
+                    break
+    return blocked
+
+
+def outcome(execute: GraphQL, backfill: Mapping[str, Any], plan: Plan, graph: Graph) -> Outcome:
+    done, failed_in = step_outcomes(backfill["runs"], plan)
+    reasons = {run_id: _first_failure(execute, run_id) for run_id in set(failed_in.values())}
+    failed = {key: reasons[run_id] for key, run_id in failed_in.items()}
+    return Outcome(done, failed, _blocked(plan, graph, done, set(failed), backfill["status"]))
+
+
+def report(session: Session, args: argparse.Namespace, result: Outcome, backfill_id: str | None) -> int:
+    """The final report of ``cmd_run``, word for word, plus the backfill's id in --json."""
+    session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
+    summary = summarize(session.matrix(args.start_date, args.end_date))
+    failed_dates = sorted({d for (_, d) in result.failed})
+    blocked_dates = sorted({d for (_, d) in result.blocked} - set(failed_dates))
+    resume = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
+    report = {
+        "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
+        "ran": {a: len(d) for a, d in result.done.items()},
+        "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in result.failed.items() if day == d})[:3] for d in failed_dates},
+        "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in result.blocked.items() if day == d})[:3] for d in blocked_dates},
+        "resume": f"{_resume_command(args)} {resume}" if failed_dates or blocked_dates else None,
+        "backfill_id": backfill_id,
+    }
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
+              f"({sum(report['ran'].values())} partitions materialized)")
+        for title in ("failed", "blocked"):
+            for day, reasons in report[title].items():
+                print(f"{title}: {day}: {'; '.join(reasons)}")
+        if report["resume"]:
+            print(f"resume with: {report['resume']}")
+    return 1 if failed_dates or blocked_dates else 0
+
+
+# --- the command ----------------------------------------------------------------------------------
+
+def backfill(execute: GraphQL, plan: Plan, graph: Graph, args: argparse.Namespace) -> tuple[Outcome, str | None]:
+    """Launch the plan as one backfill and follow it to its end; nothing to run launches nothing."""
+    if not any(plan.to_run.values()):
+        return Outcome(), None
+    backfill_id = launch(execute, plan)
+    where = f" ({args.url.rstrip('/')}/runs/b/{backfill_id})" if args.url else ""
+    print(f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
+          file=sys.stderr, flush=True)
+    ended = follow(execute, backfill_id, Follower(plan, Progress(enabled=not args.json)))
+    return outcome(execute, ended, plan, graph), backfill_id
+
+
+def cmd_submit(session: Session, args: argparse.Namespace) -> int:
+    try:
+        with graphql(session.instance, args.url) as execute:
+            if not daemon_alive(execute(DAEMON, {})):
+                raise SubmitError(no_daemon(args.url))
+            plan = session.plan(args)
+            _check_budget(session, plan, args.allow_over_budget)
+            result, backfill_id = backfill(execute, plan, session.graph, args)
+    except SubmitError as err:
+        print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
+        return 1
+    return report(session, args, result, backfill_id)
