@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
+from nba_backfill import settings
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
@@ -45,6 +46,10 @@ LINE_MARKETS = ["spreads", "totals"]
 NBA_STATS_POOL, ODDS_API_POOL = "nba_stats_api", "odds_api"
 #: A 5xx from an API is retried this many times, waiting 10 s, 20 s, ... (set 0 in tests).
 RETRIES_ENV, RETRY_WAIT_SECONDS = "NBA_SCRAPER_RETRIES", 10
+
+#: Raw files land in a local folder, or in GCS on GCP (a kind badge for the latter).
+RAW_KINDS = {"local": set(), "gcp": {"gcs"}}
+PREVIEW_FILES = 5
 
 #: Object path -> response body (bytes, kept as the API sent them, until the IO manager stores them).
 Payloads = dict[str, Any]
@@ -136,6 +141,13 @@ def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files
     return files
 
 
+def preview_files(files: Payloads) -> dg.MetadataValue:
+    """The first object paths written, as a markdown list."""
+    shown = [f"- `{path}`" for path in sorted(files)[:PREVIEW_FILES]]
+    more = [f"- … and {len(files) - PREVIEW_FILES} more"] if len(files) > PREVIEW_FILES else []
+    return dg.MetadataValue.md("\n".join(shown + more) or "_no files_")
+
+
 def retry_server_errors(context: AssetExecutionContext, err: SourceUnavailable) -> None:
     """A 5xx is usually transient: ask Dagster to re-run the step; anything else fails now."""
     retries = int(os.environ.get(RETRIES_ENV, "2"))
@@ -166,7 +178,7 @@ def scraper_asset(
             required_resource_keys={"league"},
             pool=ODDS_API_POOL if odds_markets is not None else NBA_STATS_POOL,
             metadata={"raw_prefixes": prefixes},
-            kinds={"json"},
+            kinds={"json", *RAW_KINDS[settings.target()]},
         )
         def _scraper(context: AssetExecutionContext, **inputs: Any) -> dg.Output[Payloads]:
             dates = partition_dates(context.partition_keys)
@@ -177,7 +189,7 @@ def scraper_asset(
                     retry_server_errors(context, err)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
-            metadata: dict[str, Any] = {"files": len(files)}
+            metadata: dict[str, Any] = {"files": len(files), "preview": preview_files(files)}
             if odds_markets is not None:
                 metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})

@@ -8,7 +8,8 @@ turns that into a daily-partitioned, range-capable Dagster asset that
   fewer rows and report success: the "partial write reported as success" failure mode),
 - refuses to compute when a lookback window is incomplete against the schedule (and Dagster does
   not stop later backfill runs on a failed blocking check, so the asset must),
-- stamps ``processed_at`` and reports row counts.
+- stamps ``processed_at`` and reports row counts, a preview of the first rows and, where rows carry
+  a ``quality_score``, its spread and the early-season rows.
 """
 
 
@@ -22,12 +23,15 @@ import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 
+from nba_backfill import settings
 from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
 from nba_backfill.checks.gate import failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.storage.io_managers import partition_dates
 
 SCHEDULE = "nba_raw/nbac_schedule"
+OWNERS = ["team:data-platform"]
+PREVIEW_ROWS = 5
 
 
 def asset_key(key: str) -> dg.AssetKey:
@@ -52,6 +56,28 @@ def _inputs(
     return ins
 
 
+def warehouse_kind() -> str:
+    """The kind badge of where tables land: DuckDB locally, BigQuery on GCP."""
+    return {"local": "duckdb", "gcp": "bigquery"}[settings.target()]
+
+
+def preview(df: pd.DataFrame) -> dg.MetadataValue:
+    """The first rows as a markdown table (pandas renders it with tabulate)."""
+    return dg.MetadataValue.md(df.head(PREVIEW_ROWS).to_markdown(index=False) if len(df) else "_no rows_")
+
+
+def quality_summary(df: pd.DataFrame) -> dict[str, float | int]:
+    """Spread of ``quality_score`` (10 x games in the window, capped at 100) and early-season rows."""
+    if "quality_score" not in df or not len(df):
+        return {}
+    q = df["quality_score"].astype(float)
+    summary: dict[str, float | int] = {"quality_score_min": float(q.min()), "quality_score_avg": round(float(q.mean()), 1),
+                                       "quality_score_max": float(q.max())}
+    if "early_season_flag" in df:
+        summary["early_season_rows"] = int(df["early_season_flag"].astype(bool).sum())
+    return summary
+
+
 def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """``dg.asset`` with what every asset here shares: game-date partitions, and one run per range
     (``BackfillPolicy.single_run``: a season is one run, not hundreds; it is beta in 1.13, hence
@@ -61,7 +87,7 @@ def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefini
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dg.BetaWarning)
             return dg.asset(
-                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), **kwargs
+                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), owners=OWNERS, **kwargs
             )(fn)
 
     return decorate
@@ -148,7 +174,7 @@ def table_asset(
         description=description,
         io_manager_key="warehouse_io_manager",
         metadata={"partition_expr": "game_date"},
-        kinds={"pandas"},
+        kinds={"pandas", warehouse_kind()},
     )
     def _table(context: AssetExecutionContext, **frames: pd.DataFrame) -> dg.Output[pd.DataFrame]:
         dates = partition_dates(context.partition_keys)
@@ -160,6 +186,7 @@ def table_asset(
             frames.pop("schedule", None)
         df = compute(dates, **frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
-        return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates)})
+        return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates), "preview": preview(df),
+                                       **quality_summary(df)})
 
     return _table

@@ -1,0 +1,115 @@
+"""Automation: today's slate every morning, and a sensor that backfills the gaps of the last days.
+
+- ``todays_slate_schedule``: at 09:00 ET, every asset for today's partition (the calendar's
+  ``end_offset=1`` makes today a partition from midnight), so odds, context and predictions are
+  there before the first tip-off.
+- ``gap_backfill_sensor`` (stopped until switched on): plans the last ``GAP_DAYS`` days exactly as
+  ``nba-backfill plan`` does (the warehouse's partition ledger plus the instance's failed
+  materializations and checks) and launches ONE asset backfill of the partitions to run. Dagster's
+  asset backfill follows the partition mappings, so lookback context runs before what reads it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+from zoneinfo import ZoneInfo
+
+import dagster as dg
+from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
+from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+
+from nba_backfill.backfill.plan import Partitions, Plan
+from nba_backfill.calendar import TIMEZONE, game_dates
+from nba_backfill.checks.matrix import GROUP_OF_PHASE
+
+#: Every partitioned asset: the five phase groups (not the unpartitioned report).
+PARTITIONED = dg.AssetSelection.groups(*GROUP_OF_PHASE.values())
+SLATE_HOUR_ET = 9
+GAP_DAYS = 14
+GAP_SENSOR_INTERVAL_SECONDS = 3600
+BUSY_RUN_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+BUSY_BACKFILL_STATUSES = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING]
+
+todays_slate_job = dg.define_asset_job(
+    "todays_slate", selection=PARTITIONED, partitions_def=game_dates,
+    description="Every phase for one game date: the morning run of the day's slate.",
+)
+todays_slate_schedule = dg.build_schedule_from_partitioned_job(
+    todays_slate_job, name="todays_slate_schedule", hour_of_day=SLATE_HOUR_ET, minute_of_hour=0,
+    description=f"Today's slate at {SLATE_HOUR_ET:02d}:00 ET: every asset for today's partition.",
+)
+
+
+def today_et() -> dt.date:
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+
+
+def busy(instance: dg.DagsterInstance) -> str | None:
+    """Why not to plan now: a backfill or run in flight would be planned again, and a run holds the
+    DuckDB file (one process at a time), so reading the warehouse now could fail it."""
+    if instance.get_backfills(filters=BulkActionsFilter(statuses=BUSY_BACKFILL_STATUSES), limit=1):
+        return "a backfill is in progress"
+    if instance.get_runs_count(dg.RunsFilter(statuses=BUSY_RUN_STATUSES)):
+        return "runs are queued or in progress"
+    return None
+
+
+def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Plan | None:
+    """The plan ``nba-backfill plan`` makes for ``start``..``end``; None if the ledger reads empty
+    (nothing backfilled yet, or the warehouse could not be read: never a reason to redo it all)."""
+    from nba_backfill.backfill.cli import Session  # the CLI imports the definitions, which import this
+
+    session = Session(instance)
+    if session.data.ledger.empty:
+        return None
+    return session.plan(argparse.Namespace(start_date=start, end_date=end, phases="1-5", force=False))
+
+
+def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:
+    # AssetGraphSubset is internal, but it is what RunRequest.for_asset_graph_subset (a sensor's
+    # way to launch one backfill over several assets with different partitions) takes.
+    return AssetGraphSubset(partitions_subsets_by_asset_key={
+        dg.AssetKey(asset.split("/")): game_dates.subset_with_partition_keys([str(d) for d in sorted(dates)])
+        for asset, dates in to_run.items() if dates
+    })
+
+
+def fingerprint(to_run: Partitions) -> str:
+    text = ";".join(f"{a}:{d}" for a in sorted(to_run) for d in sorted(to_run[a]))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = today_et) -> dg.SensorDefinition:
+    """The gap sensor over the ``days`` dates before ``today()`` (today is the schedule's)."""
+
+    @dg.sensor(
+        name="gap_backfill_sensor", target=PARTITIONED, minimum_interval_seconds=GAP_SENSOR_INTERVAL_SECONDS,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description=f"Backfill, as one backfill, the missing or failed partitions of the last {days} days.",
+    )
+    def gap_backfill_sensor(context: dg.SensorEvaluationContext):
+        reason = busy(context.instance)
+        if reason:
+            return dg.SkipReason(f"{reason}; planning after it ends")
+        end = today() - dt.timedelta(days=1)
+        start = end - dt.timedelta(days=days - 1)
+        plan = plan_gaps(context.instance, start, end)
+        if plan is None:
+            return dg.SkipReason("the warehouse has no partitions yet (or is busy): run the first backfill with nba-backfill")
+        to_run = {a: d for a, d in plan.to_run.items() if d}
+        if not to_run:
+            return dg.SkipReason(f"no missing or failed partitions in {start} .. {end}")
+        if fingerprint(to_run) == context.cursor:  # the last backfill failed on exactly these
+            return dg.SkipReason(f"the same {sum(map(len, to_run.values()))} partitions were submitted last time "
+                                 "and are still missing or failed: see that backfill, fix the cause, re-run it")
+        context.update_cursor(fingerprint(to_run))
+        return dg.RunRequest.for_asset_graph_subset(asset_graph_subset(to_run), tags={"nba_backfill/gaps": f"{start}..{end}"})
+
+    return gap_backfill_sensor
+
+
+gap_backfill_sensor = build_gap_sensor()

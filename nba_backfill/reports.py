@@ -1,0 +1,119 @@
+"""The completeness view in the Dagster UI: ``nba_meta/completeness_report``.
+
+An unpartitioned asset that depends on nothing (materializing it never triggers a phase) and reads
+the warehouse through the ``warehouse`` resource. Its materialization shows the date x phase
+matrix of ``nba-backfill status`` as a table and as a heat map, for the range of the last backfill
+(the dates of its most downstream asset: the target range, not the lookback context) or the range
+given in the launchpad config.
+"""
+
+# No `from __future__ import annotations`: Dagster reads the config class from the annotation.
+import base64
+import datetime as dt
+import io
+
+import dagster as dg
+import pandas as pd
+
+from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.matrix import PHASES
+from nba_backfill.phases.table_asset import OWNERS, warehouse_kind
+
+#: Dates shown when no backfill ran yet: the last ones written.
+DEFAULT_DAYS = 14
+#: Heat-map colour per state (the states of checks/matrix.py).
+COLOURS = {"complete": "#2e7d32", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
+           "blocked": "#fb8c00", "failed": "#c62828"}
+
+
+class ReportRange(dg.Config):
+    start_date: str | None = None  # YYYY-MM-DD; both empty: the last backfill's range
+    end_date: str | None = None
+
+
+def last_backfill_range(instance: dg.DagsterInstance, order: list[dg.AssetKey]) -> tuple[dt.date, dt.date] | None:
+    """The target range of the newest asset backfill: the dates of its most downstream asset."""
+    for backfill in instance.get_backfills(limit=20):
+        subset = backfill.asset_backfill_data.target_subset if backfill.is_asset_backfill else None
+        keys = [k for k in order if subset and k in subset.partitions_subsets_by_asset_key]
+        if keys:
+            dates = subset.get_partitions_subset(keys[-1]).get_partition_keys()
+            return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
+    return None
+
+
+def report_range(config: ReportRange, instance: dg.DagsterInstance, data: CheckData,
+                 order: list[dg.AssetKey]) -> tuple[dt.date, dt.date]:
+    if config.start_date and config.end_date:
+        return dt.date.fromisoformat(config.start_date), dt.date.fromisoformat(config.end_date)
+    found = last_backfill_range(instance, order)
+    if found:
+        return found
+    written = data.ledger["game_date"]
+    end = written.max().date() if len(written) else dt.date.today()
+    return end - dt.timedelta(days=DEFAULT_DAYS - 1), end
+
+
+def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
+    columns = [dg.TableColumn("date", "string"), dg.TableColumn("games", "int"),
+               *(dg.TableColumn(p, "string") for p in PHASES)]
+    records = [dg.TableRecord({"date": str(r.date), "games": None if pd.isna(r.games) else int(r.games),
+                               **{p: getattr(r, p) for p in PHASES}}) for r in matrix.itertuples()]
+    return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=columns))
+
+
+def heat_map_png(matrix: pd.DataFrame) -> bytes:
+    """Phases down, dates across, one coloured cell per state, with a legend."""
+    import matplotlib
+
+    matplotlib.use("Agg")  # no display: render to memory
+    import matplotlib.pyplot as plt
+    from matplotlib.colors import ListedColormap
+    from matplotlib.patches import Patch
+
+    states = list(COLOURS)
+    cells = [[states.index(state) for state in matrix[p]] for p in PHASES]
+    fig, ax = plt.subplots(figsize=(max(6.0, 0.22 * len(matrix) + 2), 2.8), dpi=90)
+    ax.imshow(cells, cmap=ListedColormap(list(COLOURS.values())), vmin=0, vmax=len(states) - 1, aspect="auto")
+    ax.set_yticks(range(len(PHASES)), PHASES)
+    step = max(1, len(matrix) // 30)  # a readable number of date labels
+    ax.set_xticks(range(0, len(matrix), step), [str(d)[5:] for d in matrix["date"][::step]], rotation=90, fontsize=7)
+    ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()], loc="upper left",
+              bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    fig.tight_layout()
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png")
+    plt.close(fig)
+    return buffer.getvalue()
+
+
+def heat_map(matrix: pd.DataFrame) -> dg.MetadataValue:
+    # Embedded as a data: URI, so the image lives in the event log with the rest of the metadata.
+    encoded = base64.b64encode(heat_map_png(matrix)).decode()
+    return dg.MetadataValue.md(f"![completeness by date and phase](data:image/png;base64,{encoded})")
+
+
+@dg.asset(
+    key=["nba_meta", "completeness_report"], group_name="reports", owners=OWNERS, kinds={"pandas", warehouse_kind()},
+    required_resource_keys={"warehouse", "raw_store"},
+    description="Completeness by date and phase (nba-backfill status) for the last backfill's range, "
+                "or the dates given in the config: a table and a heat map.",
+)
+def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) -> dg.MaterializeResult:
+    from nba_backfill.backfill.cli import summarize
+    from nba_backfill.backfill.plan import Graph
+    from nba_backfill.checks.matrix import completeness_matrix
+    from nba_backfill.definitions import all_assets, checks  # the definitions import this module
+
+    data = CheckData(context.resources.warehouse, context.resources.raw_store)
+    start, end = report_range(config, context.instance, data, Graph(all_assets).order)
+    matrix = completeness_matrix(start, end, data, all_assets, checks, context.instance)
+    summary = summarize(matrix)
+    return dg.MaterializeResult(metadata={
+        "range": f"{start} .. {end}",
+        "complete_game_dates": f"{summary['complete_game_dates']} of {summary['game_dates']}",
+        "dates_needing_work": len(summary["dates_needing_work"]),
+        "matrix": matrix_table(matrix),
+        "heat_map": heat_map(matrix),
+    })
+
