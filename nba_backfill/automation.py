@@ -35,7 +35,7 @@ BUSY_RUN_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED
 BUSY_BACKFILL_STATUSES = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING]
 
 todays_slate_job = dg.define_asset_job(
-    "todays_slate", selection=PARTITIONED, partitions_def=game_dates,
+    "todays_slate", selection=PARTITIONED,
     description="Every phase for one game date: the morning run of the day's slate.",
 )
 todays_slate_schedule = dg.build_schedule_from_partitioned_job(
@@ -87,7 +87,7 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = today_
     """The gap sensor over the ``days`` dates before ``today()`` (today is the schedule's)."""
 
     @dg.sensor(
-        name="gap_backfill_sensor", target=PARTITIONED, minimum_interval_seconds=GAP_SENSOR_INTERVAL_SECONDS,
+        name="gap_backfill_sensor", asset_selection=PARTITIONED, minimum_interval_seconds=GAP_SENSOR_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=f"Backfill, as one backfill, the missing or failed partitions of the last {days} days.",
     )

@@ -154,8 +154,8 @@ class DuckDBWarehouse(Warehouse):
     def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
         selected = ", ".join(f'"{c}"' for c in dict.fromkeys(["game_date", *columns])) if columns else "*"
         with self._connect() as con:
-            if not self._table_exists(con, table):
-                return pd.DataFrame(columns=["game_date", *(columns or [])])
+            if not self._table_exists(con, table):  # never written: no rows, but a typed game_date
+                return pd.DataFrame(columns=[*(columns or [])]).assign(game_date=pd.Series(dtype="datetime64[ns]"))
             con.register("dates", _dates_frame(dates))
             return to_pandas(
                 con.sql(

@@ -147,23 +147,25 @@ def test_the_first_two_weeks_of_a_season_complete_with_rising_quality(nba, home)
 def test_an_interrupted_run_resumes_without_duplicates_or_recomputation(nba, home):
     args = ["--start-date", "2024-10-22", "--end-date", "2024-11-02"]
     env = os.environ | {"NBA_BACKFILL_HOME": str(home)}
+    log = (home.parent / "killed-run.log").open("w")
     proc = subprocess.Popen([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *args], env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.5)
         try:
             if not written(home, "table_name = 'nba_analytics.player_game_summary'").empty:
                 break
-        except duckdb.Error:  # the run holds the file, or nothing written yet
+        except (duckdb.Error, duckdb.CatalogException):  # the run holds the file, or nothing written yet
             continue
+    assert proc.poll() is None, (home.parent / "killed-run.log").read_text()[-2000:]  # still running: kill it
     proc.send_signal(signal.SIGKILL)
     proc.wait()
     finished = written(home)
     assert not finished.empty and len(finished) < 24 * 42  # killed part-way
 
     code, report = nba.json("run", *args)
-    assert code == 0 and report["complete_game_dates"] == report["game_dates"]
+    assert code == 0 and report["complete_game_dates"] == report["game_dates"], report
     kept = written(home).merge(finished, on=["table_name", "game_date"], suffixes=("", "_before"))
     assert (kept["written_at"] == kept["written_at_before"]).all()  # finished partitions were not recomputed
     assert nba("validate", *args, "--strict")[0] == 0  # unique grain and everything else hold

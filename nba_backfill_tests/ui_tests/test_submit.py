@@ -1,0 +1,78 @@
+"""``nba-backfill run --submit`` without a running daemon: the refusal, the launch payload, and how
+a backfill's runs become the report ``run`` prints (from canned GraphQL answers)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import time
+
+import dagster as dg
+from dagster._daemon.types import DaemonHeartbeat
+
+from nba_backfill.backfill import cli, submit
+from nba_backfill.backfill.cli import Session
+
+RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-28"]
+DAY = dt.date(2024, 10, 22)
+
+
+def test_submit_without_a_daemon_says_so_and_exits_non_zero_at_once(home, capsys):
+    started = time.monotonic()
+    code = cli.main(["run", "--submit", *RANGE])
+
+    err = capsys.readouterr().err
+    assert code == 1 and time.monotonic() - started < 20
+    assert f"no Dagster daemon is running for DAGSTER_HOME={home / 'dagster'}" in err
+    assert "`dagster-daemon run -w workspace.yaml` or `dagster dev -w workspace.yaml`" in err
+    with dg.DagsterInstance.get() as instance:
+        assert instance.get_backfills() == []  # nothing launched that a later daemon would run twice
+
+
+def test_a_daemon_silent_for_minutes_counts_as_gone(home, capsys):
+    assert cli.main(["plan", *RANGE]) == 0  # creates the instance
+    with dg.DagsterInstance.get() as instance:
+        instance.add_daemon_heartbeat(DaemonHeartbeat(time.time() - 600, "BACKFILL", "gone", None))
+    assert cli.main(["run", "--submit", *RANGE]) == 1
+    assert "no Dagster daemon is running" in capsys.readouterr().err
+
+
+def test_the_plan_is_launched_as_per_asset_ranges_of_consecutive_dates():
+    dates = {dt.date(2024, 10, d) for d in (1, 2, 3, 7)}
+    assert submit.partitions_by_assets({"nba_raw/nbac_schedule": dates, "scraped/nbac_schedule": set()}) == [
+        {"assetKey": {"path": ["nba_raw", "nbac_schedule"]},
+         "partitions": {"ranges": [{"start": "2024-10-01", "end": "2024-10-03"}, {"start": "2024-10-07", "end": "2024-10-07"}]}},
+    ]
+
+
+def _canned(query: str, variables: dict) -> dict:
+    """The webserver's answers for a backfill whose first run failed at the raw schedule."""
+    if query is submit.LAUNCH:
+        return {"launchPartitionBackfill": {"__typename": "LaunchBackfillSuccess", "backfillId": "canned"}}
+    if query is submit.STEP_FAILURES:
+        error = {"message": "Error occurred while executing op nba_raw__nbac_schedule", "cause": {"message": "ValueError: bad schedule\ntrace"}}
+        return {"logsForRun": {"events": [{}, {"stepKey": "nba_raw__nbac_schedule", "error": error}]}}
+    steps = [{"stepKey": "scraped__nbac_schedule", "status": "SUCCESS"}, {"stepKey": "nba_raw__nbac_schedule", "status": "FAILURE"}]
+    run = {"runId": "r1", "status": "FAILURE", "stepStats": steps,
+           "tags": [{"key": "dagster/asset_partition_range_start", "value": "2024-09-22"},
+                    {"key": "dagster/asset_partition_range_end", "value": "2024-10-22"}]}
+    return {"instance": {"daemonHealth": {"daemonStatus": {"lastHeartbeatTime": time.time()}}},
+            "partitionBackfillOrError": {"__typename": "PartitionBackfill", "status": "COMPLETED_FAILED", "error": None, "runs": [run]}}
+
+
+def test_a_failed_backfill_is_reported_as_run_reports_it(home, instance, capsys):
+    session = Session(instance)
+    args = argparse.Namespace(start_date=DAY, end_date=DAY, phases="1-5", force=False, json=False, url=None)
+    plan = session.plan(args)
+
+    result, backfill_id = submit.backfill(_canned, plan, session.graph, args)
+
+    assert backfill_id == "canned" and result.done == {"scraped/nbac_schedule": plan.to_run["scraped/nbac_schedule"]}
+    assert result.failed[("nba_raw/nbac_schedule", DAY)] == "nba_raw__nbac_schedule: ValueError: bad schedule"
+    planned = {(a, d) for a, dates in plan.to_run.items() for d in dates}
+    assert planned == {(a, d) for a, dates in result.done.items() for d in dates} | set(result.failed) | set(result.blocked)
+    assert any(why.startswith("nba_raw/nbac_schedule 2024-") for why in result.blocked.values())
+    assert submit.report(session, args, result, backfill_id) == 1
+    out = capsys.readouterr().out
+    assert "failed: 2024-10-22: nba_raw/nbac_schedule: nba_raw__nbac_schedule: ValueError: bad schedule" in out
+    assert "resume with: nba-backfill run --start-date 2024-10-22 --end-date 2024-10-22 --submit" in out
