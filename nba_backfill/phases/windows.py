@@ -23,6 +23,11 @@ def on_dates(df: pd.DataFrame, dates: Sequence[dt.date]) -> pd.DataFrame:
     return df[df["game_date"].dt.date.isin(set(dates))]
 
 
+def empty(columns: Sequence[str]) -> pd.DataFrame:
+    """No rows, but ``game_date`` typed as every frame's is, so merges on it still line up."""
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "game_date" else object) for c in columns})
+
+
 def with_columns(df: pd.DataFrame, columns: Sequence[str]) -> pd.DataFrame:
     """``df`` with at least ``columns``: a never-written upstream table arrives with none."""
     missing = [c for c in columns if c not in df.columns]

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from nba_backfill.phases.windows import empty
+
 BOOKMAKER_PRIORITY = ("draftkings", "fanduel", "betmgm")
 MIN_LINE = 5.0
 PLACEHOLDER_LINE = 20.0
@@ -27,7 +29,7 @@ def player_lines(props: pd.DataFrame) -> pd.DataFrame:
     """One row per (game_date, player_lookup): current (closing) and opening line of one bookmaker."""
     columns = ["game_date", "player_lookup", "current_points_line", "opening_points_line", "line_movement", "line_bookmaker"]
     if props.empty:
-        return pd.DataFrame(columns=columns)
+        return empty(columns)
     usable = pre_tip(props)
     usable = usable[(usable["points_line"] >= MIN_LINE) & (usable["points_line"] != PLACEHOLDER_LINE)]
     usable = usable.assign(priority=_priority(usable["bookmaker"]))
@@ -50,7 +52,7 @@ def team_lines(game_lines: pd.DataFrame) -> pd.DataFrame:
     """One row per (game_id, team_abbr): the team's spread (negative = favoured) and the game total."""
     columns = ["game_id", "team_abbr", "game_spread", "game_total"]
     if game_lines.empty:
-        return pd.DataFrame(columns=columns)
+        return empty(columns)
     usable = pre_tip(game_lines).assign(priority=lambda f: _priority(f["bookmaker_key"]))
     usable = usable.sort_values(["priority", "snapshot_timestamp"], ascending=[True, False])
     spreads = usable[usable["market_key"] == "spreads"].drop_duplicates(["game_id", "outcome_name"])
