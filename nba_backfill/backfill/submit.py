@@ -96,7 +96,7 @@ def _in_process(workspace, query: str, variables: Mapping[str, Any]) -> dict:
     return _data(execute_query(workspace, query, dict(variables)))
 
 
-def _over_http(endpoint: str, query: str, variables: Mapping[str, Any]) -> dict:
+def over_http(endpoint: str, query: str, variables: Mapping[str, Any]) -> dict:
     try:
         response = requests.post(endpoint, json={"query": query, "variables": dict(variables)}, timeout=60)
         response.raise_for_status()
@@ -110,7 +110,7 @@ def graphql(instance, url: str | None) -> Iterator[GraphQL]:
     """Execute GraphQL against the webserver at ``url``, else in this process: the definitions are
     loaded here (they already are, for the plan) instead of in a code-server subprocess."""
     if url:
-        yield partial(_over_http, url.rstrip("/") + "/graphql")
+        yield partial(over_http, url.rstrip("/") + "/graphql")
         return
     from dagster._core.remote_origin import InProcessCodeLocationOrigin
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
@@ -256,7 +256,7 @@ def _blocked(plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, 
             if (asset, day) in failed:
                 continue
             blocked[(asset, day)] = f"the backfill, which ended {status}"
-            for parent in graph.assets[key].dependency_keys:
+            for parent in sorted(graph.assets[key].dependency_keys, key=graph.order.index):
                 name = parent.to_user_string()
                 wanted = sorted(d for d in graph.upstream(key, parent, [day]) if (name, d) in failed or (name, d) in blocked)
                 if wanted:

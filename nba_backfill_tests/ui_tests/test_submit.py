@@ -71,7 +71,7 @@ def test_a_failed_backfill_is_reported_as_run_reports_it(home, instance, capsys)
     assert result.failed[("nba_raw/nbac_schedule", DAY)] == "nba_raw__nbac_schedule: ValueError: bad schedule"
     planned = {(a, d) for a, dates in plan.to_run.items() for d in dates}
     assert planned == {(a, d) for a, dates in result.done.items() for d in dates} | set(result.failed) | set(result.blocked)
-    assert any(why.startswith("nba_raw/nbac_schedule 2024-") for why in result.blocked.values())
+    assert result.blocked[("nba_predictions/player_prop_predictions", DAY)] == "nba_precompute/ml_feature_store 2024-10-22"
     assert submit.report(session, args, result, backfill_id) == 1
     out = capsys.readouterr().out
     assert "failed: 2024-10-22: nba_raw/nbac_schedule: nba_raw__nbac_schedule: ValueError: bad schedule" in out
