@@ -21,8 +21,12 @@ def _assets():
     return {key: graph.get(key) for key in graph.get_all_asset_keys()}
 
 
+def _phase_assets():
+    return {key: node for key, node in _assets().items() if node.group_name in GROUPS}
+
+
 def test_the_graph_has_24_assets_in_five_phase_groups_keyed_by_dataset():
-    assets = _assets()
+    assets = _phase_assets()
     assert len(assets) == 24
     per_group = {}
     for key, node in assets.items():
@@ -31,8 +35,13 @@ def test_the_graph_has_24_assets_in_five_phase_groups_keyed_by_dataset():
     assert per_group == {"phase1_scrapers": 6, "phase2_raw": 6, "phase3_analytics": 5, "phase4_precompute": 5, "phase5_predictions": 2}
 
 
+def test_the_only_other_asset_is_the_completeness_report():
+    others = {key.to_user_string(): node.group_name for key, node in _assets().items() if node.group_name not in GROUPS}
+    assert others == {"nba_meta/completeness_report": "reports"}
+
+
 def test_every_asset_is_partitioned_by_game_date_and_runs_a_range_in_one_run():
-    for key, node in _assets().items():
+    for key, node in _phase_assets().items():
         assert node.partitions_def == game_dates, key
         assert node.backfill_policy == dg.BackfillPolicy.single_run(), key
 

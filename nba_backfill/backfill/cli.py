@@ -37,7 +37,10 @@ concurrency:
     # one run at a time, so two runs never write the warehouse together (no lock errors).
     max_concurrent_runs: 1
   pools:
-    # The scrapers' pools (nba_stats_api, odds_api): one API call at a time per API.
+    # The scrapers' pools (nba_stats_api, odds_api): one at a time per API. Counted per run, not
+    # per op: `nba-backfill run` executes in process, and an op slot held by a killed process
+    # would stall every later run (here no daemon frees it).
+    granularity: run
     default_limit: 1
 """
 
@@ -248,17 +251,24 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     _check_budget(session, plan, args.allow_over_budget)
     runner = Runner(plan, session.graph, session.written(), session.resources, session.instance,
                     Progress(enabled=not args.json))
-    outcome = runner.run()
+    return final_report(session, args, runner.run())
+
+
+def final_report(session: Session, args: argparse.Namespace, outcome, resume_flags: str = "", **extra) -> int:
+    """What a run achieved, over scheduled game dates: failed and blocked dates with why, and the
+    exact command that resumes. Exit 1 when anything is left to do."""
     session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
     summary = summarize(session.matrix(args.start_date, args.end_date))
     failed_dates = sorted({d for (_, d) in outcome.failed})
     blocked_dates = sorted({d for (_, d) in outcome.blocked} - set(failed_dates))
+    resume = " ".join(filter(None, [_resume_command(args), resume_flags]))
     report = {
         "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
         "ran": {a: len(d) for a, d in outcome.done.items()},
         "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
         "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
-        "resume": _resume_command(args) if failed_dates or blocked_dates else None,
+        "resume": resume if failed_dates or blocked_dates else None,
+        **extra,
     }
     if args.json:
         print(json.dumps(report))

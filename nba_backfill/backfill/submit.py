@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
-import json
 import shlex
 import sys
 import time
@@ -25,7 +24,7 @@ from typing import Any
 import requests
 
 from nba_backfill import settings
-from nba_backfill.backfill.cli import Session, _check_budget, _resume_command, summarize
+from nba_backfill.backfill.cli import Session, _check_budget, final_report
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, stretches
@@ -273,31 +272,9 @@ def outcome(execute: GraphQL, backfill: Mapping[str, Any], plan: Plan, graph: Gr
 
 
 def report(session: Session, args: argparse.Namespace, result: Outcome, backfill_id: str | None) -> int:
-    """The final report of ``cmd_run``, word for word, plus the backfill's id in --json."""
-    session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
-    summary = summarize(session.matrix(args.start_date, args.end_date))
-    failed_dates = sorted({d for (_, d) in result.failed})
-    blocked_dates = sorted({d for (_, d) in result.blocked} - set(failed_dates))
+    """The final report of ``cmd_run``, plus the backfill's id in --json."""
     resume = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
-    report = {
-        "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
-        "ran": {a: len(d) for a, d in result.done.items()},
-        "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in result.failed.items() if day == d})[:3] for d in failed_dates},
-        "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in result.blocked.items() if day == d})[:3] for d in blocked_dates},
-        "resume": f"{_resume_command(args)} {resume}" if failed_dates or blocked_dates else None,
-        "backfill_id": backfill_id,
-    }
-    if args.json:
-        print(json.dumps(report))
-    else:
-        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
-              f"({sum(report['ran'].values())} partitions materialized)")
-        for title in ("failed", "blocked"):
-            for day, reasons in report[title].items():
-                print(f"{title}: {day}: {'; '.join(reasons)}")
-        if report["resume"]:
-            print(f"resume with: {report['resume']}")
-    return 1 if failed_dates or blocked_dates else 0
+    return final_report(session, args, result, resume, backfill_id=backfill_id)
 
 
 # --- the command ----------------------------------------------------------------------------------

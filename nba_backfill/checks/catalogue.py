@@ -9,7 +9,7 @@ summary, so the dashboard shows a result per partition however the partition was
 
 import datetime as dt
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import dagster as dg

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import mimetypes
 
-import dagster as dg
 from dagster_gcp import GCSResource
 from google.api_core.exceptions import NotFound
 from google.cloud import storage

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import shutil
 
-import pandas as pd
 import pytest
 
 from nba_backfill.checks.catalogue import evaluate

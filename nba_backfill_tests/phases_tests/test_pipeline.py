@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-import dagster as dg
 import pandas as pd
 import pytest
 
