@@ -6,7 +6,8 @@ downstream through the lookback mapping and target far more than the plan. The G
 runs in this process against the definitions (no webserver needed, ~0.2 s; a workspace.yaml
 context costs ~2.5 s for its code server, the ``dagster-graphql`` command ~5.5 s), or against a
 running webserver with ``--url``. A daemon (``dagster dev`` or ``dagster-daemon run``) executes the
-backfill; this command follows it with the same progress and final report as ``run``.
+backfill; this command follows it with the same progress and final report as ``run`` (plus the
+backfill's id in --json).
 """
 
 from __future__ import annotations
@@ -271,12 +272,6 @@ def outcome(execute: GraphQL, backfill: Mapping[str, Any], plan: Plan, graph: Gr
     return Outcome(done, failed, _blocked(plan, graph, done, set(failed), backfill["status"]))
 
 
-def report(session: Session, args: argparse.Namespace, result: Outcome, backfill_id: str | None) -> int:
-    """The final report of ``cmd_run``, plus the backfill's id in --json."""
-    resume = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
-    return final_report(session, args, result, resume, backfill_id=backfill_id)
-
-
 # --- the command ----------------------------------------------------------------------------------
 
 def backfill(execute: GraphQL, plan: Plan, graph: Graph, args: argparse.Namespace) -> tuple[Outcome, str | None]:
@@ -302,4 +297,5 @@ def cmd_submit(session: Session, args: argparse.Namespace) -> int:
     except SubmitError as err:
         print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
         return 1
-    return report(session, args, result, backfill_id)
+    resume = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
+    return final_report(session, args, result, resume_flags=resume, backfill_id=backfill_id)

@@ -7,7 +7,6 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
-from nba_backfill.calendar import date_range
 from nba_backfill.definitions import all_assets
 
 Ledger = Callable[[Iterable[dt.date], set[tuple[str, dt.date]]], None]
@@ -25,7 +24,3 @@ def written(platform) -> Ledger:
             platform["warehouse"].record_partitions(name.replace("/", "."), counts)
 
     return write
-
-
-def days(start: str, end: str) -> list[dt.date]:
-    return date_range(start, end)

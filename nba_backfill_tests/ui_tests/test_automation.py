@@ -9,9 +9,9 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from nba_backfill.automation import build_gap_sensor, fingerprint
+from nba_backfill.calendar import date_range
 from nba_backfill.definitions import defs
 from nba_backfill.reports import completeness_report
-from nba_backfill_tests.ui_tests.conftest import days
 
 TODAY = dt.date(2024, 11, 15)
 ACCURACY = "nba_predictions/prediction_accuracy"
@@ -30,7 +30,7 @@ def _requested(run_request: dg.RunRequest) -> dict[str, list[str]]:
 def test_the_gap_sensor_launches_one_backfill_of_exactly_the_missing_partitions(written, instance):
     # Everything the last 3 days read is written, except two grades: only they need running
     # (nothing reads prediction_accuracy, so no reader is refreshed).
-    written(days("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 12)), (ACCURACY, dt.date(2024, 11, 14))})
+    written(date_range("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 12)), (ACCURACY, dt.date(2024, 11, 14))})
     sensor = build_gap_sensor(days=3, today=lambda: TODAY)
 
     result = _tick(sensor, instance)
@@ -42,7 +42,7 @@ def test_the_gap_sensor_launches_one_backfill_of_exactly_the_missing_partitions(
 
 
 def test_the_gap_sensor_does_not_resubmit_what_failed_last_time(written, instance):
-    written(days("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 13))})
+    written(date_range("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 13))})
     sensor = build_gap_sensor(days=3, today=lambda: TODAY)
     first = _tick(sensor, instance)
 
@@ -54,7 +54,7 @@ def test_the_gap_sensor_does_not_resubmit_what_failed_last_time(written, instanc
 def test_the_gap_sensor_skips_without_a_ledger_and_when_complete(written, instance):
     sensor = build_gap_sensor(days=3, today=lambda: TODAY)
     assert "no partitions yet" in _tick(sensor, instance).skip_message
-    written(days("2024-10-01", "2024-11-14"), set())
+    written(date_range("2024-10-01", "2024-11-14"), set())
     assert "no missing or failed partitions" in _tick(sensor, instance).skip_message
 
 
@@ -71,7 +71,7 @@ def test_the_morning_schedule_runs_every_asset_for_todays_partition(instance):
 
 
 def test_the_completeness_report_shows_the_matrix_as_a_table_and_a_heat_map(written, platform, instance):
-    written(days("2024-09-21", "2024-10-24"), {("nba_precompute/ml_feature_store", dt.date(2024, 10, 23))})
+    written(date_range("2024-09-21", "2024-10-24"), {("nba_precompute/ml_feature_store", dt.date(2024, 10, 23))})
     config = {"ops": {"nba_meta__completeness_report": {"config": {"start_date": "2024-10-22", "end_date": "2024-10-24"}}}}
 
     result = dg.materialize([completeness_report], resources=platform, instance=instance, run_config=config)

@@ -4,7 +4,9 @@ a backfill's runs become the report ``run`` prints (from canned GraphQL answers)
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
+import json
 import time
 
 import dagster as dg
@@ -60,9 +62,9 @@ def _canned(query: str, variables: dict) -> dict:
             "partitionBackfillOrError": {"__typename": "PartitionBackfill", "status": "COMPLETED_FAILED", "error": None, "runs": [run]}}
 
 
-def test_a_failed_backfill_is_reported_as_run_reports_it(home, instance, capsys):
+def test_a_failed_run_makes_its_partitions_failed_and_what_reads_them_blocked(home, instance):
     session = Session(instance)
-    args = argparse.Namespace(start_date=DAY, end_date=DAY, phases="1-5", force=False, json=False, url=None)
+    args = argparse.Namespace(start_date=DAY, end_date=DAY, phases="1-5", force=False, json=True, url=None)
     plan = session.plan(args)
 
     result, backfill_id = submit.backfill(_canned, plan, session.graph, args)
@@ -72,7 +74,14 @@ def test_a_failed_backfill_is_reported_as_run_reports_it(home, instance, capsys)
     planned = {(a, d) for a, dates in plan.to_run.items() for d in dates}
     assert planned == {(a, d) for a, dates in result.done.items() for d in dates} | set(result.failed) | set(result.blocked)
     assert result.blocked[("nba_predictions/player_prop_predictions", DAY)] == "nba_precompute/ml_feature_store 2024-10-22"
-    assert submit.report(session, args, result, backfill_id) == 1
-    out = capsys.readouterr().out
-    assert "failed: 2024-10-22: nba_raw/nbac_schedule: nba_raw__nbac_schedule: ValueError: bad schedule" in out
-    assert "resume with: nba-backfill run --start-date 2024-10-22 --end-date 2024-10-22 --submit" in out
+
+
+def test_the_command_reports_a_failed_backfill_as_run_does(home, capsys, monkeypatch):
+    monkeypatch.setattr(submit, "graphql", lambda instance, url: contextlib.nullcontext(_canned))
+
+    code = cli.main(["run", "--submit", "--start-date", "2024-10-22", "--end-date", "2024-10-22", "--json"])
+
+    report = json.loads(capsys.readouterr().out)
+    assert code == 1 and report["backfill_id"] == "canned" and report["ran"] == {"scraped/nbac_schedule": 31}
+    assert report["failed"]["2024-10-22"] == ["nba_raw/nbac_schedule: nba_raw__nbac_schedule: ValueError: bad schedule"]
+    assert report["resume"] == "nba-backfill run --start-date 2024-10-22 --end-date 2024-10-22 --submit"
