@@ -62,11 +62,6 @@ def history_in_window(targets: pd.DataFrame, history: pd.DataFrame, on: Sequence
     return joined
 
 
-def mean_of_recent(window: pd.DataFrame, keys: Sequence[str], column: str, last: int | None = None) -> pd.Series:
-    rows = window if last is None else window[window["recency"] <= last]
-    return rows.groupby(list(keys))[column].mean()
-
-
 def quality_score(games_in_sample: pd.Series) -> pd.Series:
     """``10 x min(games, 10)``: 0 on opening night, 100 from the tenth game (DESIGN §4)."""
     return (10 * np.minimum(games_in_sample.fillna(0), 10)).astype("int64")
