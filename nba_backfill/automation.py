@@ -59,8 +59,9 @@ def busy(instance: dg.DagsterInstance) -> str | None:
 
 
 def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Plan | None:
-    """The plan ``nba-backfill plan`` makes for ``start``..``end``; None if the ledger reads empty
-    (nothing backfilled yet, or the warehouse could not be read: never a reason to redo it all)."""
+    """The plan ``nba-backfill plan`` makes for ``start``..``end``; None before the first backfill
+    (an empty warehouse is for an operator to fill, not for a sensor to discover as one big gap).
+    A warehouse that cannot be read fails the tick rather than reading as empty."""
     from nba_backfill.backfill.cli import Session  # the CLI imports the definitions, which import this
 
     session = Session(instance)

@@ -12,7 +12,7 @@ from functools import cached_property
 import pandas as pd
 
 from nba_backfill.storage.raw_store import RawStore
-from nba_backfill.storage.warehouse import LEDGER, Warehouse
+from nba_backfill.storage.warehouse import Warehouse
 
 
 class CheckData:
@@ -30,12 +30,7 @@ class CheckData:
 
     @cached_property
     def ledger(self) -> pd.DataFrame:
-        try:
-            df = self.warehouse.query(f"SELECT table_name, game_date, row_count, written_at FROM {LEDGER}")
-        except Exception:  # no ledger yet: nothing was ever written
-            return pd.DataFrame({"table_name": pd.Series(dtype=str), "game_date": pd.Series(dtype="datetime64[ns]"),
-                                 "row_count": pd.Series(dtype=int), "written_at": pd.Series(dtype="datetime64[ns, UTC]")})
-        return df
+        return self.warehouse.ledger()
 
     def written(self, name: str, dates: Sequence[dt.date]) -> set[dt.date]:
         rows = self.ledger[self.ledger["table_name"] == name]

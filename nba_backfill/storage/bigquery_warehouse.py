@@ -41,7 +41,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from pydantic import PrivateAttr
 
-from nba_backfill.storage.warehouse import LEDGER, Warehouse, to_pandas
+from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, to_pandas
 
 #: Every dataset the platform names. A dataset is created when the first table in it is written.
 #: ``scraped`` has no tables, so it is never created: its names appear only as ledger values
@@ -133,6 +133,14 @@ class BigQueryWarehouse(Warehouse):
             except NotFound:  # no ledger yet: nothing was ever written
                 return set()
         return set(rows.column("game_date").to_pylist())
+
+    def ledger(self) -> pd.DataFrame:
+        with _naming(LEDGER, [], "reading the ledger"):
+            try:
+                rows = self._run(f"SELECT {LEDGER_COLUMNS} FROM {self._physical(LEDGER)}")
+            except NotFound:  # no ledger yet: nothing was ever written
+                return empty_ledger()
+        return to_pandas(rows.to_arrow(create_bqstorage_client=False))
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         """Run ``sql`` the way DuckDBWarehouse.query does. Tables are named ``dataset.table``,

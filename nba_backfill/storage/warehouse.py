@@ -8,6 +8,7 @@ table. The ledger is what tells "materialized, zero rows" (an off day) from "nev
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 LEDGER = "nba_meta.partition_ledger"
+LEDGER_COLUMNS = "table_name, game_date, row_count, written_at"
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -37,8 +39,19 @@ class Warehouse(dg.ConfigurableResource):
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
         raise NotImplementedError
 
+    def ledger(self) -> pd.DataFrame:
+        """Every (table_name, game_date, row_count, written_at) written so far; empty, with those
+        columns, before the first write. Any other failure to read it is raised, never taken
+        for "nothing written"."""
+        raise NotImplementedError
+
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         raise NotImplementedError
+
+
+def empty_ledger() -> pd.DataFrame:
+    return pd.DataFrame({"table_name": pd.Series(dtype=str), "game_date": pd.Series(dtype="datetime64[ns]"),
+                         "row_count": pd.Series(dtype=int), "written_at": pd.Series(dtype="datetime64[ns, UTC]")})
 
 
 def _dates_frame(dates: Sequence[dt.date]) -> pd.DataFrame:
@@ -72,17 +85,35 @@ def _storage_casts(con: duckdb.DuckDBPyConnection) -> str:
     return ", ".join(casts)
 
 
+def _connect_when_free(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
+    """Open ``path``, retrying while another process holds its lock (up to ``timeout`` seconds)."""
+    deadline, pause = time.monotonic() + timeout, 0.05
+    while True:
+        try:
+            return duckdb.connect(path, config={"memory_limit": "512MB"})
+        except duckdb.IOException as err:
+            if "lock" not in str(err):
+                raise
+            if time.monotonic() + pause > deadline:
+                err.add_note(f"nba_backfill waited {timeout:g} s for {path} to be free")
+                raise
+        time.sleep(pause)
+        pause = min(pause * 2, 1.0)
+
+
 class DuckDBWarehouse(Warehouse):
     """The embedded warehouse: one DuckDB file, schemas named like the BigQuery datasets."""
 
     path: str
+    lock_timeout_seconds: float = 120.0
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        # A connection per operation: DuckDB admits one writing process per file, so nobody
-        # holds the file longer than one read or one partition replacement.
+        # A connection per operation: DuckDB admits one process per file, so nobody holds the
+        # file longer than one read or one partition replacement, and whoever finds it held
+        # (`nba-backfill status` during a run, a run during a check) waits its turn.
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path, config={"memory_limit": "512MB"})
+        con = _connect_when_free(self.path, self.lock_timeout_seconds)
         try:
             yield con
         finally:
@@ -173,6 +204,12 @@ class DuckDBWarehouse(Warehouse):
                 [table],
             ).fetchall()
         return {r[0] for r in rows}
+
+    def ledger(self) -> pd.DataFrame:
+        with self._connect() as con:
+            if not self._table_exists(con, LEDGER):
+                return empty_ledger()
+            return to_pandas(con.sql(f"SELECT {LEDGER_COLUMNS} FROM {LEDGER}").to_arrow_table())
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         with self._connect() as con:

@@ -106,6 +106,13 @@ def test_a_never_written_partition_is_absent_from_the_ledger(warehouse):
     assert list(warehouse.read(TABLE, [D1], ["points"]).columns) == ["game_date", "points"]
 
 
+def test_the_ledger_is_empty_before_the_first_write_and_lists_every_write_after(warehouse):
+    assert warehouse.ledger().empty
+    warehouse.replace_partitions(TABLE, rows(D1, [10, 20]), [D1, D2])
+    ledger = warehouse.ledger().sort_values("game_date")
+    assert list(zip(ledger.table_name, ledger.game_date.dt.date, ledger.row_count)) == [(TABLE, D1, 2), (TABLE, D2, 0)]
+
+
 def test_tables_are_partitioned_by_a_date_typed_game_date(warehouse, gcp_env, bigquery_emulator):
     warehouse.replace_partitions(TABLE, rows(D1, [10]), [D1])
     table = bigquery_client(bigquery_emulator, warehouse.project).get_table(f"{gcp_env}{TABLE}")

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import subprocess
+import sys
 
+import duckdb
 import pandas as pd
 import pytest
 
@@ -63,3 +66,46 @@ def test_a_column_with_no_values_yet_accepts_values_later(warehouse):
     warehouse.replace_partitions(TABLE, first, [D1])
     warehouse.replace_partitions(TABLE, rows(D2, [5]).assign(primary_zone="paint"), [D2])
     assert list(warehouse.read(TABLE, [D1, D2])["primary_zone"].fillna("-")) == ["-", "paint"]
+
+
+def hold_the_file(path: str, seconds: float) -> subprocess.Popen:
+    """Another process with the warehouse open (a run, or `nba-backfill status` during one)."""
+    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys, time; con = duckdb.connect({path!r}); "
+                               f"print('held', flush=True); time.sleep({seconds})"], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline().strip() == "held"
+    return holder
+
+
+def test_a_warehouse_held_by_another_process_is_waited_for(warehouse):
+    warehouse.replace_partitions(TABLE, rows(D1, [10]), [D1])
+    holder = hold_the_file(warehouse.path, 2)
+    warehouse.replace_partitions(TABLE, rows(D1, [11, 12]), [D1])
+    assert holder.wait() == 0
+    assert sorted(warehouse.read(TABLE, [D1])["points"]) == [11, 12]
+
+
+def test_a_warehouse_held_too_long_fails_naming_the_file_and_keeps_the_rows(warehouse):
+    warehouse.replace_partitions(TABLE, rows(D1, [10]), [D1])
+    holder = hold_the_file(warehouse.path, 30)
+    try:
+        impatient = warehouse.model_copy(update={"lock_timeout_seconds": 0.5})
+        with pytest.raises(duckdb.IOException, match="lock") as failure:
+            impatient.replace_partitions(TABLE, rows(D1, [11]), [D1])
+        assert f"waited 0.5 s for {warehouse.path}" in "\n".join(failure.value.__notes__)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert list(warehouse.read(TABLE, [D1])["points"]) == [10]
+
+
+def test_the_ledger_is_empty_before_the_first_write_and_lists_every_write_after(warehouse):
+    assert warehouse.ledger().empty and list(warehouse.ledger().columns) == ["table_name", "game_date", "row_count", "written_at"]
+    warehouse.replace_partitions(TABLE, rows(D1, [10, 20]), [D1, D2])
+    ledger = warehouse.ledger().sort_values("game_date")
+    assert list(zip(ledger.table_name, ledger.game_date.dt.date, ledger.row_count)) == [(TABLE, D1, 2), (TABLE, D2, 0)]
+
+
+def test_a_ledger_that_cannot_be_read_is_an_error_not_an_empty_ledger(tmp_path):
+    (tmp_path / "w.duckdb").write_text("not a database")
+    with pytest.raises(duckdb.Error):
+        DuckDBWarehouse(path=str(tmp_path / "w.duckdb")).ledger()
