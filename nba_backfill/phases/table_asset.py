@@ -8,7 +8,8 @@ turns that into a daily-partitioned, range-capable Dagster asset that
   fewer rows and report success: the "partial write reported as success" failure mode),
 - refuses to compute when a lookback window is incomplete against the schedule (and Dagster does
   not stop later backfill runs on a failed blocking check, so the asset must),
-- stamps ``processed_at`` and reports row counts, a preview of the first rows and, where rows carry
+- stamps ``processed_at``, conforms the rows to the table's declared columns (phases/schemas.py)
+  and reports row counts, a preview of the first rows and, where rows carry
   a ``quality_score``, its spread and the early-season rows.
 """
 
@@ -27,6 +28,7 @@ from nba_backfill import settings
 from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
 from nba_backfill.checks.gate import failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
+from nba_backfill.phases.schemas import column_schema, conform
 from nba_backfill.storage.io_managers import partition_dates
 
 SCHEDULE = "nba_raw/nbac_schedule"
@@ -173,7 +175,7 @@ def table_asset(
         group_name=group,
         description=description,
         io_manager_key="warehouse_io_manager",
-        metadata={"partition_expr": "game_date"},
+        metadata={"partition_expr": "game_date", "dagster/column_schema": column_schema(key)},
         kinds={"pandas", warehouse_kind()},
     )
     def _table(context: AssetExecutionContext, **frames: pd.DataFrame) -> dg.Output[pd.DataFrame]:
@@ -186,6 +188,7 @@ def table_asset(
             frames.pop("schedule", None)
         df = compute(dates, **frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
+        df = conform(key, df)
         return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates), "preview": preview(df),
                                        **quality_summary(df)})
 
