@@ -1,8 +1,8 @@
 """Automation: today's slate every morning, and a sensor that backfills the gaps of the last days.
 
-- ``todays_slate_schedule``: at 09:00 ET, every asset for today's partition (the calendar's
-  ``end_offset=1`` makes today a partition from midnight), so odds, context and predictions are
-  there before the first tip-off.
+- ``todays_slate_schedule``: at 09:00 ET, one run of every asset over yesterday and today (the
+  calendar's ``end_offset=1`` makes today a partition from midnight): yesterday's final box scores,
+  analytics and grades, then today's odds, context and predictions before the first tip-off.
 - ``gap_backfill_sensor`` (stopped until switched on): plans the last ``GAP_DAYS`` days exactly as
   ``nba-backfill plan`` does (the warehouse's partition ledger plus the instance's failed
   materializations and checks) and launches ONE asset backfill of the partitions to run. Dagster's
@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
 from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill.backfill.plan import Partitions, Plan
 from nba_backfill.calendar import TIMEZONE, game_dates
@@ -36,12 +37,24 @@ BUSY_BACKFILL_STATUSES = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING
 
 todays_slate_job = dg.define_asset_job(
     "todays_slate", selection=PARTITIONED,
-    description="Every phase for one game date: the morning run of the day's slate.",
+    description="Every phase over yesterday and today: the morning run of the day's slate.",
 )
-todays_slate_schedule = dg.build_schedule_from_partitioned_job(
-    todays_slate_job, name="todays_slate_schedule", hour_of_day=SLATE_HOUR_ET, minute_of_hour=0,
-    description=f"Today's slate at {SLATE_HOUR_ET:02d}:00 ET: every asset for today's partition.",
+
+
+@dg.schedule(
+    job=todays_slate_job, name="todays_slate_schedule", cron_schedule=f"0 {SLATE_HOUR_ET} * * *",
+    execution_timezone=TIMEZONE,
+    description=f"At {SLATE_HOUR_ET:02d}:00 ET, one run over yesterday and today: yesterday's games are final "
+                "now, and today's windows read them.",
 )
+def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    # Yesterday's partitions were written yesterday morning, before its games were played. Without
+    # this refresh its box scores would never arrive, and today's lookback would pass while lacking
+    # them: the window check counts the games its schedule partition calls final.
+    today = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date()
+    yesterday = today - dt.timedelta(days=1)
+    return dg.RunRequest(run_key=str(today), tags={ASSET_PARTITION_RANGE_START_TAG: str(yesterday),
+                                                   ASSET_PARTITION_RANGE_END_TAG: str(today)})
 
 
 def today_et() -> dt.date:
@@ -96,7 +109,7 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = today_
         reason = busy(context.instance)
         if reason:
             return dg.SkipReason(f"{reason}; planning after it ends")
-        end = today() - dt.timedelta(days=1)
+        end = today() - dt.timedelta(days=1)  # the morning schedule's own dates are its to (re)write
         start = end - dt.timedelta(days=days - 1)
         plan = plan_gaps(context.instance, start, end)
         if plan is None:

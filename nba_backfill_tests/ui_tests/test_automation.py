@@ -9,12 +9,19 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 
 from nba_backfill.automation import build_gap_sensor, fingerprint
+from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.calendar import date_range
 from nba_backfill.definitions import defs
 from nba_backfill.reports import completeness_report
+from nba_backfill.resources import resources
+from nba_backfill.sources import simulated
 
 TODAY = dt.date(2024, 11, 15)
 ACCURACY = "nba_predictions/prediction_accuracy"
+
+
+def played_on(day: dt.date):
+    return resources()["warehouse"].read("nba_analytics.player_game_summary", [day], ["game_id"])
 
 
 def _tick(sensor: dg.SensorDefinition, instance: dg.DagsterInstance, cursor: str | None = None):
@@ -58,7 +65,7 @@ def test_the_gap_sensor_skips_without_a_ledger_and_when_complete(written, instan
     assert "no missing or failed partitions" in _tick(sensor, instance).skip_message
 
 
-def test_the_morning_schedule_runs_every_asset_for_todays_partition(instance):
+def test_the_morning_schedule_runs_every_asset_over_yesterday_and_today(instance):
     schedule = defs.resolve_schedule_def("todays_slate_schedule")
     morning = dt.datetime(2024, 11, 8, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def())
@@ -66,7 +73,7 @@ def test_the_morning_schedule_runs_every_asset_for_todays_partition(instance):
     (request,) = schedule.evaluate_tick(context).run_requests
 
     assert schedule.cron_schedule == "0 9 * * *" and schedule.execution_timezone == "America/New_York"
-    assert request.partition_key == "2024-11-08"
+    assert (request.partition_key_range.start, request.partition_key_range.end) == ("2024-11-07", "2024-11-08")
     assert len(defs.resolve_job_def(schedule.job_name).asset_layer.selected_asset_keys) == 24
 
 
@@ -83,3 +90,21 @@ def test_the_completeness_report_shows_the_matrix_as_a_table_and_a_heat_map(writ
     assert metadata["range"].value == "2024-10-22 .. 2024-10-24"
     image = metadata["heat_map"].value.split("data:image/png;base64,")[1].rstrip(")")
     assert base64.b64decode(image).startswith(b"\x89PNG")
+
+
+def test_the_morning_run_brings_in_yesterdays_games_before_today_reads_them(home, instance, monkeypatch):
+    yesterday, today = dt.date(2024, 11, 7), dt.date(2024, 11, 8)
+    monkeypatch.setattr(simulated, "today_et", lambda: yesterday)  # yesterday morning: no game played yet
+    assert materialize_range("2024-10-22", yesterday, instance=instance, log_level="ERROR").success
+    assert played_on(yesterday).empty
+
+    monkeypatch.setattr(simulated, "today_et", lambda: today)
+    morning = dt.datetime(2024, 11, 8, 9, 0, tzinfo=ZoneInfo("America/New_York"))
+    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def())
+    (request,) = defs.resolve_schedule_def("todays_slate_schedule").evaluate_tick(context).run_requests
+    span = request.partition_key_range
+    assert materialize_range(span.start, span.end, instance=instance, log_level="ERROR").success
+
+    schedule = resources()["warehouse"].read("nba_raw.nbac_schedule", [yesterday])
+    assert (schedule["game_status"] == 3).all()
+    assert set(played_on(yesterday)["game_id"]) == set(schedule["game_id"])  # today's window holds them

@@ -70,7 +70,7 @@ def prediction_accuracy(dates: list[dt.date], predictions: pd.DataFrame, player_
         [*keys, "points", "minutes_played", "is_dnp"]].rename(columns={"points": "actual_points"})
     df = p.merge(actual, on=keys, how="left")
     # A DNP voids the prediction: no box-score row, flagged DNP, or no minutes and no points.
-    voided = df["actual_points"].isna() | df["is_dnp"].fillna(True).astype(bool) | (
+    voided = df["actual_points"].isna() | df["is_dnp"].astype("boolean").fillna(True).astype(bool) | (
         (df["actual_points"] == 0) & (df["minutes_played"].fillna(0) == 0))
     error = df["predicted_points"] - df["actual_points"]
     line = df["current_points_line"]
