@@ -169,7 +169,7 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     for phase, span in plan.ranges().items():
         print(f"  {phase}: {span['start']} .. {span['end']}")
     print(f"{'asset':48} {'needed':>7} {'complete':>9} {'to run':>7}")
-    for asset, counts in plan.to_json()["assets"].items():
+    for asset, counts in plan.counts().items():
         print(f"{asset:48} {counts['needed']:7} {counts['complete']:9} {counts['to_run']:7}")
     print(f"estimated Odds API credits: {plan.odds_api_credits()}")
     return 0

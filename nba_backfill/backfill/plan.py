@@ -63,13 +63,17 @@ class Plan:
             for asset, n in markets.items() for day in self.to_run.get(asset, ())
         )
 
+    def counts(self) -> dict[str, dict[str, int]]:
+        """Per asset: partitions needed, already complete among them, and to run."""
+        return {a: {"needed": len(self.needed.get(a, ())), "complete": len(self.complete.get(a, set()) & self.needed.get(a, set())),
+                    "to_run": len(self.to_run.get(a, ()))} for a in self.phase_of}
+
     def to_json(self) -> dict:
         return {
             "start": str(self.start), "end": str(self.end), "phases": list(self.phases), "force": self.force,
             "ranges": self.ranges(),
             "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
-            "assets": {a: {"needed": len(self.needed.get(a, ())), "complete": len(self.complete.get(a, set()) & self.needed.get(a, set())),
-                           "to_run": len(self.to_run.get(a, ()))} for a in self.phase_of},
+            "assets": self.counts(),
             "odds_api_credits": self.odds_api_credits(),
         }
 

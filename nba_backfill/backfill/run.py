@@ -10,7 +10,7 @@ attempted. Everything runs in-process, one run at a time: DuckDB admits a single
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,12 @@ from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.checks.matrix import PHASES
+
+
+def waits_for(asset: str, dates: Iterable[dt.date]) -> str:
+    """Why a partition is blocked, as the report words it: the upstream asset and its first dates."""
+    wanted = sorted(dates)
+    return f"{asset} {', '.join(map(str, wanted[:3]))}{' …' if len(wanted) > 3 else ''}"
 
 
 @dataclass
@@ -82,8 +88,7 @@ class Runner:
             if not missing:
                 continue
             for day in self.graph.downstream(parent, key, missing) & dates:
-                wanted = sorted(self.graph.upstream(key, parent, [day]) & missing)
-                self.outcome.blocked.setdefault((asset, day), f"{name} {', '.join(map(str, wanted[:3]))}{' …' if len(wanted) > 3 else ''}")
+                self.outcome.blocked.setdefault((asset, day), waits_for(name, self.graph.upstream(key, parent, [day]) & missing))
         return {d for d in dates if (asset, d) not in self.outcome.blocked}
 
     def _run_phase(self, phase: str, work: dict[str, set[dt.date]], dates: set[dt.date]) -> None:

@@ -28,7 +28,7 @@ from nba_backfill import settings
 from nba_backfill.backfill.cli import Session, _check_budget, final_report
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
-from nba_backfill.backfill.run import Outcome, stretches
+from nba_backfill.backfill.run import Outcome, stretches, waits_for
 from nba_backfill.calendar import date_range
 from nba_backfill.checks.matrix import PHASES
 
@@ -260,7 +260,7 @@ def _blocked(plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, 
                 name = parent.to_user_string()
                 wanted = sorted(d for d in graph.upstream(key, parent, [day]) if (name, d) in failed or (name, d) in blocked)
                 if wanted:
-                    blocked[(asset, day)] = f"{name} {', '.join(map(str, wanted[:3]))}{' …' if len(wanted) > 3 else ''}"
+                    blocked[(asset, day)] = waits_for(name, wanted)
                     break
     return blocked
 
