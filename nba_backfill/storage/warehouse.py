@@ -76,8 +76,9 @@ def to_pandas(table: pa.Table) -> pd.DataFrame:
 
 
 def _storage_casts(con: duckdb.DuckDBPyConnection) -> str:
-    """``game_date`` as DATE; a column with no value at all (opening night has no shot zones yet)
-    as VARCHAR rather than DuckDB's NULL type, which no later value could be inserted into."""
+    """``game_date`` as DATE; an untyped column with no value at all as VARCHAR rather than DuckDB's
+    NULL type, which no later value could be inserted into. (Table assets hand over frames already
+    typed by phases/schemas.py; this keeps the warehouse safe for any other frame.)"""
     casts = ["CAST(game_date AS DATE) AS game_date"]
     for name, kind, *_ in _sql(con, "DESCRIBE incoming_raw"):
         if kind == '"NULL"' or kind == "NULL":
