@@ -13,6 +13,14 @@ class RawPayloadError(ValueError):
         super().__init__(f"{path} (game date {game_date}): {problem}")
 
 
+class ConfigurationError(ValueError):
+    """An environment variable is missing, or holds a value the platform does not know."""
+
+
+class WarehouseError(RuntimeError):
+    """The warehouse could not be read or written: the message names the table or file, and why."""
+
+
 class SourceUnavailable(RuntimeError):
     """An upstream API answered with an error status (or the simulator pretended to)."""
 

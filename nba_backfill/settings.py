@@ -17,6 +17,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from nba_backfill.errors import ConfigurationError
+
 TARGETS = ("local", "gcp")
 SOURCES = ("simulated", "live")
 
@@ -41,5 +43,5 @@ def dagster_home() -> Path:
 def _choice(variable: str, default: str, allowed: tuple[str, ...]) -> str:
     value = os.environ.get(variable, default)
     if value not in allowed:
-        raise ValueError(f"{variable}={value!r}: expected one of {', '.join(allowed)}")
+        raise ConfigurationError(f"{variable}={value!r}: expected one of {', '.join(allowed)}")
     return value

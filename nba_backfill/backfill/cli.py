@@ -19,6 +19,7 @@ import sys
 from collections.abc import Sequence
 
 from nba_backfill import settings
+from nba_backfill.errors import ConfigurationError, WarehouseError
 from nba_backfill.calendar import FIRST_GAME_DATE
 
 EXAMPLES = {
@@ -268,6 +269,8 @@ def final_report(session: Session, args: argparse.Namespace, outcome, resume_fla
         "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
         "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
         "resume": resume if failed_dates or blocked_dates else None,
+        "results": {"warehouse": session.data.warehouse.where(), "raw_files": session.data.raw_store.where(),
+                    "dagster_instance": str(session.instance.root_directory)},
         **extra,
     }
     if args.json:
@@ -280,6 +283,8 @@ def final_report(session: Session, args: argparse.Namespace, outcome, resume_fla
                 print(f"{title}: {day}: {'; '.join(reasons)}")
         if report["resume"]:
             print(f"resume with: {report['resume']}")
+        print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
+              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dagster dev -w workspace.yaml")
     return 1 if failed_dates or blocked_dates else 0
 
 
@@ -310,9 +315,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         _validate_dates(args)
         with _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except UsageError as err:
+    except (UsageError, ConfigurationError) as err:
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 2
+    except WarehouseError as err:  # expected in operation (e.g. the file in use): one line, no traceback
+        print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

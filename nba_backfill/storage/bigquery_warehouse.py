@@ -41,6 +41,7 @@ from google.auth.credentials import AnonymousCredentials
 from google.cloud import bigquery
 from pydantic import PrivateAttr
 
+from nba_backfill.errors import WarehouseError
 from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, to_pandas
 
 #: Every dataset the platform names. A dataset is created when the first table in it is written.
@@ -69,10 +70,6 @@ _DML_ATTEMPTS = 4
 _Parameter = bigquery.ScalarQueryParameter | bigquery.ArrayQueryParameter
 
 
-class WarehouseError(RuntimeError):
-    """A BigQuery operation on a table failed. The message names the table and the dates."""
-
-
 class BigQueryWarehouse(Warehouse):
     """One BigQuery table per asset, partitioned by ``game_date``, plus ``nba_meta.partition_ledger``.
 
@@ -89,6 +86,9 @@ class BigQueryWarehouse(Warehouse):
     _ready: set[str] = PrivateAttr(default_factory=set)
 
     # -- the Warehouse contract ---------------------------------------------------------------
+
+    def where(self) -> str:
+        return f"BigQuery project {self.project}, datasets {self.dataset_prefix}nba_raw .. {self.dataset_prefix}nba_predictions"
 
     def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
         """Replace the rows of ``dates`` with ``df`` in one transaction. An empty ``df`` clears them."""

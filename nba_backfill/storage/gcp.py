@@ -20,6 +20,7 @@ from typing import Any
 
 from dagster_gcp import GCSResource
 
+from nba_backfill.errors import ConfigurationError
 from nba_backfill.storage.bigquery_warehouse import BigQueryWarehouse
 from nba_backfill.storage.gcs_raw_store import GCSRawStore
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
@@ -51,5 +52,5 @@ def gcp_storage() -> dict[str, Any]:
 def _required(variable: str) -> str:
     value = os.environ.get(variable, "").strip()
     if not value:
-        raise ValueError(f"{variable} is not set: the gcp target (NBA_BACKFILL_TARGET=gcp) needs it")
+        raise ConfigurationError(f"{variable} is not set: the gcp target (NBA_BACKFILL_TARGET=gcp) needs it")
     return value

@@ -27,6 +27,9 @@ class GCSRawStore(RawStore):
     # One client per resource instance, not per call: a scrape writes thousands of small files.
     _bucket: storage.Bucket | None = PrivateAttr(default=None)
 
+    def where(self) -> str:
+        return f"gs://{self.bucket}/{self.prefix.strip('/')}".rstrip("/")
+
     def _handle(self) -> storage.Bucket:
         if self._bucket is None:
             self._bucket = self.gcs.get_client().bucket(self.bucket)

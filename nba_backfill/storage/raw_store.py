@@ -12,6 +12,10 @@ import dagster as dg
 class RawStore(dg.ConfigurableResource):
     """Where scraped files live, by object path (the original bucket's layout), whatever the backend."""
 
+    def where(self) -> str:
+        """Where the files are, as a person would look for them."""
+        raise NotImplementedError
+
     def write(self, path: str, data: bytes) -> None:
         raise NotImplementedError
 
@@ -29,6 +33,9 @@ class LocalRawStore(RawStore):
     """A folder standing in for the GCS bucket; object paths are relative to ``root``."""
 
     root: str
+
+    def where(self) -> str:
+        return str(Path(self.root).resolve())
 
     def _file(self, path: str) -> Path:
         return Path(self.root) / path

@@ -18,12 +18,18 @@ import duckdb
 import pandas as pd
 import pyarrow as pa
 
+from nba_backfill.errors import WarehouseError
+
 LEDGER = "nba_meta.partition_ledger"
 LEDGER_COLUMNS = "table_name, game_date, row_count, written_at"
 
 
 class Warehouse(dg.ConfigurableResource):
     """What the IO managers and checks need from a warehouse, whatever the backend."""
+
+    def where(self) -> str:
+        """Where the tables are, as a person would query them."""
+        raise NotImplementedError
 
     def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
         raise NotImplementedError
@@ -96,8 +102,8 @@ def _connect_when_free(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(err):
                 raise
             if time.monotonic() + pause > deadline:
-                err.add_note(f"nba_backfill waited {timeout:g} s for {path} to be free")
-                raise
+                raise WarehouseError(f"{path} stayed in use by another process for {timeout:g} s "
+                                     f"(a run in progress?): {err}") from err
         time.sleep(pause)
         pause = min(pause * 2, 1.0)
 
@@ -107,6 +113,9 @@ class DuckDBWarehouse(Warehouse):
 
     path: str
     lock_timeout_seconds: float = 120.0
+
+    def where(self) -> str:
+        return f"DuckDB {Path(self.path).resolve()} (schemas nba_raw, nba_analytics, nba_precompute, nba_predictions)"
 
     @contextmanager
     def _connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

@@ -19,8 +19,10 @@ def test_plan_derives_the_lookback_ranges_from_the_graph(nba):
     assert plan["odds_api_credits"] > 0
 
 
-def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba):
-    assert nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-25")[0] == 0
+def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba, home):
+    code, report = nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-25")
+    assert code == 0 and "4 of 4 game dates complete" in report
+    assert f"tables: DuckDB {home.resolve()}/warehouse.duckdb" in report and f"raw files: {home.resolve()}/raw" in report
     code, plan = nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25", "--phases", "4-5", "--force")
     assert code == 0
     assert set(plan["to_run"]) == {a for a in plan["to_run"] if a.startswith(("nba_precompute/", "nba_predictions/"))}
@@ -38,6 +40,30 @@ def test_bad_arguments_exit_2_with_one_clear_line(home, capsys, argv, message):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("variables, message", [
+    ({"NBA_BACKFILL_TARGET": "s3"}, "NBA_BACKFILL_TARGET='s3': expected one of local, gcp"),
+    ({"NBA_BACKFILL_TARGET": "gcp", "GCP_PROJECT": ""}, "GCP_PROJECT is not set"),
+])
+def test_a_misconfigured_environment_exits_2_with_one_clear_line(home, capsys, monkeypatch, variables, message):
+    for name, value in variables.items():
+        monkeypatch.setenv(name, value)
+    assert cli.main(["status", *RANGE]) == 2
+    err = capsys.readouterr().err
+    assert message in err and "Traceback" not in err
+
+
+def test_a_warehouse_kept_busy_by_another_process_is_one_line_not_a_traceback(home, capsys, monkeypatch):
+    from nba_backfill.errors import WarehouseError
+
+    def busy(*_args, **_kwargs):
+        raise WarehouseError(f"{home}/warehouse.duckdb stayed in use by another process for 120 s (a run in progress?)")
+
+    monkeypatch.setattr("nba_backfill.storage.warehouse._connect_when_free", busy)
+    assert cli.main(["status", *RANGE]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "warehouse.duckdb stayed in use" in err and "Traceback" not in err
 
 
 def test_a_date_that_is_not_a_date_is_a_usage_error(home, capsys):

@@ -17,6 +17,7 @@ from nba_backfill.resources import simulated_source
 from nba_backfill.storage.bigquery_warehouse import BigQueryWarehouse, WarehouseError
 from nba_backfill.storage.gcp import gcp_storage
 from nba_backfill.storage.gcs_raw_store import GCSRawStore
+from nba_backfill_tests.storage_tests.conftest import BUCKET, PROJECT
 
 # bqemulator warns about its own DuckDB usage on every query; it says nothing about this code.
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
@@ -164,6 +165,11 @@ def test_a_transaction_aborted_by_a_concurrent_update_is_retried(warehouse, monk
     monkeypatch.setattr(bigquery.Client, "query", abort_first_transaction)
     warehouse.replace_partitions(TABLE, rows(D1, [10, 20]), [D1])
     assert aborted and sorted(warehouse.read(TABLE, [D1])["points"]) == [10, 20]
+
+
+def test_reports_name_the_bucket_and_the_project_where_results_are(warehouse, raw_store, gcp_env):
+    assert raw_store.where() == f"gs://{BUCKET}/{gcp_env.rstrip('_')}"
+    assert warehouse.where() == f"BigQuery project {PROJECT}, datasets {gcp_env}nba_raw .. {gcp_env}nba_predictions"
 
 
 def test_the_gcp_target_names_a_missing_variable(gcp_env, monkeypatch):
