@@ -187,7 +187,7 @@ def summarize(matrix) -> dict:
         "dates": len(matrix), "game_dates": int(game_dates.sum()),
         "complete_game_dates": int((game_dates & complete).sum()),
         "dates_without_schedule": int(unknown.sum()),
-        "by_phase": {p: matrix[p].value_counts().to_dict() for p in PHASES},
+        "by_phase": {p: matrix.loc[game_dates, p].value_counts().to_dict() for p in PHASES},  # over game dates
         "dates_needing_work": [str(d) for d in needs_work["date"]],
     }
 
@@ -210,6 +210,8 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             print(f"{r.date}  {games:>5}  " + "  ".join(f"{getattr(r, p):9}" for p in PHASES))
         print(f"\n{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
               + (f"; {summary['dates_without_schedule']} date(s) without a loaded schedule" if summary["dates_without_schedule"] else ""))
+        for phase, states in summary["by_phase"].items():
+            print(f"  {phase}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
         if summary["dates_needing_work"]:
             print("needs work: " + ", ".join(summary["dates_needing_work"]))
     everything = summary["complete_game_dates"] == summary["game_dates"] and not summary["dates_without_schedule"]

@@ -23,6 +23,9 @@ def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba, home):
     code, report = nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-25")
     assert code == 0 and "4 of 4 game dates complete" in report
     assert f"tables: DuckDB {home.resolve()}/warehouse.duckdb" in report and f"raw files: {home.resolve()}/raw" in report
+    code, status = nba.json("status", "--start-date", "2024-10-20", "--end-date", "2024-10-25")
+    assert status["summary"]["dates"] == 6 and status["summary"]["game_dates"] == 4  # opening night is the 22nd
+    assert status["summary"]["by_phase"]["phase5"] == {"complete": 4}  # counted over game dates
     code, plan = nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25", "--phases", "4-5", "--force")
     assert code == 0
     assert set(plan["to_run"]) == {a for a in plan["to_run"] if a.startswith(("nba_precompute/", "nba_predictions/"))}
