@@ -108,6 +108,16 @@ PLAYER_TABLES = [
     "nba_predictions/prediction_accuracy",
 ]
 
+#: Every column holding a selected betting line (raw props keep what the books posted: a real 20.0
+#: line is possible there; line selection drops it, so no table after it may hold one).
+LINE_COLUMNS = {
+    "nba_analytics/player_game_summary": ["points_line", "opening_line"],
+    "nba_analytics/upcoming_player_game_context": ["current_points_line", "opening_points_line"],
+    "nba_precompute/ml_feature_store": ["vegas_points_line", "vegas_opening_line"],
+    "nba_predictions/player_prop_predictions": ["current_points_line"],
+    "nba_predictions/prediction_accuracy": ["line_value"],
+}
+
 RAW_FILES = {
     "scraped/nbac_boxscores": ("nba-com/boxscores", lambda nba_id: nba_id),
     "scraped/nbac_play_by_play": ("nba-com/play-by-play", lambda nba_id: f"game-{nba_id}"),
@@ -149,13 +159,9 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
                      "from fields that need history).", blocking=True) for a, fields in CRITICAL_FIELDS.items()]
     checks += [Check(a, "players_covered", rules.players_covered(_table(a)),
                      "Every player with a game has a row: unaccounted = 0.") for a in PLAYER_TABLES]
+    checks += [Check(a, "no_placeholder_lines", rules.no_placeholder_lines(_table(a), columns),
+                     f"No 20.0 placeholder in {', '.join(columns)}.", blocking=True) for a, columns in LINE_COLUMNS.items()]
     checks += [
-        Check("nba_analytics/upcoming_player_game_context", "no_placeholder_lines",
-              rules.no_placeholder_lines(_table("nba_analytics/upcoming_player_game_context"), "current_points_line"),
-              "No 20.0 placeholder line.", blocking=True),
-        Check("nba_predictions/player_prop_predictions", "no_placeholder_lines",
-              rules.no_placeholder_lines(_table("nba_predictions/player_prop_predictions"), "current_points_line"),
-              "No 20.0 placeholder line.", blocking=True),
         Check("nba_predictions/player_prop_predictions", "real_line_share", rules.real_line_share,
               "Share of players with a real line; dates with too few need a historical odds backfill."),
         Check("nba_precompute/ml_feature_store", "quality_distribution", rules.quality_distribution,

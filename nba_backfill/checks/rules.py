@@ -254,16 +254,16 @@ PROPS_HISTORY_START = dt.date(2023, 5, 3)
 MIN_LINE_SHARE = 0.3
 
 
-def no_placeholder_lines(table: str, column: str) -> Rule:
-    """The 20.0 placeholder that once stood in for "no line" never appears."""
+def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
+    """The 20.0 placeholder that once stood in for "no line" appears in none of ``columns``."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         rows = _by_date(data.table(table, dates))
         outcomes = []
         for day in dates:
-            df = rows.get(day, pd.DataFrame(columns=[column, "player_lookup"]))
-            hits = df[df[column] == PLACEHOLDER_LINE]
-            outcomes.append(Outcome(day, hits.empty, ERROR, f"{len(hits)} placeholder 20.0 line(s)" if len(hits) else "",
+            df = rows.get(day, pd.DataFrame(columns=[*columns, "player_lookup"]))
+            hits = df[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1)]
+            outcomes.append(Outcome(day, hits.empty, ERROR, f"{len(hits)} row(s) with a placeholder 20.0 line" if len(hits) else "",
                                     {"rows": len(df), "placeholder_lines": len(hits),
                                      "players": capped(set(hits["player_lookup"]))}))
         return outcomes

@@ -12,7 +12,7 @@ import shutil
 
 import pytest
 
-from nba_backfill.checks.catalogue import evaluate
+from nba_backfill.checks.catalogue import LINE_COLUMNS, evaluate
 from nba_backfill.checks.data import CheckData
 from nba_backfill.definitions import checks as CATALOGUE
 from nba_backfill.storage.raw_store import LocalRawStore
@@ -92,11 +92,13 @@ def test_team_box_scores_missing_for_some_games_are_named(clean, tmp_path):
     assert not o.passed and o.metadata["missing_games"] == [game]
 
 
-def test_a_missing_raw_box_score_file_is_named(clean, tmp_path):
+@pytest.mark.parametrize("asset, folder", [("scraped/nbac_boxscores", "nba-com/boxscores"),
+                                           ("scraped/nbac_play_by_play", "nba-com/play-by-play")])
+def test_a_missing_raw_file_is_named(clean, tmp_path, asset, folder):
     data = corrupted(clean, tmp_path, raw=True)
-    victim = data.raw_store.list(f"nba-com/boxscores/{DAY}/")[0]
+    victim = data.raw_store.list(f"{folder}/{DAY}/")[0]
     data.raw_store.delete(victim)
-    o = outcome(data, "scraped/nbac_boxscores", "raw_files_match_schedule")
+    o = outcome(data, asset, "raw_files_match_schedule")
     assert not o.passed and len(o.metadata["missing_games"]) == 1
 
 
@@ -106,6 +108,26 @@ def test_box_scores_that_do_not_add_up_are_named(clean, tmp_path):
                      f"AND player_lookup = (SELECT min(player_lookup) FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '{DAY}' AND player_status = 'active')")
     o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_scores_add_up")
     assert not o.passed and len(o.metadata["points_mismatch"]) == 1
+
+
+ONE_TEAM = (f"game_date = '{DAY}' AND (game_id, team_abbr) = (SELECT (game_id, team_abbr) "
+            f"FROM nba_raw.nbac_team_boxscore WHERE game_date = '{DAY}' ORDER BY ALL LIMIT 1)")
+
+
+def test_a_team_with_too_few_active_players_is_named(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_raw.nbac_gamebook_player_stats SET player_status = 'inactive' WHERE {ONE_TEAM} "
+                     "AND player_lookup NOT IN (SELECT player_lookup FROM nba_raw.nbac_gamebook_player_stats "
+                     f"WHERE {ONE_TEAM} AND player_status = 'active' ORDER BY points DESC LIMIT 5)")
+    o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_scores_add_up")
+    assert not o.passed and len(o.metadata["too_few_active_players"]) == 1 and not o.metadata["points_mismatch"]
+
+
+def test_a_team_whose_minutes_are_far_from_240_is_named(clean, tmp_path):
+    data = corrupted(clean, tmp_path, f"UPDATE nba_raw.nbac_gamebook_player_stats SET minutes_decimal = minutes_decimal + 6 WHERE {ONE_TEAM} "
+                     "AND player_lookup = (SELECT max(player_lookup) FROM nba_raw.nbac_gamebook_player_stats "
+                     f"WHERE {ONE_TEAM} AND player_status = 'active')")
+    o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_scores_add_up")
+    assert not o.passed and len(o.metadata["minutes_off"]) == 1 and not o.metadata["too_few_active_players"]
 
 
 def test_duplicate_keys_are_named(clean, tmp_path):
@@ -156,11 +178,12 @@ def test_a_player_with_a_game_but_no_row_is_unaccounted(clean, tmp_path):
     assert not o.passed and o.metadata["unaccounted"] == 1 and o.metadata["unaccounted_players"] == [player]
 
 
-def test_placeholder_lines_are_flagged(clean, tmp_path):
-    data = corrupted(clean, tmp_path, f"UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
-                     f"WHERE game_date = '{DAY}' AND current_points_line IS NOT NULL AND player_lookup IN (SELECT player_lookup "
-                     f"FROM nba_predictions.player_prop_predictions WHERE game_date = '{DAY}' AND current_points_line IS NOT NULL ORDER BY 1 LIMIT 3)")
-    o = outcome(data, "nba_predictions/player_prop_predictions", "no_placeholder_lines")
+@pytest.mark.parametrize("asset, column", [(a, c) for a, columns in LINE_COLUMNS.items() for c in columns])
+def test_placeholder_lines_are_flagged_in_every_line_column(clean, tmp_path, asset, column):
+    table = asset.replace("/", ".")
+    data = corrupted(clean, tmp_path, f"UPDATE {table} SET {column} = 20.0 WHERE game_date = '{DAY}' AND player_lookup IN "
+                     f"(SELECT player_lookup FROM {table} WHERE game_date = '{DAY}' AND {column} IS NOT NULL ORDER BY 1 LIMIT 3)")
+    o = outcome(data, asset, "no_placeholder_lines")
     assert not o.passed and o.metadata["placeholder_lines"] == 3 and len(o.metadata["players"]) == 3
 
 
