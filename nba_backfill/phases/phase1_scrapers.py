@@ -156,6 +156,13 @@ def retry_server_errors(context: AssetExecutionContext, err: SourceUnavailable) 
     raise err
 
 
+def account_quota(league: Any) -> dict[str, int]:
+    """What the Odds API account says after the scrape (its x-requests-* headers); the simulated
+    league has no account."""
+    quota = league.quota() if hasattr(league, "quota") else {}
+    return {f"odds_api_requests_{k}": v for k, v in quota.items() if k in ("remaining", "used") and v is not None}
+
+
 def scraper_asset(
     name: str,
     prefixes: list[str],
@@ -193,6 +200,7 @@ def scraper_asset(
             if odds_markets is not None:
                 metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
+                metadata |= account_quota(context.resources.league)
             return dg.Output(files, metadata=metadata)
 
         return _scraper

@@ -398,6 +398,9 @@ def test_odds_scrapers_run_in_dagster_on_the_live_source_and_their_files_parse(
     storage = local_storage()
     result = materialize_range(day, day, selection=ODDS_ASSETS, resources=storage | live_source(), with_checks=False)
     assert result.success
+    (props,) = result.asset_materializations_for_node("scraped__odds_api_player_props")  # the account, after the scrape
+    used, remaining = props.metadata["odds_api_requests_used"].value, props.metadata["odds_api_requests_remaining"].value
+    assert used > 0 and remaining == 20_000 - used
 
     store = storage["raw_store"]
     odds_files = store.list(folder)
