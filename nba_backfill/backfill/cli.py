@@ -4,6 +4,7 @@
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
+  ui        dagster dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
 """
@@ -17,6 +18,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from nba_backfill import settings
 from nba_backfill.errors import ConfigurationError, WarehouseError
@@ -60,7 +62,7 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,ui}")
     helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
              "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only"}
     for name, text in helps.items():
@@ -83,6 +85,7 @@ def _parser() -> argparse.ArgumentParser:
                              "(implies --submit; default: in this process, against DAGSTER_HOME)")
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
+    commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
     return parser
 
 
@@ -95,15 +98,33 @@ def _validate_dates(args: argparse.Namespace) -> None:
         raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
-def _instance():
-    import dagster as dg
-
+def _prepare_instance() -> str:
+    """DAGSTER_HOME, with its dagster.yaml written on first use; set in this process's environment."""
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
+    return str(home)
+
+
+def _instance():
+    import dagster as dg
+
+    _prepare_instance()
     return dg.DagsterInstance.get()
+
+
+def ui(argv: Sequence[str]) -> int:
+    """Replace this process with ``dagster dev -w workspace.yaml`` on the nba-backfill instance
+    (extra arguments, e.g. ``-p 3001``, are passed on)."""
+    if not Path("workspace.yaml").exists():
+        print("nba-backfill ui: error: run it from the repository (no workspace.yaml here)", file=sys.stderr)
+        return 2
+    _prepare_instance()
+    dagster = str(Path(sys.executable).parent / "dagster")
+    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", *argv])
+    return 0  # not reached: execv does not return
 
 
 class Session:
@@ -311,6 +332,9 @@ COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": 
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["ui"]:  # everything after it is dagster dev's
+        return ui(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
     try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from nba_backfill.backfill import cli
@@ -94,3 +96,21 @@ def test_validate_is_strict_only_when_asked(nba, home):
     assert nba("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-23", "--strict")[0] == 1
     code, text = nba("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-22", "--strict")
     assert code == 0 and "0 failed" in text
+
+
+def test_ui_starts_dagster_dev_on_the_same_instance_from_a_fresh_checkout(home, tmp_path, monkeypatch):
+    started = []
+    monkeypatch.setattr(cli.os, "execv", lambda path, argv: started.append((path, argv, os.environ["DAGSTER_HOME"])))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "workspace.yaml").write_text("load_from:\n  - python_module: nba_backfill.definitions\n")
+
+    assert cli.main(["ui", "-p", "3001"]) == 0
+
+    (path, argv, dagster_home), = started
+    assert path.endswith("/dagster") and argv[1:] == ["dev", "-w", "workspace.yaml", "-p", "3001"]
+    assert dagster_home == str(home / "dagster") and "max_concurrent_runs: 1" in (home / "dagster" / "dagster.yaml").read_text()
+
+
+def test_ui_outside_the_repository_says_where_to_run_it(home, tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["ui"]) == 2 and "no workspace.yaml here" in capsys.readouterr().err
