@@ -2,9 +2,9 @@
 
 An unpartitioned asset that depends on nothing (materializing it never triggers a phase) and reads
 the warehouse through the ``warehouse`` resource. Its materialization shows the date x phase
-matrix of ``nba-backfill status`` as a table and as a heat map, for the range of the last backfill
-(the dates of its most downstream asset: the target range, not the lookback context) or the range
-given in the launchpad config.
+matrix of ``nba-backfill status`` as a table and as a heat map, for the target range of the last
+backfill, whether launched from the UI, by ``--submit`` or by an in-process ``nba-backfill run``
+(not its lookback context), or the range given in the launchpad config.
 """
 
 # No `from __future__ import annotations`: Dagster reads the config class from the annotation.
@@ -15,6 +15,7 @@ import io
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill.run import TARGET_TAG
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import PHASES
 from nba_backfill.phases.table_asset import OWNERS, warehouse_kind
@@ -31,15 +32,34 @@ class ReportRange(dg.Config):
     end_date: str | None = None
 
 
-def last_backfill_range(instance: dg.DagsterInstance, order: list[dg.AssetKey]) -> tuple[dt.date, dt.date] | None:
-    """The target range of the newest asset backfill: the dates of its most downstream asset."""
+Found = tuple[float, dt.date, dt.date]  # (when it was launched, first date, last date)
+
+
+def newest_asset_backfill(instance: dg.DagsterInstance, order: list[dg.AssetKey]) -> Found | None:
+    """The newest asset backfill's target range: the dates of its most downstream asset."""
     for backfill in instance.get_backfills(limit=20):
         subset = backfill.asset_backfill_data.target_subset if backfill.is_asset_backfill else None
         keys = [k for k in order if subset and k in subset.partitions_subsets_by_asset_key]
         if keys:
             dates = subset.get_partitions_subset(keys[-1]).get_partition_keys()
-            return dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
+            return backfill.backfill_timestamp, dt.date.fromisoformat(min(dates)), dt.date.fromisoformat(max(dates))
     return None
+
+
+def newest_command_line_backfill(instance: dg.DagsterInstance) -> Found | None:
+    """The newest ``nba-backfill run``'s target range (in process, it launches runs, not a backfill)."""
+    for record in instance.get_run_records(limit=50):
+        target = record.dagster_run.tags.get(TARGET_TAG)
+        if target:
+            start, end = target.split("..")
+            return record.create_timestamp.timestamp(), dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    return None
+
+
+def last_backfill_range(instance: dg.DagsterInstance, order: list[dg.AssetKey]) -> tuple[dt.date, dt.date] | None:
+    """The target range of the newest backfill, from the UI, ``--submit`` or ``nba-backfill run``."""
+    found = [f for f in (newest_asset_backfill(instance, order), newest_command_line_backfill(instance)) if f]
+    return max(found)[1:] if found else None
 
 
 def report_range(config: ReportRange, instance: dg.DagsterInstance, data: CheckData,

@@ -25,6 +25,7 @@ def materialize_range(
     raise_on_error: bool = True,
     log_level: str = "DEBUG",
     with_checks: bool = True,
+    tags: Mapping[str, str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """Materialize ``selection`` (default: every asset) for ``start``..``end`` inclusive, running
     the asset checks of what it materializes unless ``with_checks`` is False."""
@@ -40,7 +41,7 @@ def materialize_range(
         selection=selection,
         resources=resources if resources is not None else default_resources(),
         instance=instance,
-        tags={ASSET_PARTITION_RANGE_START_TAG: str(start), ASSET_PARTITION_RANGE_END_TAG: str(end)},
+        tags={**(tags or {}), ASSET_PARTITION_RANGE_START_TAG: str(start), ASSET_PARTITION_RANGE_END_TAG: str(end)},
         raise_on_error=raise_on_error,
         run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
     )

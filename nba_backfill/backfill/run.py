@@ -22,6 +22,10 @@ from nba_backfill.backfill.progress import Progress
 from nba_backfill.checks.matrix import PHASES
 
 
+#: On every run of a command-line backfill: its target range, which the completeness report shows.
+TARGET_TAG = "nba_backfill/target"
+
+
 def waits_for(asset: str, dates: Iterable[dt.date]) -> str:
     """Why a partition is blocked, as the report words it: the upstream asset and its first dates."""
     wanted = sorted(dates)
@@ -103,6 +107,7 @@ class Runner:
     def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date], phase_dates: set[dt.date]) -> None:
         selection = dg.AssetSelection.assets(*[dg.AssetKey(a.split("/")) for a in assets])
         result = self.execute(stretch[0], stretch[-1], selection=selection, resources=self.resources,
+                              tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}"},
                               instance=self.instance, raise_on_error=False, log_level="CRITICAL")
         finished = self._materialized(result, assets, stretch)
         for asset in finished:

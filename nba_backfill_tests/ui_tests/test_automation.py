@@ -10,6 +10,7 @@ import dagster as dg
 
 from nba_backfill.automation import build_gap_sensor, fingerprint
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.backfill.run import TARGET_TAG
 from nba_backfill.calendar import date_range
 from nba_backfill.definitions import defs
 from nba_backfill.reports import completeness_report
@@ -108,3 +109,14 @@ def test_the_morning_run_brings_in_yesterdays_games_before_today_reads_them(home
     schedule = resources()["warehouse"].read("nba_raw.nbac_schedule", [yesterday])
     assert (schedule["game_status"] == 3).all()
     assert set(played_on(yesterday)["game_id"]) == set(schedule["game_id"])  # today's window holds them
+
+
+def test_the_completeness_report_defaults_to_the_last_command_line_backfill(written, platform, instance):
+    written(date_range("2024-09-21", "2024-10-24"), set())
+    instance.add_run(dg.DagsterRun(job_name="__ephemeral_asset_job__", tags={TARGET_TAG: "2024-09-25..2024-09-27"}))
+    instance.add_run(dg.DagsterRun(job_name="__ephemeral_asset_job__", tags={TARGET_TAG: "2024-10-01..2024-10-03"}))
+
+    result = dg.materialize([completeness_report], resources=platform, instance=instance)
+
+    metadata = result.asset_materializations_for_node("nba_meta__completeness_report")[0].metadata
+    assert metadata["range"].value == "2024-10-01 .. 2024-10-03"  # the newest of the two runs
