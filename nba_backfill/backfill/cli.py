@@ -21,8 +21,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from nba_backfill import settings
-from nba_backfill.errors import ConfigurationError, WarehouseError
 from nba_backfill.calendar import FIRST_GAME_DATE
+from nba_backfill.errors import ConfigurationError, WarehouseError
 
 EXAMPLES = {
     "plan": "nba-backfill plan --start-date 2024-11-08 --end-date 2024-11-14 --phases 4-5",
@@ -98,14 +98,14 @@ def _validate_dates(args: argparse.Namespace) -> None:
         raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
-def _prepare_instance() -> str:
-    """DAGSTER_HOME, with its dagster.yaml written on first use; set in this process's environment."""
+def _prepare_instance() -> None:
+    """Point DAGSTER_HOME (in this process's environment) at the instance, writing its dagster.yaml
+    on first use."""
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
         (home / "dagster.yaml").write_text(INSTANCE_YAML)
     os.environ["DAGSTER_HOME"] = str(home)
-    return str(home)
 
 
 def _instance():
