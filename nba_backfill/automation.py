@@ -117,10 +117,11 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = today_
         to_run = {a: d for a, d in plan.to_run.items() if d}
         if not to_run:
             return dg.SkipReason(f"no missing or failed partitions in {start} .. {end}")
-        if fingerprint(to_run) == context.cursor:  # the last backfill failed on exactly these
+        submitted = fingerprint(to_run)
+        if submitted == context.cursor:  # the last backfill failed on exactly these
             return dg.SkipReason(f"the same {sum(map(len, to_run.values()))} partitions were submitted last time "
                                  "and are still missing or failed: see that backfill, fix the cause, re-run it")
-        context.update_cursor(fingerprint(to_run))
+        context.update_cursor(submitted)
         return dg.RunRequest.for_asset_graph_subset(asset_graph_subset(to_run), tags={"nba_backfill/gaps": f"{start}..{end}"})
 
     return gap_backfill_sensor

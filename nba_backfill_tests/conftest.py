@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -13,12 +14,21 @@ from nba_backfill.resources import resources
 
 #: Recorded real API responses live beside the repository, in ../shared (read, never copied).
 REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
+#: Set in a developer's shell, these would change what a test's league or target is.
+ISOLATED_VARIABLES = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE")
+
+
+def free_port() -> int:
+    """A port nothing listens on (for a local server, or a client that must find none)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 
 @pytest.fixture
 def home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("NBA_BACKFILL_HOME", str(tmp_path / "home"))
-    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE", "DAGSTER_HOME"):
+    for variable in (*ISOLATED_VARIABLES, "DAGSTER_HOME"):
         monkeypatch.delenv(variable, raising=False)
     monkeypatch.setenv("NBA_SCRAPER_RETRIES", "0")  # simulated outages are not transient
     return tmp_path / "home"
@@ -31,7 +41,7 @@ def backfilled(tmp_path_factory: pytest.TempPathFactory, start: str, end: str) -
 
     mp = pytest.MonkeyPatch()
     mp.setenv("NBA_BACKFILL_HOME", str(tmp_path_factory.mktemp("home")))
-    for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE"):
+    for variable in ISOLATED_VARIABLES:
         mp.delenv(variable, raising=False)
     platform = resources()
     result = materialize_range(start, end, resources=platform, log_level="ERROR")

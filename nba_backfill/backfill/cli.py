@@ -18,6 +18,7 @@ import os
 import shlex
 import sys
 from collections.abc import Sequence
+from functools import cached_property
 from pathlib import Path
 
 from nba_backfill import settings
@@ -140,7 +141,9 @@ class Session:
         self.assets, self.checks, self.graph = all_assets, checks, Graph(all_assets)
         self.data = CheckData(self.resources["warehouse"], self.resources["raw_store"])
 
+    @cached_property
     def written(self) -> dict[str, set[dt.date]]:
+        """Asset -> dates written, from the ledger as it stood when first asked (before a run)."""
         ledger = self.data.ledger
         out: dict[str, set[dt.date]] = {}
         for table, day in zip(ledger["table_name"], ledger["game_date"].dt.date):
@@ -156,15 +159,10 @@ class Session:
             out.setdefault(table.replace(".", "/"), set()).add(day)
         return out
 
-    def games(self, dates: list[dt.date]) -> dict[dt.date, int]:
-        schedule = self.data.table("nba_raw.nbac_schedule", dates)
-        loaded = self.data.written("nba_raw.nbac_schedule", dates)
-        counts = schedule.groupby(schedule["game_date"].dt.date).size().to_dict() if not schedule.empty else {}
-        return {d: int(counts.get(d, 0)) for d in loaded}
-
     def plan(self, args: argparse.Namespace):
         from nba_backfill.backfill.plan import make_plan, parse_phases
         from nba_backfill.calendar import date_range, window_start
+        from nba_backfill.checks.matrix import games_by_date
 
         try:
             phases = parse_phases(args.phases)
@@ -172,7 +170,7 @@ class Session:
             raise UsageError(str(err)) from None
         span = date_range(window_start(args.start_date) - dt.timedelta(days=31), args.end_date)
         return make_plan(args.start_date, args.end_date, phases, args.force, self.graph,
-                         self.written(), self.failed(span), self.games(span))
+                         self.written, self.failed(span), games_by_date(self.data, span))
 
     def matrix(self, start: dt.date, end: dt.date):
         from nba_backfill.checks.matrix import completeness_matrix
@@ -273,7 +271,7 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         return cmd_submit(session, args)
     plan = session.plan(args)
     _check_budget(session, plan, args.allow_over_budget)
-    runner = Runner(plan, session.graph, session.written(), session.resources, session.instance,
+    runner = Runner(plan, session.graph, session.written, session.resources, session.instance,
                     Progress(enabled=not args.json))
     return final_report(session, args, runner.run())
 

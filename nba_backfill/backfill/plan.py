@@ -23,7 +23,8 @@ import dagster as dg
 
 from nba_backfill.calendar import date_range, game_dates, season_start, season_year
 from nba_backfill.checks.matrix import PHASES, GROUP_OF_PHASE
-from nba_backfill.phases.phase1_scrapers import HISTORICAL_CREDITS_PER_MARKET, LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
+from nba_backfill.phases.phase1_scrapers import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
+from nba_backfill.sources.live import estimate_credits
 
 #: Games a date is assumed to have when its schedule is not loaded yet (for the credit estimate).
 ASSUMED_GAMES_PER_IN_SEASON_DATE = 8
@@ -59,7 +60,7 @@ class Plan:
         """Historical credits the odds scrapers would spend: 10 x markets per event and snapshot."""
         markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
         return sum(
-            self.games.get(day, estimated_games(day)) * len(ODDS_LEADS) * HISTORICAL_CREDITS_PER_MARKET * n
+            estimate_credits(self.games.get(day, estimated_games(day)) * len(ODDS_LEADS), n)
             for asset, n in markets.items() for day in self.to_run.get(asset, ())
         )
 

@@ -10,7 +10,7 @@ attempted. Everything runs in-process, one run at a time: DuckDB admits a single
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.checks.matrix import PHASES
+from nba_backfill.phases.table_asset import asset_key
 
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
@@ -60,32 +61,45 @@ def _first_error(result: dg.ExecuteInProcessResult) -> str:
     return "run failed"
 
 
+def asset_of_step(step_key: str, assets: list[str]) -> str | None:
+    """The asset a step materializes or checks: its op is the asset's, or ``<asset op>_<check>``."""
+    owners = [a for a in assets if step_key.startswith(a.replace("/", "__"))]
+    return max(owners, key=len) if owners else None
+
+
+def phase_progress(plan: Plan, phase: str, done: Partitions, failed: Mapping[tuple[str, dt.date], Any]) -> tuple[int, int, int]:
+    """(dates whose every planned asset of the phase is done, dates planned, dates with a failure)."""
+    assets = [a for a in plan.assets_of(phase) if plan.to_run.get(a)]
+    dates = set().union(*(plan.to_run[a] for a in assets)) if assets else set()
+    bad = {d for (a, d) in failed if a in assets}
+    good = {d for d in dates if all(d in done.get(a, set()) for a in assets if d in plan.to_run[a])}
+    return len(good - bad), len(dates), len(bad)
+
+
 class Runner:
     def __init__(self, plan: Plan, graph: Graph, written: Partitions, resources: Mapping[str, Any],
-                 instance: dg.DagsterInstance | None, progress: Progress,
-                 execute: Callable[..., dg.ExecuteInProcessResult] = materialize_range):
+                 instance: dg.DagsterInstance | None, progress: Progress):
         self.plan, self.graph, self.resources, self.instance = plan, graph, resources, instance
         self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
-        self.progress, self.execute = progress, execute
+        self.progress = progress
         self.outcome = Outcome()
 
     def run(self) -> Outcome:
         for phase in PHASES:
             pending = {a: set(self.plan.to_run.get(a, ())) for a in self.plan.assets_of(phase)}
             pending = {a: d for a, d in pending.items() if d}
-            total = set().union(*pending.values()) if pending else set()
             while pending:  # in waves: an asset runs once what it reads within its phase has run
                 wave = [a for a in pending if not any(p.to_user_string() in pending for p in self._parents(a))]
                 work = {a: self._attemptable(a, pending.pop(a)) for a in wave}
-                self._run_phase(phase, {a: d for a, d in work.items() if d}, total)
+                self._run_phase(phase, {a: d for a, d in work.items() if d})
         return self.outcome
 
     def _parents(self, asset: str) -> set[dg.AssetKey]:
-        return set(self.graph.assets[dg.AssetKey(asset.split("/"))].dependency_keys)
+        return set(self.graph.assets[asset_key(asset)].dependency_keys)
 
     def _attemptable(self, asset: str, dates: set[dt.date]) -> set[dt.date]:
         """Drop (and report as blocked) dates whose inputs failed or are missing."""
-        key = dg.AssetKey(asset.split("/"))
+        key = asset_key(asset)
         for parent in self.graph.assets[key].dependency_keys:
             name = parent.to_user_string()
             missing = self.graph.upstream(key, parent, dates) - self.available.get(name, set())
@@ -95,20 +109,20 @@ class Runner:
                 self.outcome.blocked.setdefault((asset, day), waits_for(name, self.graph.upstream(key, parent, [day]) & missing))
         return {d for d in dates if (asset, d) not in self.outcome.blocked}
 
-    def _run_phase(self, phase: str, work: dict[str, set[dt.date]], dates: set[dt.date]) -> None:
+    def _run_phase(self, phase: str, work: dict[str, set[dt.date]]) -> None:
         groups: dict[frozenset[dt.date], list[str]] = {}
         for asset, asset_dates in work.items():
             groups.setdefault(frozenset(asset_dates), []).append(asset)
-        self._report(phase, dates)
+        self._report(phase)
         for group_dates, assets in groups.items():
             for stretch in stretches(set(group_dates)):
-                self._run_stretch(phase, assets, stretch, dates)
+                self._run_stretch(phase, assets, stretch)
 
-    def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date], phase_dates: set[dt.date]) -> None:
-        selection = dg.AssetSelection.assets(*[dg.AssetKey(a.split("/")) for a in assets])
-        result = self.execute(stretch[0], stretch[-1], selection=selection, resources=self.resources,
-                              tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}"},
-                              instance=self.instance, raise_on_error=False, log_level="CRITICAL")
+    def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date]) -> None:
+        selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
+        result = materialize_range(stretch[0], stretch[-1], selection=selection, resources=self.resources,
+                                   tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}"},
+                                   instance=self.instance, raise_on_error=False, log_level="CRITICAL")
         finished = self._materialized(result, assets, stretch)
         for asset in finished:
             self.available.setdefault(asset, set()).update(stretch)
@@ -121,8 +135,8 @@ class Runner:
         elif rest:
             middle = len(stretch) // 2
             for half in (stretch[:middle], stretch[middle:]):
-                self._run_stretch(phase, rest, half, phase_dates)
-        self._report(phase, phase_dates)
+                self._run_stretch(phase, rest, half)
+        self._report(phase)
 
     @staticmethod
     def _materialized(result: dg.ExecuteInProcessResult, assets: list[str], stretch: list[dt.date]) -> set[str]:
@@ -130,11 +144,8 @@ class Runner:
         seen: dict[str, set[str]] = {}
         for event in result.get_asset_materialization_events():
             seen.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
-        blocking_failed = {e.step_key for e in result.all_events if e.is_step_failure}
-        return {a for a in assets if seen.get(a, set()) >= wanted and not any(s.startswith(a.replace("/", "__")) for s in blocking_failed)}
+        failed_steps = {asset_of_step(e.step_key, assets) for e in result.all_events if e.is_step_failure}
+        return {a for a in assets if seen.get(a, set()) >= wanted and a not in failed_steps}
 
-    def _report(self, phase: str, dates: set[dt.date]) -> None:
-        assets = self.plan.assets_of(phase)
-        failed = {d for (a, d) in self.outcome.failed if a in assets}
-        done = {d for d in dates if all(d in self.outcome.done.get(a, set()) or d not in self.plan.to_run.get(a, set()) for a in assets)}
-        self.progress.update(phase, len(done - failed), len(dates), len(failed))
+    def _report(self, phase: str) -> None:
+        self.progress.update(phase, *phase_progress(self.plan, phase, self.outcome.done, self.outcome.failed))

@@ -23,12 +23,13 @@ from functools import partial
 from typing import Any
 
 import requests
+from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill import settings
 from nba_backfill.backfill.cli import Session, _check_budget, final_report
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
-from nba_backfill.backfill.run import Outcome, stretches, waits_for
+from nba_backfill.backfill.run import Outcome, asset_of_step, phase_progress, stretches, waits_for
 from nba_backfill.calendar import date_range
 from nba_backfill.checks.matrix import PHASES
 
@@ -37,7 +38,7 @@ POLL_SECONDS = 2.0
 #: far too long to tell an operator that nothing will run their backfill.
 HEARTBEAT_STALE_SECONDS = 90
 ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
-RANGE_TAGS = ("dagster/asset_partition_range_start", "dagster/asset_partition_range_end")
+RANGE_TAGS = (ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
 
 DAEMON = """
 query Daemon { instance { daemonHealth { daemonStatus(daemonType: "BACKFILL") { lastHeartbeatTime } } } }
@@ -165,12 +166,6 @@ def _run_dates(run: Mapping[str, Any]) -> set[dt.date]:
     return {dt.date.fromisoformat(tags["dagster/partition"])} if "dagster/partition" in tags else set()
 
 
-def _asset_of_step(step_key: str, assets: list[str]) -> str | None:
-    """The asset a step materializes or checks: its op is the asset's, or ``<asset op>_<check>``."""
-    owners = [a for a in assets if step_key.startswith(a.replace("/", "__"))]
-    return max(owners, key=len) if owners else None
-
-
 def step_outcomes(runs: list[Mapping[str, Any]], plan: Plan) -> tuple[Partitions, dict[tuple[str, dt.date], str]]:
     """(asset -> dates done, (asset, date) -> id of the run where it failed), read from the runs'
     steps. As in ``run``, an asset whose blocking check failed has not finished its dates."""
@@ -179,7 +174,7 @@ def step_outcomes(runs: list[Mapping[str, Any]], plan: Plan) -> tuple[Partitions
     for run in runs:
         dates = _run_dates(run)
         for step in run["stepStats"]:
-            asset = _asset_of_step(step["stepKey"], list(plan.phase_of))
+            asset = asset_of_step(step["stepKey"], list(plan.phase_of))
             if asset is None:
                 continue
             targeted = dates & plan.to_run.get(asset, set())
@@ -202,12 +197,8 @@ class Follower:
     def update(self, runs: list[Mapping[str, Any]]) -> None:
         done, failed = step_outcomes(runs, self.plan)
         for phase in PHASES:
-            assets = [a for a in self.plan.assets_of(phase) if self.plan.to_run.get(a)]
-            dates = set().union(*(self.plan.to_run[a] for a in assets)) if assets else set()
-            bad = {d for (a, d) in failed if a in assets}
-            good = {d for d in dates if all(d in done.get(a, set()) for a in assets if d in self.plan.to_run[a])}
-            state = (len(good - bad), len(dates), len(bad))
-            if dates and self.shown.get(phase) != state:
+            state = phase_progress(self.plan, phase, done, failed)
+            if state[1] and self.shown.get(phase) != state:
                 self.shown[phase] = state
                 self.progress.update(phase, *state)
 

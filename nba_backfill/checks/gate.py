@@ -8,7 +8,7 @@ asks the instance whether any blocking check of a partition it reads last failed
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from functools import cache
 
 import dagster as dg
@@ -16,7 +16,7 @@ from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 
-def failed_at_error(storage, check_key: dg.AssetCheckKey, partition: str) -> bool:
+def _failed_at_error(storage, check_key: dg.AssetCheckKey, partition: str) -> bool:
     latest = storage.get_latest_asset_check_execution_by_key([check_key], partition_filter=PartitionKeyFilter(key=partition))
     record = latest.get(check_key)
     event = record.event.dagster_event if record and record.event else None
@@ -38,17 +38,23 @@ def _blocking_checks() -> dict[dg.AssetKey, list[dg.AssetCheckKey]]:
     return found
 
 
+def failed_checks(instance: dg.DagsterInstance, check_keys: Sequence[dg.AssetCheckKey],
+                  partitions: Sequence[str]) -> Iterator[tuple[dg.AssetCheckKey, str]]:
+    """(check, partition) for each of ``partitions`` whose check of ``check_keys`` last failed at ERROR."""
+    storage = instance.event_log_storage
+    for info in storage.get_asset_check_partition_info(list(check_keys), partition_keys=list(partitions)):
+        if info.partition_key is None or info.latest_execution_status != AssetCheckExecutionRecordStatus.FAILED:
+            continue
+        if _failed_at_error(storage, info.check_key, info.partition_key):
+            yield info.check_key, info.partition_key
+
+
 def failed_blocking_checks(instance: dg.DagsterInstance, upstream: Mapping[dg.AssetKey, Sequence[str]]) -> list[str]:
     """``asset:check partition`` for every upstream partition whose blocking check last failed."""
-    storage = instance.event_log_storage
     found = []
     for asset_key, partitions in upstream.items():
         blocking = _blocking_checks().get(asset_key, [])
-        if not blocking or not partitions:
-            continue
-        for info in storage.get_asset_check_partition_info(blocking, partition_keys=list(partitions)):
-            if info.partition_key is None or info.latest_execution_status != AssetCheckExecutionRecordStatus.FAILED:
-                continue
-            if failed_at_error(storage, info.check_key, info.partition_key):
-                found.append(f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name} {info.partition_key}")
+        if blocking and partitions:
+            found += [f"{key.asset_key.to_user_string()}:{key.name} {partition}"
+                      for key, partition in failed_checks(instance, blocking, partitions)]
     return sorted(found)

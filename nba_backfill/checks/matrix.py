@@ -24,7 +24,8 @@ import pandas as pd
 from nba_backfill.calendar import date_range, game_dates, window_start
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.gate import failed_at_error
+from nba_backfill.checks.gate import failed_checks
+from nba_backfill.checks.rules import SCHEDULE
 
 PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
 GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
@@ -45,18 +46,15 @@ def failed_partitions(instance: dg.DagsterInstance, tables: Sequence[str], check
                       dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
     """(table, date) -> what failed there: the last materialization attempt, checks at ERROR."""
     keys = [str(d) for d in dates]
-    storage = instance.event_log_storage
     found: dict[tuple[str, dt.date], list[str]] = {}
     for name in tables:
         for key, state in (instance.get_status_by_partition(dg.AssetKey(name.split(".")), keys, game_dates) or {}).items():
             if state is not None and state.value == "FAILED":
                 found.setdefault((name, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
     check_keys = [c.key for c in checks if ".".join(c.key.asset_key.path) in tables]
-    for info in storage.get_asset_check_partition_info(check_keys, partition_keys=keys) if check_keys else []:
-        if info.partition_key and info.latest_execution_status.value == "FAILED" and failed_at_error(storage, info.check_key, info.partition_key):
-            table = ".".join(info.check_key.asset_key.path)
-            found.setdefault((table, dt.date.fromisoformat(info.partition_key)), []).append(
-                f"{info.check_key.asset_key.to_user_string()}:{info.check_key.name}")
+    for key, partition in failed_checks(instance, check_keys, keys) if check_keys else []:
+        found.setdefault((".".join(key.asset_key.path), dt.date.fromisoformat(partition)), []).append(
+            f"{key.asset_key.to_user_string()}:{key.name}")
     return found
 
 
@@ -70,6 +68,13 @@ def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], che
     return found
 
 
+def games_by_date(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, int]:
+    """Scheduled games per date, for the dates whose schedule partition is loaded (others unknown)."""
+    schedule = data.table(SCHEDULE, dates)
+    counts = schedule.groupby(schedule["game_date"].dt.date).size().to_dict() if not schedule.empty else {}
+    return {d: int(counts.get(d, 0)) for d in data.written(SCHEDULE, dates)}
+
+
 def completeness_matrix(
     start: dt.date, end: dt.date, data: CheckData, assets: Sequence[dg.AssetsDefinition],
     checks: Sequence[Check], instance: dg.DagsterInstance | None = None,
@@ -80,8 +85,7 @@ def completeness_matrix(
     dates = date_range(window_start(start), end) if window_start(start) < start else date_range(start, end)
     ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date)
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
-    schedule = data.table("nba_raw.nbac_schedule", dates)
-    games = schedule.groupby(schedule["game_date"].dt.date).size() if not schedule.empty else pd.Series(dtype=int)
+    games = games_by_date(data, dates)
     failures = _failures(instance, tables, checks, dates) if instance is not None else {}
     stale_rules = {c.asset.replace("/", "."): c.rule for c in checks if c.name == "fresh_against_upstream"}
     stale_days = {(t, o.game_date) for t, rule in stale_rules.items() for o in rule(dates, data) if not o.passed and o.metadata.get("newer_upstream")}
@@ -89,8 +93,7 @@ def completeness_matrix(
     states: dict[tuple[str, dt.date], str] = {}
     rows = []
     for day in dates:
-        loaded = ("nba_raw.nbac_schedule", day) in written
-        row: dict = {"date": day, "games": int(games.get(day, 0)) if loaded else None, "reasons": {}}
+        row: dict = {"date": day, "games": games.get(day), "reasons": {}}
         for i, phase in enumerate(PHASES):
             unwritten = [t for t in tables[phase] if (t, day) not in written]
             upstream = [states[(PHASES[i - 1], day)]] if i else []

@@ -26,6 +26,7 @@ from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
+from nba_backfill.sources.live import estimate_credits
 from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
@@ -37,8 +38,6 @@ UTC = dt.timezone.utc
 EVENTS_SNAPSHOT = dt.time(15, 0)
 #: Snapshots of each event's odds, before its tip-off: an opening, a midday and a closing line.
 ODDS_LEADS = (dt.timedelta(hours=4), dt.timedelta(hours=1), dt.timedelta(minutes=10))
-#: The Odds API charges historical event odds at 10 credits per market per region.
-HISTORICAL_CREDITS_PER_MARKET = 10
 PROP_MARKETS = ["player_points"]
 LINE_MARKETS = ["spreads", "totals"]
 
@@ -107,8 +106,8 @@ def event_folder(event: Mapping[str, Any]) -> str:
 
 
 def odds_credits(paths: list[str], markets: list[str]) -> int:
-    """Credits an Odds API scrape costs: historical calls 10 x markets, live calls 1 x markets (1 region)."""
-    return sum(len(markets) * (HISTORICAL_CREDITS_PER_MARKET if "-history/" in p else 1) for p in paths)
+    """Credits an Odds API scrape cost: one event-odds call per file (historical or live)."""
+    return sum(estimate_credits(1, len(markets), historical="-history/" in p) for p in paths)
 
 
 def per_date(scrape_date: Callable[[dt.date], Payloads], dates: list[dt.date], log: Any) -> Payloads:

@@ -42,7 +42,7 @@ from google.cloud import bigquery
 from pydantic import PrivateAttr
 
 from nba_backfill.errors import WarehouseError
-from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, to_pandas
+from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, never_written, to_pandas
 
 #: Every dataset the platform names. A dataset is created when the first table in it is written.
 #: ``scraped`` has no tables, so it is never created: its names appear only as ledger values
@@ -112,7 +112,7 @@ class BigQueryWarehouse(Warehouse):
             try:
                 rows = self._run(sql, [_dates_parameter(dates)]).to_arrow(create_bqstorage_client=False)
             except NotFound:
-                return pd.DataFrame(columns=["game_date", *(columns or [])])
+                return never_written(columns)
         return to_pandas(rows)
 
     def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:

@@ -55,6 +55,13 @@ class Warehouse(dg.ConfigurableResource):
         raise NotImplementedError
 
 
+def never_written(columns: Sequence[str] | None) -> pd.DataFrame:
+    """What reading a table that does not exist yet gives: no rows, but a typed ``game_date``
+    (and ``columns``), so merges on it still line up."""
+    names = dict.fromkeys(["game_date", *(columns or [])])
+    return pd.DataFrame({c: pd.Series(dtype="datetime64[ns]" if c == "game_date" else object) for c in names})
+
+
 def empty_ledger() -> pd.DataFrame:
     return pd.DataFrame({"table_name": pd.Series(dtype=str), "game_date": pd.Series(dtype="datetime64[ns]"),
                          "row_count": pd.Series(dtype=int), "written_at": pd.Series(dtype="datetime64[ns, UTC]")})
@@ -195,8 +202,8 @@ class DuckDBWarehouse(Warehouse):
     def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
         selected = ", ".join(f'"{c}"' for c in dict.fromkeys(["game_date", *columns])) if columns else "*"
         with self._connect() as con:
-            if not self._table_exists(con, table):  # never written: no rows, but a typed game_date
-                return pd.DataFrame(columns=[*(columns or [])]).assign(game_date=pd.Series(dtype="datetime64[ns]"))
+            if not self._table_exists(con, table):
+                return never_written(columns)
             con.register("dates", _dates_frame(dates))
             return to_pandas(
                 con.sql(

@@ -18,6 +18,8 @@ import duckdb
 import pandas as pd
 import pytest
 
+from nba_backfill_tests.conftest import ISOLATED_VARIABLES
+
 BASE = ["--start-date", "2024-10-22", "--end-date", "2024-11-02"]
 pytestmark = pytest.mark.slow
 
@@ -25,8 +27,8 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("base")
-    env = {"NBA_BACKFILL_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BASE], env=os.environ | env,
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES} | {"NBA_BACKFILL_HOME": str(home)}
+    subprocess.run([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BASE], env=env,
                    check=True, capture_output=True)
     return home
 

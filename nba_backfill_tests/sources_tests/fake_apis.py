@@ -16,11 +16,11 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
+from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
+
 SPORT_PATH = "/v4/sports/basketball_nba"
 HISTORICAL_PATH = "/v4/historical/sports/basketball_nba"
 

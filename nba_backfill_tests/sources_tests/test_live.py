@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import logging
-import socket
 from collections.abc import Iterator
 from pathlib import Path
 from types import SimpleNamespace
@@ -23,6 +22,7 @@ from nba_backfill.resources import local_storage
 from nba_backfill.sources import live
 from nba_backfill.sources.live import LiveApis, OverBudget, check_budget, estimate_credits, live_source
 from nba_backfill.storage.io_managers import encode
+from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.sources_tests import fake_apis
 from nba_backfill_tests.sources_tests.fake_apis import REAL, FakeApis
 
@@ -301,12 +301,6 @@ def test_check_budget() -> None:
 # --------------------------------------------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def test_the_api_key_never_appears_in_errors_quota_repr_or_logs(
     apis: LiveApis, fake: FakeApis, caplog: pytest.LogCaptureFixture, waits: list[float]
 ) -> None:
@@ -323,7 +317,7 @@ def test_the_api_key_never_appears_in_errors_quota_repr_or_logs(
         with pytest.raises(SourceUnavailable) as caught:
             impatient.event_odds(LINES_EVENT, ["spreads", "totals"], SNAPSHOT)
         errors.append(caught.value)
-    unreachable = LiveApis(odds_api_key=KEY, odds_api_base_url=f"http://127.0.0.1:{_closed_port()}")
+    unreachable = LiveApis(odds_api_key=KEY, odds_api_base_url=f"http://127.0.0.1:{free_port()}")
     with pytest.raises(SourceUnavailable) as caught:
         unreachable.odds_events(dt.date(2024, 1, 24), SNAPSHOT)
     errors.append(caught.value)

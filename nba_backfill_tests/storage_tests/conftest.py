@@ -8,12 +8,13 @@ Data lives for the whole session. Each test gets its own dataset prefix and obje
 from __future__ import annotations
 
 import asyncio
-import socket
 import threading
 import uuid
 from collections.abc import Iterator
 
 import pytest
+
+from nba_backfill_tests.conftest import free_port
 
 PROJECT = "test-project"
 BUCKET = "nba-raw-test"
@@ -68,18 +69,12 @@ def bigquery_emulator() -> Iterator[str]:
         mp.undo()
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 @pytest.fixture(scope="session")
 def storage_emulator() -> Iterator[str]:
     """The endpoint of an in-process, in-memory gcp-storage-emulator. ``BUCKET`` already exists."""
     from gcp_storage_emulator.server import create_server
 
-    port = _free_port()
+    port = free_port()
     server = create_server("127.0.0.1", port, in_memory=True, default_bucket=BUCKET)
     server.start()
     try:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from dagster._core.instance.ref import InstanceRef
 from nba_backfill.backfill import cli, submit
 from nba_backfill.definitions import checks
 from nba_backfill.checks.matrix import GROUP_OF_PHASE
+from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
 
 pytestmark = pytest.mark.slow
 
@@ -56,15 +56,8 @@ class Dagster:
         return dg.DagsterInstance.from_ref(InstanceRef.from_dir(self.env["DAGSTER_HOME"]))
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
 def _environment(root: Path) -> dict[str, str]:
-    faults = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE")
-    env = {k: v for k, v in os.environ.items() if k not in faults}
+    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES}
     return env | {"NBA_BACKFILL_HOME": str(root / "home"), "DAGSTER_HOME": str(root / "home" / "dagster")}
 
 
@@ -110,7 +103,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     env = _environment(root)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True)
     (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(cli.INSTANCE_YAML)  # as nba-backfill writes it
-    url, log = f"http://127.0.0.1:{_free_port()}", root / "dagster-dev.log"
+    url, log = f"http://127.0.0.1:{free_port()}", root / "dagster-dev.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
