@@ -2,6 +2,7 @@
 
     python bench/season.py              # full report (~3 minutes on 2 cores)
     python bench/season.py --quick      # a 14-day slice only
+    python bench/season.py --persistent # also the season recorded in a SQLite instance, as nba-backfill does
 
 Each measurement runs in a fresh subprocess with a fresh NBA_BACKFILL_HOME, so peak RSS is that
 measurement's own. Figures are printed and written to bench/results/season.json. The machine is
@@ -33,6 +34,11 @@ def measure(mode: str, start: str, end: str) -> dict:
     began = time.perf_counter()
     if mode == "range":
         ok = materialize_range(start, end, raise_on_error=False).success
+    elif mode == "range_persistent":  # the command line's instance: every event goes to SQLite
+        from nba_backfill.backfill.cli import _instance
+
+        with _instance() as instance:
+            ok = materialize_range(start, end, instance=instance, raise_on_error=False).success
     else:
         day, last, ok = dt.date.fromisoformat(start), dt.date.fromisoformat(end), True
         while day <= last and ok:
@@ -48,7 +54,7 @@ def measure(mode: str, start: str, end: str) -> dict:
 def in_subprocess(mode: str, start: str, end: str) -> dict:
     with tempfile.TemporaryDirectory() as home:
         env = os.environ | {"NBA_BACKFILL_HOME": home}
-        for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT"):
+        for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "DAGSTER_HOME"):
             env.pop(variable, None)
         out = subprocess.run([sys.executable, __file__, "--child", mode, start, end], env=env,
                              capture_output=True, text=True, check=True)
@@ -58,6 +64,8 @@ def in_subprocess(mode: str, start: str, end: str) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--quick", action="store_true", help="skip the full season")
+    parser.add_argument("--persistent", action="store_true",
+                        help="also run the season recorded in a persistent (SQLite) instance, as nba-backfill does")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -67,6 +75,8 @@ def main() -> int:
     runs = {"slice_range": in_subprocess("range", *SLICE), "slice_per_partition": in_subprocess("per_partition", *SLICE)}
     if not args.quick:
         runs["season_range"] = in_subprocess("range", *SEASON)
+    if args.persistent:
+        runs["season_persistent"] = in_subprocess("range_persistent", *SEASON)
     ratio = runs["slice_per_partition"]["seconds_per_date"] / runs["slice_range"]["seconds_per_date"]
     report = {"runs": runs, "range_speedup_per_date_on_slice": round(ratio, 1)}
     if "season_range" in runs:
