@@ -31,10 +31,21 @@ EXAMPLES = {
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
 }
-INSTANCE_YAML = """\
+
+
+def instance_yaml(home: Path) -> str:
+    """The dagster.yaml of the local instance at ``home``, shared by nba-backfill and `dagster dev`."""
+    return f"""\
 # The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
 telemetry:
   enabled: false
+# Dagster's SQLite event log in its usual place, with connections kept open: reconnecting for each
+# of a season's tens of thousands of events cost more than the season's computation.
+event_log_storage:
+  module: nba_backfill.storage.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {json.dumps(str(home / "history" / "runs"))}  # where Dagster keeps it by default
 concurrency:
   runs:
     # DuckDB admits one writing process per file, and a run is one process (in-process executor):
@@ -105,7 +116,7 @@ def _prepare_instance() -> None:
     home = settings.dagster_home()
     home.mkdir(parents=True, exist_ok=True)
     if not (home / "dagster.yaml").exists():
-        (home / "dagster.yaml").write_text(INSTANCE_YAML)
+        (home / "dagster.yaml").write_text(instance_yaml(home))
     os.environ["DAGSTER_HOME"] = str(home)
 
 

@@ -102,7 +102,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     root = tmp_path_factory.mktemp("dagster_dev")
     env = _environment(root)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True)
-    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(cli.INSTANCE_YAML)  # as nba-backfill writes it
+    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(cli.instance_yaml(Path(env["DAGSTER_HOME"])))  # as nba-backfill writes it
     url, log = f"http://127.0.0.1:{free_port()}", root / "dagster-dev.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
