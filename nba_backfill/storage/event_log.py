@@ -2,10 +2,11 @@
 
 Dagster's ``SqliteEventLogStorage`` creates an engine and opens a new connection for every event it
 stores (twice for an asset event: the run's shard and the cross-run index). A season backfill
-stores tens of thousands of per-partition materializations and check evaluations, and that
-reconnecting was most of the command line's season (239 s of it, against 110 s since). This storage keeps one engine per shard, for
-the index and the most recently used runs, and is otherwise Dagster's: same files, same schema, so
-``dagster dev`` and an instance written before it read the same history. Commits still sync to disk.
+stores tens of thousands of per-partition materializations and check evaluations: reconnecting
+took the season through ``nba-backfill run`` from 110 s to 239 s. This storage keeps one engine
+per shard, for the index and the most recently used runs, and is otherwise Dagster's: same files,
+same schema, so ``dagster dev`` and an instance written before it read the same history. Commits
+still sync to disk.
 """
 
 from __future__ import annotations
