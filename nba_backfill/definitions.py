@@ -21,9 +21,13 @@ all_assets = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.a
 checks = catalogue(all_assets)
 all_checks = asset_checks(checks)
 
+#: A process per step, so a run's independent steps compute at once. Each is forked from a server
+#: that has imported the platform once: spawning a fresh interpreter per step costs seconds.
+parallel_executor = dg.multiprocess_executor.configured(
+    {"start_method": {"forkserver": {"preload_modules": ["nba_backfill.definitions"]}}}, name="parallel_executor")
 # Locally a run is one process (steps in sequence) rather than a process per step: DuckDB admits
 # one writing process per file, and the instance's run queue admits one run at a time.
-executor = dg.in_process_executor if settings.target() == "local" else dg.multiprocess_executor
+executor = dg.in_process_executor if settings.target() == "local" else parallel_executor
 
 defs = dg.Definitions(
     assets=[*all_assets, completeness_report],

@@ -91,6 +91,10 @@ def _parser() -> argparse.ArgumentParser:
         if name == "run":
             sub.add_argument("--allow-over-budget", action="store_true",
                              help="start even if the estimated Odds API credits exceed what remains")
+            sub.add_argument("--parallel", action="store_true",
+                             help="compute the independent assets of phases 2-5 at once, a process per step "
+                             "(a warehouse that admits concurrent writers only: BigQuery, not DuckDB; "
+                             "a submitted backfill on BigQuery always runs so)")
             sub.add_argument("--submit", action="store_true",
                              help="launch it as one Dagster backfill, run by the daemon and shown in the UI")
             sub.add_argument("--url", help="submit through this Dagster webserver, e.g. http://127.0.0.1:3000 "
@@ -252,6 +256,8 @@ def _resume_command(args: argparse.Namespace) -> str:
     words = ["nba-backfill", "run", "--start-date", str(args.start_date), "--end-date", str(args.end_date)]
     if args.phases != "1-5":
         words += ["--phases", args.phases]
+    if args.parallel:
+        words.append("--parallel")
     return shlex.join(words)
 
 
@@ -280,10 +286,13 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         from nba_backfill.backfill.submit import cmd_submit
 
         return cmd_submit(session, args)
+    if args.parallel and not session.resources["warehouse"].concurrent_writers():
+        raise UsageError("--parallel needs a warehouse that admits concurrent writers (NBA_BACKFILL_TARGET=gcp); "
+                         "DuckDB admits one writing process")
     plan = session.plan(args)
     _check_budget(session, plan, args.allow_over_budget)
     runner = Runner(plan, session.graph, session.written, session.resources, session.instance,
-                    Progress(enabled=not args.json))
+                    Progress(enabled=not args.json), parallel=args.parallel)
     return final_report(session, args, runner.run())
 
 

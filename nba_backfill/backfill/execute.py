@@ -1,7 +1,8 @@
-"""Materialize a date range of (a selection of) the graph in one in-process run.
+"""Materialize a date range of (a selection of) the graph in one run.
 
 Every asset has ``BackfillPolicy.single_run()``, so one run covers the whole range and each asset
-executes once over it: dozens of times faster than a run per partition.
+executes once over it: dozens of times faster than a run per partition. The run is in process, or
+with ``parallel`` a process per step.
 """
 
 from __future__ import annotations
@@ -13,6 +14,9 @@ from typing import Any
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
+
+#: A range run's result, in process or not: both give its events.
+RangeResult = dg.ExecuteInProcessResult | dg.JobExecutionResult
 
 
 def materialize_range(
@@ -26,9 +30,13 @@ def materialize_range(
     log_level: str = "DEBUG",
     with_checks: bool = True,
     tags: Mapping[str, str] | None = None,
-) -> dg.ExecuteInProcessResult:
+    parallel: bool = False,
+) -> RangeResult:
     """Materialize ``selection`` (default: every asset) for ``start``..``end`` inclusive, running
-    the asset checks of what it materializes unless ``with_checks`` is False."""
+    the asset checks of what it materializes unless ``with_checks`` is False.
+
+    ``parallel`` runs it with a process per step, on ``instance`` (persistent), always with checks
+    and with the resources the environment gives each process (``resources`` is not used)."""
     from nba_backfill.definitions import all_assets, all_checks
     from nba_backfill.resources import resources as default_resources
 
@@ -36,12 +44,29 @@ def materialize_range(
         with warnings.catch_warnings():  # Dagster's own group selection trips its beta warning
             warnings.simplefilter("ignore", dg.BetaWarning)
             selection = dg.AssetSelection.from_string(selection)
+    tags = {**(tags or {}), ASSET_PARTITION_RANGE_START_TAG: str(start), ASSET_PARTITION_RANGE_END_TAG: str(end)}
+    run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
+    if parallel:
+        keys = sorted(selection.resolve(all_assets)) if selection is not None else None
+        return dg.execute_job(dg.reconstructable(parallel_job), instance, run_config=run_config, tags=tags,
+                              raise_on_error=raise_on_error, asset_selection=keys)
     return dg.materialize(
         [*all_assets, *(all_checks if with_checks else [])],
         selection=selection,
         resources=resources if resources is not None else default_resources(),
         instance=instance,
-        tags={**(tags or {}), ASSET_PARTITION_RANGE_START_TAG: str(start), ASSET_PARTITION_RANGE_END_TAG: str(end)},
+        tags=tags,
         raise_on_error=raise_on_error,
-        run_config={"loggers": {"console": {"config": {"log_level": log_level}}}},
+        run_config=run_config,
     )
+
+
+def parallel_job() -> dg.JobDefinition:
+    """Every asset and its checks as one job with a process per step (rebuilt, from this function,
+    in each step's process)."""
+    from nba_backfill.definitions import all_assets, all_checks, parallel_executor
+    from nba_backfill.resources import resources
+
+    job = dg.define_asset_job("nba_backfill_parallel", executor_def=parallel_executor)
+    platform = dg.Definitions(assets=all_assets, asset_checks=all_checks, resources=resources(), jobs=[job])
+    return platform.resolve_job_def(job.name)

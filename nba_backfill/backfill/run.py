@@ -4,7 +4,8 @@ A run over contiguous dates is the fast path (one Dagster run per asset group an
 dates). When it fails, the assets that completed the whole stretch are kept and the rest is split
 in halves and retried, down to single dates, so one bad date costs only itself. Before a phase
 starts, partitions whose inputs failed or are still missing are reported as blocked and not
-attempted. Everything runs in-process, one run at a time: DuckDB admits a single writer.
+attempted. One run at a time: DuckDB admits a single writer. A run is in this process, or with
+``parallel`` (a warehouse that admits concurrent writers) a process per step for phases 2-5.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any
 
 import dagster as dg
 
-from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.backfill.execute import RangeResult, materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.checks.matrix import PHASES
@@ -25,6 +26,8 @@ from nba_backfill.phases.table_asset import asset_key
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
 TARGET_TAG = "nba_backfill/target"
+#: Never in parallel: each API takes one call at a time, and the local instance's pools count runs.
+SCRAPERS = "phase1"
 
 
 def waits_for(asset: str, dates: Iterable[dt.date]) -> str:
@@ -51,7 +54,7 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
     return out
 
 
-def _first_error(result: dg.ExecuteInProcessResult) -> str:
+def _first_error(result: RangeResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
@@ -78,8 +81,9 @@ def phase_progress(plan: Plan, phase: str, done: Partitions, failed: Mapping[tup
 
 class Runner:
     def __init__(self, plan: Plan, graph: Graph, written: Partitions, resources: Mapping[str, Any],
-                 instance: dg.DagsterInstance | None, progress: Progress):
+                 instance: dg.DagsterInstance | None, progress: Progress, parallel: bool = False):
         self.plan, self.graph, self.resources, self.instance = plan, graph, resources, instance
+        self.parallel = parallel
         self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
         self.progress = progress
         self.outcome = Outcome()
@@ -122,7 +126,8 @@ class Runner:
         selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
         result = materialize_range(stretch[0], stretch[-1], selection=selection, resources=self.resources,
                                    tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}"},
-                                   instance=self.instance, raise_on_error=False, log_level="CRITICAL")
+                                   instance=self.instance, raise_on_error=False, log_level="CRITICAL",
+                                   parallel=self.parallel and phase != SCRAPERS)
         finished = self._materialized(result, assets, stretch)
         for asset in finished:
             self.available.setdefault(asset, set()).update(stretch)
@@ -139,7 +144,7 @@ class Runner:
         self._report(phase)
 
     @staticmethod
-    def _materialized(result: dg.ExecuteInProcessResult, assets: list[str], stretch: list[dt.date]) -> set[str]:
+    def _materialized(result: RangeResult, assets: list[str], stretch: list[dt.date]) -> set[str]:
         wanted = {str(d) for d in stretch}
         seen: dict[str, set[str]] = {}
         for event in result.get_asset_materialization_events():

@@ -87,6 +87,9 @@ class BigQueryWarehouse(Warehouse):
 
     # -- the Warehouse contract ---------------------------------------------------------------
 
+    def concurrent_writers(self) -> bool:
+        return True  # a job per write; concurrent ledger upserts are retried (_run_dml)
+
     def where(self) -> str:
         return f"BigQuery project {self.project}, datasets {self.dataset_prefix}nba_raw .. {self.dataset_prefix}nba_predictions"
 

@@ -54,6 +54,10 @@ class Warehouse(dg.ConfigurableResource):
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         raise NotImplementedError
 
+    def concurrent_writers(self) -> bool:
+        """Whether several processes may write at once, each to its own tables (all to the ledger)."""
+        return False
+
 
 def never_written(columns: Sequence[str] | None) -> pd.DataFrame:
     """What reading a table that does not exist yet gives: no rows, but a typed ``game_date``

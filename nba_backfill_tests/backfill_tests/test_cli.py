@@ -44,6 +44,7 @@ def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba, home):
     (["status", "--start-date", "2019-01-01", "--end-date", "2019-01-02"], "within the partitions"),
     (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "7"], "unknown phase"),
     (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "four"], "unknown phase"),
+    (["run", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--parallel"], "DuckDB admits one writing process"),
 ])
 def test_bad_arguments_exit_2_with_one_clear_line(home, capsys, argv, message):
     assert cli.main(argv) == 2
