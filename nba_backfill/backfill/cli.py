@@ -359,12 +359,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         _validate_dates(args)
         with _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, ConfigurationError) as err:
+    except (UsageError, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
-        return 2
-    except WarehouseError as err:  # expected in operation (e.g. the file in use): one line, no traceback
-        print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
-        return 1
+        return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 
 
 if __name__ == "__main__":
