@@ -12,8 +12,8 @@ import pytest
 
 from nba_backfill.resources import resources
 
-#: Recorded real API responses live beside the repository, in ../shared (read, never copied).
-REAL_FIXTURES = Path(__file__).resolve().parents[1].parent / "shared" / "fixtures" / "real"
+#: Recorded real API responses, carried by the repository (provenance and licences: MANIFEST.md there).
+REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 #: Set in a developer's shell, these would change what a test's league or target is.
 ISOLATED_VARIABLES = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE")
 

@@ -1,4 +1,4 @@
-"""Phase 2 parsers against REAL recorded NBA.com and Odds API payloads (shared/fixtures/real)."""
+"""Phase 2 parsers against REAL recorded NBA.com and Odds API payloads (nba_backfill_tests/fixtures/real)."""
 
 from __future__ import annotations
 
@@ -15,8 +15,8 @@ import pytest
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.phases.phase2_raw.parsers import SCHEMAS
+from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
 
 BOX_FILE = "nbacom_boxscoretraditionalv3_0022200552.json"
 PBP_FILE = "nbacom_playbyplayv3_0022200552.json"

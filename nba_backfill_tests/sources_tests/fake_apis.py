@@ -1,7 +1,7 @@
 """A local stand-in for stats.nba.com and The Odds API v4 that serves the REAL recorded responses.
 
-Stdlib only: ``http.server`` in a thread on 127.0.0.1 (a free port). The recordings are read from
-``shared/fixtures/real`` beside the repository, never copied into it. :data:`ROUTES` says which
+Stdlib only: ``http.server`` in a thread on 127.0.0.1 (a free port). The recordings are the
+repository's own copies in ``nba_backfill_tests/fixtures/real``. :data:`ROUTES` says which
 recording answers which request; anything else is a 404 shaped like the Odds API's
 ``EVENT_NOT_FOUND``. Every request is recorded (path, query, headers). :meth:`FakeApis.queue`
 scripts the next answers (404, 204, 429, 5xx, an HTML block page, a slow answer) before routing

@@ -36,9 +36,6 @@ PROPS_EVENT = "242c77a8d5890e18bab91773ad32fcb5"  # MEM at NOP, 2025-03-09
 LIVE_EVENT = "f54c4a22568ce9dc33fb410d1b0e75e9"  # ORL at CLE, live player_points
 SNAPSHOT = dt.datetime(2024, 1, 24, 23, 15, tzinfo=UTC)
 
-pytestmark = pytest.mark.skipif(not REAL.is_dir(), reason=f"real fixtures not available at {REAL}")
-
-
 def recorded(name: str) -> bytes:
     return (REAL / name).read_bytes()
 

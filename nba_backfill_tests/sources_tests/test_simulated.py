@@ -20,8 +20,8 @@ from nba_backfill.sources import simulated as sim
 from nba_backfill.sources.faults import FEEDS, FaultPlan, parse_fault_spec
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.teams import BY_FULL_NAME, BY_TRICODE, TEAMS
+from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
 
-REAL = Path(__file__).resolve().parents[2].parent / "shared" / "fixtures" / "real"
 SEED = 20241022
 UTC = dt.timezone.utc
 #: "Today" for most tests: the 2023-24 and 2024-25 seasons are over.
@@ -60,10 +60,7 @@ def sample_games(season: int = 2023, step: int = 41) -> list[sim.SimGame]:
 
 
 def load_real(name: str) -> dict | list:
-    path = REAL / name
-    if not path.exists():
-        pytest.skip(f"real fixture {path} not available")
-    return json.loads(path.read_text())
+    return json.loads((REAL / name).read_text())
 
 
 def snapshot_before(g: sim.SimGame, **delta: float) -> dt.datetime:
