@@ -32,7 +32,7 @@ def main() -> int:
     from nba_backfill.calendar import date_range
     from nba_backfill.checks.catalogue import evaluate
     from nba_backfill.checks.data import CheckData
-    from nba_backfill.definitions import checks
+    from nba_backfill.graph import checks
     from nba_backfill.resources import resources
 
     platform = resources()

@@ -18,7 +18,8 @@ import pandas as pd
 from nba_backfill.backfill.run import TARGET_TAG
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import PHASES
-from nba_backfill.phases.table_asset import OWNERS, warehouse_kind
+from nba_backfill.environment import warehouse_kind
+from nba_backfill.phases.table_asset import OWNERS
 
 #: Dates shown when no backfill ran yet: the last ones written.
 DEFAULT_DAYS = 14
@@ -123,7 +124,7 @@ def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) 
     from nba_backfill.backfill.cli import summarize
     from nba_backfill.backfill.plan import Graph
     from nba_backfill.checks.matrix import completeness_matrix
-    from nba_backfill.definitions import all_assets, checks  # the definitions import this module
+    from nba_backfill.graph import all_assets, checks
 
     data = CheckData(context.resources.warehouse, context.resources.raw_store)
     start, end = report_range(config, context.instance, data, Graph(all_assets).order)

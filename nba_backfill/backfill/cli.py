@@ -149,7 +149,7 @@ class Session:
     def __init__(self, instance):
         from nba_backfill.backfill.plan import Graph
         from nba_backfill.checks.data import CheckData
-        from nba_backfill.definitions import all_assets, checks
+        from nba_backfill.graph import all_assets, checks
         from nba_backfill.resources import resources
 
         self.instance, self.resources = instance, resources()

@@ -15,6 +15,10 @@ from typing import Any
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from nba_backfill.environment import parallel_executor
+from nba_backfill.graph import all_assets, all_checks, platform
+from nba_backfill.resources import resources as default_resources
+
 #: A range run's result, in process or not: both give its events.
 RangeResult = dg.ExecuteInProcessResult | dg.JobExecutionResult
 
@@ -37,9 +41,6 @@ def materialize_range(
 
     ``parallel`` runs it with a process per step, on ``instance`` (persistent), always with checks
     and with the resources the environment gives each process (``resources`` is not used)."""
-    from nba_backfill.definitions import all_assets, all_checks
-    from nba_backfill.resources import resources as default_resources
-
     if isinstance(selection, str):
         with warnings.catch_warnings():  # Dagster's own group selection trips its beta warning
             warnings.simplefilter("ignore", dg.BetaWarning)
@@ -64,9 +65,5 @@ def materialize_range(
 def parallel_job() -> dg.JobDefinition:
     """Every asset and its checks as one job with a process per step (rebuilt, from this function,
     in each step's process)."""
-    from nba_backfill.definitions import all_assets, all_checks, parallel_executor
-    from nba_backfill.resources import resources
-
     job = dg.define_asset_job("nba_backfill_parallel", executor_def=parallel_executor)
-    platform = dg.Definitions(assets=all_assets, asset_checks=all_checks, resources=resources(), jobs=[job])
-    return platform.resolve_job_def(job.name)
+    return platform(resources=default_resources(), jobs=[job]).resolve_job_def(job.name)

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from nba_backfill import settings
+from nba_backfill.environment import raw_kinds
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
@@ -47,7 +47,6 @@ NBA_STATS_POOL, ODDS_API_POOL = "nba_stats_api", "odds_api"
 RETRIES_ENV, RETRY_WAIT_SECONDS = "NBA_SCRAPER_RETRIES", 10
 
 #: Raw files land in a local folder, or in GCS on GCP (a kind badge for the latter).
-RAW_KINDS = {"local": set(), "gcp": {"gcs"}}
 PREVIEW_FILES = 5
 
 #: Object path -> response body (bytes, kept as the API sent them, until the IO manager stores them).
@@ -184,7 +183,7 @@ def scraper_asset(
             required_resource_keys={"league"},
             pool=ODDS_API_POOL if odds_markets is not None else NBA_STATS_POOL,
             metadata={"raw_prefixes": prefixes},
-            kinds={"json", *RAW_KINDS[settings.target()]},
+            kinds={"json", *raw_kinds()},
         )
         def _scraper(context: AssetExecutionContext, **inputs: Any) -> dg.Output[Payloads]:
             dates = partition_dates(context.partition_keys)

@@ -24,7 +24,7 @@ import dagster as dg
 from dagster import AssetExecutionContext
 import pandas as pd
 
-from nba_backfill import settings
+from nba_backfill.environment import warehouse_kind
 from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
 from nba_backfill.checks.gate import failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
@@ -56,11 +56,6 @@ def _inputs(
     if lookback:
         ins["schedule"] = dg.AssetIn(key=asset_key(SCHEDULE), partition_mapping=schedule_through_date)
     return ins
-
-
-def warehouse_kind() -> str:
-    """The kind badge of where tables land: DuckDB locally, BigQuery on GCP."""
-    return {"local": "duckdb", "gcp": "bigquery"}[settings.target()]
 
 
 def preview(df: pd.DataFrame) -> dg.MetadataValue:

@@ -14,7 +14,7 @@ import pytest
 
 from nba_backfill.checks.catalogue import LINE_COLUMNS, evaluate
 from nba_backfill.checks.data import CheckData
-from nba_backfill.definitions import checks as CATALOGUE
+from nba_backfill.graph import checks as CATALOGUE
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
 from nba_backfill_tests.conftest import backfilled

@@ -9,7 +9,7 @@ import pandas as pd
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import completeness_matrix
-from nba_backfill.definitions import all_assets, checks
+from nba_backfill.graph import all_assets, checks
 
 
 def matrix(platform, start, end, instance=None):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from nba_backfill.definitions import all_assets
+from nba_backfill.graph import all_assets
 from nba_backfill.phases.schemas import SCHEMAS, conform
 
 KEY = "nba_raw/nbac_team_boxscore"

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable
 
 import pytest
 
-from nba_backfill.definitions import all_assets
+from nba_backfill.graph import all_assets
 
 Ledger = Callable[[Iterable[dt.date], set[tuple[str, dt.date]]], None]
 
