@@ -24,7 +24,7 @@ import pandas as pd
 from nba_backfill.calendar import date_range, game_dates, window_start
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.gate import failed_checks
+from nba_backfill.phases.gate import failed_checks
 from nba_backfill.checks.rules import SCHEDULE
 
 PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")

@@ -26,7 +26,7 @@ import pandas as pd
 
 from nba_backfill.environment import warehouse_kind
 from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
-from nba_backfill.checks.gate import failed_blocking_checks
+from nba_backfill.phases.gate import failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.schemas import column_schema, conform
 from nba_backfill.storage.io_managers import partition_dates
