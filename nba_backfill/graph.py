@@ -14,11 +14,18 @@ from nba_backfill.phases.phase2_raw import assets as phase2
 from nba_backfill.phases.phase3_analytics import assets as phase3
 from nba_backfill.phases.phase4_precompute import assets as phase4
 from nba_backfill.phases.phase5_predictions import assets as phase5
+from nba_backfill.phases.gate import declare_blocking
 
-#: The 24 partitioned assets of the five phases (the planner, checks and runners work on these).
-all_assets = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.assets, *phase5.assets]
-checks = catalogue(all_assets)
+_phases = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.assets, *phase5.assets]
+checks = catalogue(_phases)
 all_checks = asset_checks(checks)
+_blocking: dict[dg.AssetKey, list[dg.AssetCheckKey]] = {}
+for _check in checks:
+    if _check.blocking:
+        _blocking.setdefault(_check.key.asset_key, []).append(_check.key)
+#: The 24 partitioned assets of the five phases (the planner, checks and runners work on these),
+#: each declaring the blocking checks of what it reads (for the gate of phases/gate.py).
+all_assets = dg.map_asset_specs(lambda spec: declare_blocking(spec, _blocking), _phases)
 
 
 def platform(**extra) -> dg.Definitions:

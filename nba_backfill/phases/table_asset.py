@@ -26,7 +26,7 @@ import pandas as pd
 
 from nba_backfill.environment import warehouse_kind
 from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
-from nba_backfill.phases.gate import failed_blocking_checks
+from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.schemas import column_schema, conform
 from nba_backfill.storage.io_managers import partition_dates
@@ -137,7 +137,8 @@ def upstream_partitions(
 
 
 def verify_upstream_checks(context: AssetExecutionContext, reads: Mapping[dg.AssetKey, list[str]]) -> None:
-    failed = failed_blocking_checks(context.instance, reads)
+    blocking = declared_blocking(context.assets_def.specs_by_key[context.asset_key])
+    failed = failed_blocking_checks(context.instance, reads, blocking)
     if failed:
         raise dg.Failure(
             description=f"blocking checks failed on partitions this asset reads: {', '.join(failed[:10])}"
