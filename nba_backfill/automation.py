@@ -75,7 +75,7 @@ def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Pla
     """The plan ``nba-backfill plan`` makes for ``start``..``end``; None before the first backfill
     (an empty warehouse is for an operator to fill, not for a sensor to discover as one big gap).
     A warehouse that cannot be read fails the tick rather than reading as empty."""
-    from nba_backfill.backfill.cli import Session  # the CLI imports the definitions, which import this
+    from nba_backfill.backfill.service import Session
 
     session = Session(instance)
     if session.data.ledger.empty:

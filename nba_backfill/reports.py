@@ -121,7 +121,7 @@ def heat_map(matrix: pd.DataFrame) -> dg.MetadataValue:
                 "or the dates given in the config: a table and a heat map.",
 )
 def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) -> dg.MaterializeResult:
-    from nba_backfill.backfill.cli import summarize
+    from nba_backfill.backfill.service import summarize
     from nba_backfill.backfill.plan import Graph
     from nba_backfill.checks.matrix import completeness_matrix
     from nba_backfill.graph import all_assets, checks

@@ -13,7 +13,7 @@ import dagster as dg
 from dagster._daemon.types import DaemonHeartbeat
 
 from nba_backfill.backfill import cli, submit
-from nba_backfill.backfill.cli import Session
+from nba_backfill.backfill.service import Session
 
 RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-28"]
 DAY = dt.date(2024, 10, 22)
