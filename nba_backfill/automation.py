@@ -11,7 +11,6 @@
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import hashlib
 from collections.abc import Callable
@@ -23,8 +22,8 @@ from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill.backfill.plan import Partitions, Plan
-from nba_backfill.calendar import TIMEZONE, game_dates
-from nba_backfill.checks.matrix import GROUP_OF_PHASE
+from nba_backfill.backfill.service import Session
+from nba_backfill.calendar import GROUP_OF_PHASE, TIMEZONE, game_dates
 
 #: Every partitioned asset: the five phase groups (not the unpartitioned report).
 PARTITIONED = dg.AssetSelection.groups(*GROUP_OF_PHASE.values())
@@ -75,12 +74,10 @@ def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Pla
     """The plan ``nba-backfill plan`` makes for ``start``..``end``; None before the first backfill
     (an empty warehouse is for an operator to fill, not for a sensor to discover as one big gap).
     A warehouse that cannot be read fails the tick rather than reading as empty."""
-    from nba_backfill.backfill.service import Session
-
     session = Session(instance)
     if session.data.ledger.empty:
         return None
-    return session.plan(argparse.Namespace(start_date=start, end_date=end, phases="1-5", force=False))
+    return session.plan(start, end)
 
 
 def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:

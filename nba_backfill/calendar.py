@@ -28,6 +28,10 @@ lookback = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS, end_offset
 #: allows one input per upstream asset, so this is one mapping rather than a window plus same-day.)
 schedule_through_date = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAYS, end_offset=0)
 
+#: The five phases, in the order data flows through them, and the asset group of each.
+PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
+GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
+
 #: Regular-season opening nights (reference/source-system.md §0); unknown years fall back to Oct 22.
 SEASON_STARTS = {
     2021: dt.date(2021, 10, 19),

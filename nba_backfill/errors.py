@@ -27,3 +27,8 @@ class SourceUnavailable(RuntimeError):
     def __init__(self, feed: str, game_date: dt.date | str | None, status: int, detail: str = ""):
         self.feed, self.game_date, self.status = feed, str(game_date), status
         super().__init__(f"HTTP {status} from {feed} for {game_date}" + (f": {detail}" if detail else ""))
+
+
+class UsageError(ValueError):
+    """A bad argument (a date, a phase, an option the environment cannot honour): reported in one
+    line with exit code 2."""

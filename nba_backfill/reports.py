@@ -15,10 +15,14 @@ import io
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill.plan import Graph
 from nba_backfill.backfill.run import TARGET_TAG
+from nba_backfill.backfill.service import summarize
+from nba_backfill.calendar import PHASES
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.matrix import PHASES
+from nba_backfill.checks.matrix import completeness_matrix
 from nba_backfill.environment import warehouse_kind
+from nba_backfill.graph import all_assets, checks
 from nba_backfill.phases.table_asset import OWNERS
 
 #: Dates shown when no backfill ran yet: the last ones written.
@@ -121,11 +125,6 @@ def heat_map(matrix: pd.DataFrame) -> dg.MetadataValue:
                 "or the dates given in the config: a table and a heat map.",
 )
 def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) -> dg.MaterializeResult:
-    from nba_backfill.backfill.service import summarize
-    from nba_backfill.backfill.plan import Graph
-    from nba_backfill.checks.matrix import completeness_matrix
-    from nba_backfill.graph import all_assets, checks
-
     data = CheckData(context.resources.warehouse, context.resources.raw_store)
     start, end = report_range(config, context.instance, data, Graph(all_assets).order)
     matrix = completeness_matrix(start, end, data, all_assets, checks, context.instance)

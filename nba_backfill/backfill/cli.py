@@ -15,14 +15,22 @@ import argparse
 import datetime as dt
 import json
 import os
+import shlex
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+import dagster as dg
+import pandas as pd
+
 from nba_backfill import settings
-from nba_backfill.calendar import FIRST_GAME_DATE
-from nba_backfill.backfill.service import Session, UsageError, _check_budget, final_report, summarize
-from nba_backfill.errors import ConfigurationError, WarehouseError
+from nba_backfill.backfill.progress import Progress
+from nba_backfill.backfill.run import Outcome
+from nba_backfill.backfill.service import Session, resume_command, summarize
+from nba_backfill.backfill.submit import SubmitError, submit
+from nba_backfill.calendar import FIRST_GAME_DATE, PHASES, date_range
+from nba_backfill.checks.catalogue import evaluate
+from nba_backfill.errors import ConfigurationError, UsageError, WarehouseError
 
 EXAMPLES = {
     "plan": "nba-backfill plan --start-date 2024-11-08 --end-date 2024-11-14 --phases 4-5",
@@ -119,9 +127,7 @@ def _prepare_instance() -> None:
     os.environ["DAGSTER_HOME"] = str(home)
 
 
-def _instance():
-    import dagster as dg
-
+def _instance() -> dg.DagsterInstance:
     _prepare_instance()
     return dg.DagsterInstance.get()
 
@@ -141,7 +147,7 @@ def ui(argv: Sequence[str]) -> int:
 # --- commands -----------------------------------------------------------------------------------
 
 def cmd_plan(session: Session, args: argparse.Namespace) -> int:
-    plan = session.plan(args)
+    plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
     if args.json:
         print(json.dumps(plan.to_json()))
         return 0
@@ -156,10 +162,6 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_status(session: Session, args: argparse.Namespace) -> int:
-    import pandas as pd
-
-    from nba_backfill.checks.matrix import PHASES
-
     matrix = session.matrix(args.start_date, args.end_date)
     summary = summarize(matrix)
     if args.json:
@@ -182,27 +184,42 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
-    from nba_backfill.backfill.progress import Progress
-    from nba_backfill.backfill.run import Runner
-
+    progress = Progress(enabled=not args.json)
     if args.submit or args.url:
-        from nba_backfill.backfill.submit import cmd_submit
+        try:
+            outcome, backfill_id = submit(session, args.start_date, args.end_date, args.phases, args.force,
+                                          args.allow_over_budget, args.url, progress)
+        except SubmitError as err:
+            print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
+            return 1
+        flags = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
+        return print_report(session, args, outcome, flags, backfill_id=backfill_id)
+    session.check_parallel(args.parallel)
+    plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
+    session.check_budget(plan, args.allow_over_budget)
+    return print_report(session, args, session.run(plan, progress, parallel=args.parallel))
 
-        return cmd_submit(session, args)
-    if args.parallel and not session.resources["warehouse"].concurrent_writers():
-        raise UsageError("--parallel needs a warehouse that admits concurrent writers (NBA_BACKFILL_TARGET=gcp); "
-                         "DuckDB admits one writing process")
-    plan = session.plan(args)
-    _check_budget(session, plan, args.allow_over_budget)
-    runner = Runner(plan, session.graph, session.written, session.resources, session.instance,
-                    Progress(enabled=not args.json), parallel=args.parallel)
-    return final_report(session, args, runner.run())
+
+def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
+    """The run's report (see ``Session.report``); exit 1 when anything is left to do."""
+    resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
+    report = session.report(args.start_date, args.end_date, outcome, resume, **extra)
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
+              f"({sum(report['ran'].values())} partitions materialized)")
+        for title in ("failed", "blocked"):
+            for day, reasons in report[title].items():
+                print(f"{title}: {day}: {'; '.join(reasons)}")
+        if report["resume"]:
+            print(f"resume with: {report['resume']}")
+        print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
+              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dagster dev -w workspace.yaml")
+    return 1 if report["failed"] or report["blocked"] else 0
 
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
-    from nba_backfill.calendar import date_range
-    from nba_backfill.checks.catalogue import evaluate
-
     results = evaluate(session.checks, date_range(args.start_date, args.end_date), session.data)
     failures = results[~results["passed"]]
     errors = failures[failures["severity"] == "ERROR"]

@@ -21,8 +21,7 @@ from functools import cache
 
 import dagster as dg
 
-from nba_backfill.calendar import date_range, game_dates, season_start, season_year
-from nba_backfill.checks.matrix import PHASES, GROUP_OF_PHASE
+from nba_backfill.calendar import GROUP_OF_PHASE, PHASES, date_range, game_dates, season_start, season_year
 from nba_backfill.phases.phase1_scrapers import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
 from nba_backfill.sources.live import estimate_credits
 
@@ -181,12 +180,24 @@ def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phas
                 frontier.append((child, stale))
 
 
+def targets_of(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> Partitions:
+    return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
+
+
+def reads(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> list[dt.date]:
+    """Every date a backfill of ``start``..``end`` (target ``phases``) reads or writes, from the
+    partition mappings: what to ask the ledger and the instance about before planning."""
+    needed, _ = _pull(graph, targets_of(graph, start, end, phases), {}, force_targets=True)
+    dates = set().union(*needed.values())
+    return date_range(min(dates), max(dates)) if dates else []
+
+
 def make_plan(
     start: dt.date, end: dt.date, phases: tuple[str, ...], force: bool, graph: Graph,
     written: Partitions, failed: Partitions, games: Mapping[dt.date, int] | None = None,
 ) -> Plan:
     complete = {a: written.get(a, set()) - failed.get(a, set()) for a in graph.phase_of}
-    targets = {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
+    targets = targets_of(graph, start, end, phases)
     needed, _ = _pull(graph, targets, {}, force_targets=True)  # what the range reads, complete or not
     _, to_run = _pull(graph, targets, complete, force_targets=force)
     _refresh_readers(graph, to_run, written, phases)

@@ -20,7 +20,7 @@ import dagster as dg
 from nba_backfill.backfill.execute import RangeResult, materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
-from nba_backfill.checks.matrix import PHASES
+from nba_backfill.calendar import PHASES
 from nba_backfill.phases.table_asset import asset_key
 
 

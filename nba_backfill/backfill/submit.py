@@ -12,9 +12,7 @@ backfill's id in --json).
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
-import shlex
 import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -26,12 +24,11 @@ import requests
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill import settings
-from nba_backfill.backfill.service import Session, _check_budget, final_report
+from nba_backfill.backfill.service import Session
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, asset_of_step, phase_progress, stretches, waits_for
-from nba_backfill.calendar import date_range
-from nba_backfill.checks.matrix import PHASES
+from nba_backfill.calendar import PHASES, date_range
 
 POLL_SECONDS = 2.0
 #: Daemons write a heartbeat every 30 s; Dagster's own "healthy" tolerates 30 minutes of silence,
@@ -265,28 +262,25 @@ def outcome(execute: GraphQL, backfill: Mapping[str, Any], plan: Plan, graph: Gr
 
 # --- the command ----------------------------------------------------------------------------------
 
-def backfill(execute: GraphQL, plan: Plan, graph: Graph, args: argparse.Namespace) -> tuple[Outcome, str | None]:
+def backfill(execute: GraphQL, plan: Plan, graph: Graph, url: str | None, progress: Progress) -> tuple[Outcome, str | None]:
     """Launch the plan as one backfill and follow it to its end; nothing to run launches nothing."""
     if not any(plan.to_run.values()):
         return Outcome(), None
     backfill_id = launch(execute, plan)
-    where = f" ({args.url.rstrip('/')}/runs/b/{backfill_id})" if args.url else ""
+    where = f" ({url.rstrip('/')}/runs/b/{backfill_id})" if url else ""
     print(f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
           file=sys.stderr, flush=True)
-    ended = follow(execute, backfill_id, Follower(plan, Progress(enabled=not args.json)))
+    ended = follow(execute, backfill_id, Follower(plan, progress))
     return outcome(execute, ended, plan, graph), backfill_id
 
 
-def cmd_submit(session: Session, args: argparse.Namespace) -> int:
-    try:
-        with graphql(session.instance, args.url) as execute:
-            if not daemon_alive(execute(DAEMON, {})):
-                raise SubmitError(no_daemon(args.url))
-            plan = session.plan(args)
-            _check_budget(session, plan, args.allow_over_budget)
-            result, backfill_id = backfill(execute, plan, session.graph, args)
-    except SubmitError as err:
-        print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
-        return 1
-    resume = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
-    return final_report(session, args, result, resume_flags=resume, backfill_id=backfill_id)
+def submit(session: Session, start: dt.date, end: dt.date, phases: str, force: bool, allow_over_budget: bool,
+           url: str | None, progress: Progress) -> tuple[Outcome, str | None]:
+    """Plan ``start``..``end`` as ``run`` would, launch it as one backfill (through the webserver at
+    ``url``, else in this process) and follow it: its outcome and the backfill's id."""
+    with graphql(session.instance, url) as execute:
+        if not daemon_alive(execute(DAEMON, {})):
+            raise SubmitError(no_daemon(url))
+        plan = session.plan(start, end, phases, force)
+        session.check_budget(plan, allow_over_budget)
+        return backfill(execute, plan, session.graph, url, progress)

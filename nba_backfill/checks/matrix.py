@@ -21,14 +21,12 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 import pandas as pd
 
-from nba_backfill.calendar import date_range, game_dates, window_start
+from nba_backfill.calendar import GROUP_OF_PHASE, PHASES, date_range, game_dates, window_start
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
 from nba_backfill.phases.gate import failed_checks
 from nba_backfill.checks.rules import SCHEDULE
 
-PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
-GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
 GOOD = {"complete", "no games"}
 #: Phases whose dates read the phase before over the lookback window as well as on the same date.
 READS_WINDOW_OF = {"phase3": "phase3", "phase4": "phase3"}

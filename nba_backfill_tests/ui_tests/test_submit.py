@@ -3,7 +3,6 @@ a backfill's runs become the report ``run`` prints (from canned GraphQL answers)
 
 from __future__ import annotations
 
-import argparse
 import contextlib
 import datetime as dt
 import json
@@ -13,6 +12,7 @@ import dagster as dg
 from dagster._daemon.types import DaemonHeartbeat
 
 from nba_backfill.backfill import cli, submit
+from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.service import Session
 
 RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-28"]
@@ -64,10 +64,9 @@ def _canned(query: str, variables: dict) -> dict:
 
 def test_a_failed_run_makes_its_partitions_failed_and_what_reads_them_blocked(home, instance):
     session = Session(instance)
-    args = argparse.Namespace(start_date=DAY, end_date=DAY, phases="1-5", force=False, json=True, url=None)
-    plan = session.plan(args)
+    plan = session.plan(DAY, DAY)
 
-    result, backfill_id = submit.backfill(_canned, plan, session.graph, args)
+    result, backfill_id = submit.backfill(_canned, plan, session.graph, None, Progress(enabled=False))
 
     assert backfill_id == "canned" and result.done == {"scraped/nbac_schedule": plan.to_run["scraped/nbac_schedule"]}
     assert result.failed[("nba_raw/nbac_schedule", DAY)] == "nba_raw__nbac_schedule: ValueError: bad schedule"
