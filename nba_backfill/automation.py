@@ -21,6 +21,7 @@ from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraph
 from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
+from nba_backfill import calendar
 from nba_backfill.backfill.plan import Partitions, Plan
 from nba_backfill.backfill.service import Session
 from nba_backfill.calendar import GROUP_OF_PHASE, TIMEZONE, game_dates
@@ -54,10 +55,6 @@ def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     yesterday = today - dt.timedelta(days=1)
     return dg.RunRequest(run_key=str(today), tags={ASSET_PARTITION_RANGE_START_TAG: str(yesterday),
                                                    ASSET_PARTITION_RANGE_END_TAG: str(today)})
-
-
-def today_et() -> dt.date:
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def busy(instance: dg.DagsterInstance) -> str | None:
@@ -94,7 +91,7 @@ def fingerprint(to_run: Partitions) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = today_et) -> dg.SensorDefinition:
+def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = calendar.today_et) -> dg.SensorDefinition:
     """The gap sensor over the ``days`` dates before ``today()`` (today is the schedule's)."""
 
     @dg.sensor(

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -71,6 +72,11 @@ def season_nba_format(year: int) -> str:
 def days_into_season(game_date: dt.date | str) -> int:
     d = as_date(game_date)
     return (d - season_start(season_year(d))).days
+
+
+def today_et() -> dt.date:
+    """Today in US Eastern (the calendar's time zone), at call time: dates before it are played."""
+    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def window_start(game_date: dt.date | str) -> dt.date:

@@ -9,7 +9,6 @@ import json
 import math
 import re
 import time
-from pathlib import Path
 
 import dagster as dg
 import pytest
@@ -33,7 +32,7 @@ def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
     """No fault spec from the environment, and a fixed 'today' unless a test says otherwise."""
     monkeypatch.delenv("NBA_SIM_OUTAGES", raising=False)
     monkeypatch.delenv("NBA_SIM_CORRUPT", raising=False)
-    monkeypatch.setattr(sim, "today_et", lambda: SUMMER_2025)
+    monkeypatch.setattr(calendar, "today_et", lambda: SUMMER_2025)
 
 
 @pytest.fixture
@@ -42,7 +41,7 @@ def league() -> SimulatedLeague:
 
 
 def set_today(monkeypatch: pytest.MonkeyPatch, day: dt.date) -> None:
-    monkeypatch.setattr(sim, "today_et", lambda: day)
+    monkeypatch.setattr(calendar, "today_et", lambda: day)
 
 
 def games_of(payload: dict) -> list[dict]:

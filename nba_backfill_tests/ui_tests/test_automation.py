@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo
 
 import dagster as dg
 
+from nba_backfill import calendar
 from nba_backfill.automation import build_gap_sensor, fingerprint
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.backfill.run import TARGET_TAG
@@ -15,7 +16,6 @@ from nba_backfill.calendar import date_range
 from nba_backfill.definitions import defs
 from nba_backfill.reports import completeness_report
 from nba_backfill.resources import resources
-from nba_backfill.sources import simulated
 
 TODAY = dt.date(2024, 11, 15)
 ACCURACY = "nba_predictions/prediction_accuracy"
@@ -95,11 +95,11 @@ def test_the_completeness_report_shows_the_matrix_as_a_table_and_a_heat_map(writ
 
 def test_the_morning_run_brings_in_yesterdays_games_before_today_reads_them(home, instance, monkeypatch):
     yesterday, today = dt.date(2024, 11, 7), dt.date(2024, 11, 8)
-    monkeypatch.setattr(simulated, "today_et", lambda: yesterday)  # yesterday morning: no game played yet
+    monkeypatch.setattr(calendar, "today_et", lambda: yesterday)  # yesterday morning: no game played yet
     assert materialize_range("2024-10-22", yesterday, instance=instance, log_level="ERROR").success
     assert played_on(yesterday).empty
 
-    monkeypatch.setattr(simulated, "today_et", lambda: today)
+    monkeypatch.setattr(calendar, "today_et", lambda: today)
     morning = dt.datetime(2024, 11, 8, 9, 0, tzinfo=ZoneInfo("America/New_York"))
     context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def())
     (request,) = defs.resolve_schedule_def("todays_slate_schedule").evaluate_tick(context).run_requests

@@ -43,7 +43,6 @@ from nba_backfill.sources.simulated.league import (
     _iso_z,
     league,
     roster,
-    today_et,
 )
 from nba_backfill.sources.simulated.nbacom import boxscore_payload, play_by_play_payload, schedule_payload
 from nba_backfill.sources.simulated.odds import event_for_game, event_odds_payload, odds_events_payload, odds_feed
@@ -87,5 +86,4 @@ __all__ = [
     "season_model",
     "SimGame",
     "SimulatedLeague",
-    "today_et",
 ]

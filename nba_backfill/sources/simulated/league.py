@@ -140,11 +140,6 @@ _SLOT_ROLES = ("star",) + ("starter",) * 4 + ("rotation",) * 3 + ("fringe",) * 2
 # ==================================================================================================
 
 
-def today_et() -> dt.date:
-    """Today in America/New_York, at call time. Dates strictly before it are played."""
-    return dt.datetime.now(EASTERN).date()
-
-
 def _ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
@@ -362,7 +357,7 @@ def league(seed: int = DEFAULT_SEED) -> League:
 def roster(tricode: str, season: int | None = None, seed: int = DEFAULT_SEED) -> list[dict[str, Any]]:
     """A team's 15 players (the same every season): id, names, role, position, talent and age."""
     ti = _TEAM_INDEX[tricode]
-    year = season if season is not None else calendar.season_year(today_et())
+    year = season if season is not None else calendar.season_year(calendar.today_et())
     return [
         {
             "person_id": p.person_id,

@@ -24,7 +24,6 @@ from nba_backfill.sources.simulated.league import (
     _iso_z,
     _mix,
     _seed_key,
-    today_et,
 )
 from nba_backfill.sources.simulated.season import Season, SimGame, _find_game, games_on, season_model
 from nba_backfill.teams import TEAMS, Team
@@ -154,7 +153,7 @@ def _meta(request: str, moment: dt.datetime) -> dict[str, Any]:
 def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None) -> dict[str, Any]:
     """scheduleLeagueV2 with only ``game_date``'s games (``gameDates: []`` on a day without games)."""
     day = calendar.as_date(game_date)
-    today = today or today_et()
+    today = today or calendar.today_et()
     season = calendar.season_year(day)
     games = games_on(seed, day)
     fmt = calendar.season_nba_format(season)
@@ -235,7 +234,7 @@ def _played_game(seed: int, nba_game_id: str, feed: str, today: dt.date) -> SimG
 
 def boxscore_payload(seed: int, nba_game_id: str, today: dt.date | None = None) -> dict[str, Any]:
     """boxscoretraditionalv3 of a finished game (SourceUnavailable 404 before it is played)."""
-    g = _played_game(seed, nba_game_id, FEED_BOXSCORE, today or today_et())
+    g = _played_game(seed, nba_game_id, FEED_BOXSCORE, today or calendar.today_et())
     return _boxscore(seed, g)
 
 
@@ -275,7 +274,7 @@ def _period_name(period: int) -> str:
 
 def play_by_play_payload(seed: int, nba_game_id: str, today: dt.date | None = None) -> dict[str, Any]:
     """playbyplayv3 of a finished game: period starts/ends, a jump ball, every shot and free throw."""
-    g = _played_game(seed, nba_game_id, FEED_PBP, today or today_et())
+    g = _played_game(seed, nba_game_id, FEED_PBP, today or calendar.today_et())
     return _play_by_play(seed, g)
 
 

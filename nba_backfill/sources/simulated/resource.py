@@ -18,7 +18,6 @@ from nba_backfill.sources.simulated.league import (
     FEED_PBP,
     FEED_SCHEDULE,
     roster,
-    today_et,
 )
 from nba_backfill.sources.simulated.nbacom import _boxscore, _play_by_play, _played_game, schedule_payload
 from nba_backfill.sources.simulated.odds import _event_odds, event_for_game, odds_events_payload, odds_feed
@@ -98,7 +97,7 @@ class SimulatedLeague(dg.ConfigurableResource):
     def _game_feed(self, feed: str, nba_game_id: str, build: Any) -> dict:
         g = _find_game(self.seed, nba_game_id, feed)
         corrupt = self._check_outage(feed, g.game_date)
-        g = _played_game(self.seed, nba_game_id, feed, today_et())
+        g = _played_game(self.seed, nba_game_id, feed, calendar.today_et())
         payload = build(self.seed, g)
         return _corrupt_payload(feed, payload) if corrupt.fails(feed, g.game_date) else payload
 

@@ -31,7 +31,6 @@ from nba_backfill.sources.simulated.league import (
     Player,
     _seed_key,
     league,
-    today_et,
 )
 from nba_backfill.teams import TEAMS, Team
 
@@ -411,7 +410,7 @@ def _find_game(seed: int, nba_game_id: str, feed: str) -> SimGame:
 
 def _find_event(seed: int, event_id: str, feed: str) -> SimGame:
     """The game of an Odds API event id: seasons already generated first, then newest to oldest."""
-    last = max(FIRST_SEASON, calendar.season_year(today_et()) + 1)
+    last = max(FIRST_SEASON, calendar.season_year(calendar.today_et()) + 1)
     loaded = sorted(s for k, s in _SEASONS_SEEN if k == seed)
     for season in dict.fromkeys(loaded + list(range(last, FIRST_SEASON - 1, -1))):
         seq = season_model(seed, season).by_event.get(event_id)
