@@ -17,10 +17,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-NBAC_FEEDS = ("nbac_schedule", "nbac_boxscores", "nbac_play_by_play")
-ODDS_FEEDS = ("odds_api_events", "odds_api_player_props", "odds_api_game_lines")
-#: Every feed a simulated source call belongs to.
-FEEDS: tuple[str, ...] = NBAC_FEEDS + ODDS_FEEDS
+from nba_backfill.sources.feeds import FEEDS, NBAC_FEEDS, ODDS_FEEDS
+
 #: Names a spec may use: a feed, or a group of feeds.
 FEED_GROUPS: dict[str, tuple[str, ...]] = {"nbac": NBAC_FEEDS, "odds_api": ODDS_FEEDS} | {f: (f,) for f in FEEDS}
 

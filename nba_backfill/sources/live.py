@@ -54,7 +54,7 @@ from pydantic import Field, PrivateAttr
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
-from nba_backfill.sources.simulated import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, FEED_SPORTS, odds_feed
 
 __all__ = [
     "LiveApis",
@@ -79,7 +79,6 @@ HISTORICAL_COST_FACTOR = 10
 #: quota() key -> the Odds API response header it mirrors.
 QUOTA_HEADERS = {"remaining": "x-requests-remaining", "used": "x-requests-used", "last_cost": "x-requests-last"}
 #: The free endpoint asked for the quota (the feed name in its errors).
-FEED_SPORTS = "odds_api_sports"
 
 EASTERN = ZoneInfo(calendar.TIMEZONE)
 UTC = dt.timezone.utc

@@ -32,12 +32,6 @@ from nba_backfill.sources.simulated.league import (
     BOOKMAKERS,
     DEFAULT_SEED,
     EASTERN,
-    FEED_BOXSCORE,
-    FEED_EVENTS,
-    FEED_LINES,
-    FEED_PBP,
-    FEED_PROPS,
-    FEED_SCHEDULE,
     FIRST_SEASON,
     _ascii,
     _iso_z,
@@ -45,7 +39,7 @@ from nba_backfill.sources.simulated.league import (
     roster,
 )
 from nba_backfill.sources.simulated.nbacom import boxscore_payload, play_by_play_payload, schedule_payload
-from nba_backfill.sources.simulated.odds import event_for_game, event_odds_payload, odds_events_payload, odds_feed
+from nba_backfill.sources.simulated.odds import event_for_game, event_odds_payload, odds_events_payload
 from nba_backfill.sources.simulated.resource import SimulatedLeague
 from nba_backfill.sources.simulated.season import (
     SimGame,
@@ -67,19 +61,12 @@ __all__ = [
     "event_for_game",
     "event_id_for",
     "event_odds_payload",
-    "FEED_BOXSCORE",
-    "FEED_EVENTS",
-    "FEED_LINES",
-    "FEED_PBP",
-    "FEED_PROPS",
-    "FEED_SCHEDULE",
     "FIRST_SEASON",
     "game_dates_of_season",
     "game_sim",
     "games_on",
     "league",
     "odds_events_payload",
-    "odds_feed",
     "play_by_play_payload",
     "roster",
     "schedule_payload",

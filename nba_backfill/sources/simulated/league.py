@@ -27,12 +27,6 @@ ROSTER_SIZE = 15
 LEAGUE_AVG_POINTS = 114.5
 HOME_EDGE = 1.2  # points added to the home mean, taken from the away mean
 
-FEED_SCHEDULE = "nbac_schedule"
-FEED_BOXSCORE = "nbac_boxscores"
-FEED_PBP = "nbac_play_by_play"
-FEED_EVENTS = "odds_api_events"
-FEED_PROPS = "odds_api_player_props"
-FEED_LINES = "odds_api_game_lines"
 
 #: (key, title) of the simulated sportsbooks.
 BOOKMAKERS: tuple[tuple[str, str], ...] = (

@@ -13,12 +13,11 @@ import numpy as np
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
 from nba_backfill.sources.simulated.game import _COUNT_FIELDS, _SUBTYPES, Side, game_sim
 from nba_backfill.sources.simulated.league import (
     ARENAS,
     EASTERN,
-    FEED_BOXSCORE,
-    FEED_PBP,
     ROSTER_SIZE,
     UTC,
     _iso_z,

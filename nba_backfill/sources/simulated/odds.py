@@ -11,13 +11,11 @@ import numpy as np
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.sources.feeds import FEED_EVENTS, odds_feed
 from nba_backfill.sources.simulated.game import GameSim, game_sim
 from nba_backfill.sources.simulated.league import (
     _BOOK_VIG,
     BOOKMAKERS,
-    FEED_EVENTS,
-    FEED_LINES,
-    FEED_PROPS,
     LINES_POSTED_BEFORE,
     PROPS_POSTED_BEFORE,
     _as_utc,
@@ -180,10 +178,6 @@ def _bookmakers(sim: GameSim, markets: Sequence[str], at: dt.datetime) -> list[d
         if out:
             books.append({"key": key, "title": title, "last_update": _iso_z(book_update), "markets": out})
     return books
-
-
-def odds_feed(markets: Sequence[str]) -> str:
-    return FEED_PROPS if "player_points" in markets else FEED_LINES
 
 
 def event_odds_payload(

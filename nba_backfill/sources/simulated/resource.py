@@ -11,16 +11,13 @@ import dagster as dg
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, FaultPlan
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
 from nba_backfill.sources.simulated.league import (
     DEFAULT_SEED,
-    FEED_BOXSCORE,
-    FEED_EVENTS,
-    FEED_PBP,
-    FEED_SCHEDULE,
     roster,
 )
 from nba_backfill.sources.simulated.nbacom import _boxscore, _play_by_play, _played_game, schedule_payload
-from nba_backfill.sources.simulated.odds import _event_odds, event_for_game, odds_events_payload, odds_feed
+from nba_backfill.sources.simulated.odds import _event_odds, event_for_game, odds_events_payload
 from nba_backfill.sources.simulated.season import _find_event, _find_game, game_dates_of_season
 
 # Faults: outages and corrupt payloads
