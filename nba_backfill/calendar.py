@@ -32,6 +32,7 @@ schedule_through_date = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAY
 #: The five phases, in the order data flows through them, and the asset group of each.
 PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
 GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
+PHASE_OF_GROUP = {group: phase for phase, group in GROUP_OF_PHASE.items()}
 
 #: Regular-season opening nights (reference/source-system.md §0); unknown years fall back to Oct 22.
 SEASON_STARTS = {
@@ -79,10 +80,23 @@ def today_et() -> dt.date:
     return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
+def mapped_dates(mapping: dg.TimeWindowPartitionMapping, game_date: dt.date | str) -> list[dt.date]:
+    """The dates ``mapping`` reads for D, from its offsets (``lookback``: D-30 .. D-1)."""
+    d = as_date(game_date)
+    return [d + dt.timedelta(days=k) for k in range(mapping.start_offset, mapping.end_offset + 1)]
+
+
 def window_start(game_date: dt.date | str) -> dt.date:
     """First day of D's lookback window: 30 days back, but never before its season opened."""
     d = as_date(game_date)
-    return max(d - dt.timedelta(days=LOOKBACK_DAYS), season_start(season_year(d)))
+    return max(d + dt.timedelta(days=lookback.start_offset), season_start(season_year(d)))
+
+
+def window(game_date: dt.date | str) -> list[dt.date]:
+    """D's lookback window: the dates the ``lookback`` mapping reads for D, from its season's
+    opening night on (earlier dates are another season's)."""
+    first = window_start(game_date)
+    return [d for d in mapped_dates(lookback, game_date) if d >= first]
 
 
 def date_range(start: dt.date | str, end: dt.date | str) -> list[dt.date]:

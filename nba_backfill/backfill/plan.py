@@ -21,7 +21,7 @@ from functools import cache
 
 import dagster as dg
 
-from nba_backfill.calendar import GROUP_OF_PHASE, PHASES, date_range, game_dates, season_start, season_year
+from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates, season_start, season_year
 from nba_backfill.phases.phase1_scrapers import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
 from nba_backfill.sources.live import estimate_credits
 
@@ -102,9 +102,8 @@ class Graph:
     """The asset graph as the planner needs it: keys in dependency order, parents with mappings."""
 
     def __init__(self, assets: Sequence[dg.AssetsDefinition]):
-        by_group = {g: p for p, g in GROUP_OF_PHASE.items()}
         self.assets = {a.key: a for a in assets}
-        self.phase_of = {k.to_user_string(): by_group[a.group_names_by_key[k]] for k, a in self.assets.items()}
+        self.phase_of = {k.to_user_string(): PHASE_OF_GROUP[a.group_names_by_key[k]] for k, a in self.assets.items()}
         self.order = self._toposort()
 
     def _toposort(self) -> list[dg.AssetKey]:

@@ -21,23 +21,36 @@ from collections.abc import Mapping, Sequence
 import dagster as dg
 import pandas as pd
 
-from nba_backfill.calendar import GROUP_OF_PHASE, PHASES, date_range, game_dates, window_start
+from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates, lookback, window, window_start
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
 from nba_backfill.phases.gate import failed_checks
 from nba_backfill.checks.rules import SCHEDULE
 
 GOOD = {"complete", "no games"}
-#: Phases whose dates read the phase before over the lookback window as well as on the same date.
-READS_WINDOW_OF = {"phase3": "phase3", "phase4": "phase3"}
+
+
+def phase_of(asset: dg.AssetsDefinition) -> str:
+    return PHASE_OF_GROUP[asset.group_names_by_key[asset.key]]
 
 
 def phase_tables(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
     tables = {p: [] for p in PHASES}
-    by_group = {g: p for p, g in GROUP_OF_PHASE.items()}
     for asset in assets:
-        tables[by_group[asset.group_names_by_key[asset.key]]].append(".".join(asset.key.path))
+        tables[phase_of(asset)].append(".".join(asset.key.path))
     return tables
+
+
+def window_readers(assets: Sequence[dg.AssetsDefinition]) -> dict[str, set[str]]:
+    """Phase -> the phases it reads over the lookback window (besides the same date), from the
+    assets' partition mappings."""
+    phases = {a.key: phase_of(a) for a in assets}
+    found: dict[str, set[str]] = {}
+    for asset in assets:
+        for parent in asset.dependency_keys:
+            if parent in phases and asset.get_partition_mapping(parent) == lookback:
+                found.setdefault(phases[asset.key], set()).add(phases[parent])
+    return found
 
 
 def failed_partitions(instance: dg.DagsterInstance, tables: Sequence[str], checks: Sequence[Check],
@@ -79,7 +92,7 @@ def completeness_matrix(
 ) -> pd.DataFrame:
     """One row per date of ``start``..``end``: ``date``, ``games`` (None if the schedule is not
     loaded), ``phase1``..``phase5`` states and ``reasons`` (phase -> what is wrong)."""
-    tables = phase_tables(assets)
+    tables, readers = phase_tables(assets), window_readers(assets)
     dates = date_range(window_start(start), end) if window_start(start) < start else date_range(start, end)
     ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date)
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
@@ -95,9 +108,7 @@ def completeness_matrix(
         for i, phase in enumerate(PHASES):
             unwritten = [t for t in tables[phase] if (t, day) not in written]
             upstream = [states[(PHASES[i - 1], day)]] if i else []
-            if phase in READS_WINDOW_OF:
-                upstream += [states.get((READS_WINDOW_OF[phase], day - dt.timedelta(days=k)), "complete")
-                             for k in range(1, (day - window_start(day)).days + 1)]
+            upstream += [states.get((read, d), "complete") for read in readers.get(phase, ()) for d in window(day)]
             failed, blocked = (phase, day) in failures, any(s not in GOOD for s in upstream)
             if blocked and (failed or unwritten):  # skipped or refused because of what it reads
                 state, why = "blocked", unwritten or failures[(phase, day)]

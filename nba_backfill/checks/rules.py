@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from nba_backfill.calendar import days_into_season, window_start
+from nba_backfill.calendar import days_into_season, window, window_start
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
 from nba_backfill.phases.lookback import window_gaps
@@ -201,9 +201,9 @@ def lookback_ready(history_tables: Sequence[str]) -> Rule:
     own guard raises on (``phases.lookback.window_gaps``)."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        window = sorted({window_start(d) + dt.timedelta(days=i) for d in dates for i in range((d - window_start(d)).days)})
-        schedule = data.table(SCHEDULE, window)
-        gaps = window_gaps(dates, schedule, {t: data.table(t, window) for t in history_tables})
+        days = sorted({w for d in dates for w in window(d)})
+        schedule = data.table(SCHEDULE, days)
+        gaps = window_gaps(dates, schedule, {t: data.table(t, days) for t in history_tables})
         per_date = _by_date(gaps.rename(columns={"analysis_date": "game_date"}).assign(
             game_date=lambda g: pd.to_datetime(g["game_date"])))
         outcomes = []
@@ -335,8 +335,7 @@ def fresh_against_upstream(table: str, same_day: Sequence[str], lookback: Sequen
             if mine is None:
                 outcomes.append(_unwritten(data, table, day))
                 continue
-            reads = [(u, day) for u in same_day] + [
-                (u, window_start(day) + dt.timedelta(days=i)) for u in lookback for i in range((day - window_start(day)).days)]
+            reads = [(u, day) for u in same_day] + [(u, d) for u in lookback for d in window(day)]
             newer = sorted({f"{u} {d}" for u, d in reads if (stamp := ledger.get((u, d))) is not None and stamp > mine})
             outcomes.append(Outcome(day, not newer, WARN,
                                     f"{len(newer)} upstream partition(s) rewritten since" if newer else "",

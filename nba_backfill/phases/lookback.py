@@ -13,18 +13,14 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from nba_backfill.calendar import window_start
+from nba_backfill.calendar import window
 
 GAP_COLUMNS = ["analysis_date", "table", "missing_date", "game_id"]
 
 
 def window_pairs(dates: Sequence[dt.date]) -> pd.DataFrame:
     """One row per (analysis_date, window date): the season-clipped D-30..D-1 of each date."""
-    rows = [
-        (d, window_start(d) + dt.timedelta(days=i))
-        for d in dates
-        for i in range((d - window_start(d)).days)
-    ]
+    rows = [(d, day) for d in dates for day in window(d)]
     return pd.DataFrame(rows, columns=["analysis_date", "game_date"])
 
 

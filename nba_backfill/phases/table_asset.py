@@ -25,7 +25,8 @@ from dagster import AssetExecutionContext
 import pandas as pd
 
 from nba_backfill.environment import warehouse_kind
-from nba_backfill.calendar import LOOKBACK_DAYS, game_dates, lookback as lookback_mapping, schedule_through_date
+from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
+from nba_backfill.calendar import lookback as lookback_mapping
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.schemas import column_schema, conform
@@ -131,7 +132,7 @@ def upstream_partitions(
     dates: list[dt.date], same_day: Mapping[str, str], lookback: Mapping[str, str]
 ) -> dict[dg.AssetKey, list[str]]:
     """The upstream partitions a run over ``dates`` reads, per upstream asset."""
-    window = sorted({str(d - dt.timedelta(days=i)) for d in dates for i in range(1, LOOKBACK_DAYS + 1)})
+    window = sorted({str(w) for d in dates for w in mapped_dates(lookback_mapping, d)})
     reads = {asset_key(k): [str(d) for d in dates] for k in same_day.values()}
     return reads | {asset_key(k): window for k in lookback.values()}
 
