@@ -10,11 +10,11 @@ import dagster as dg
 
 from nba_backfill.checks.catalogue import asset_checks, catalogue
 from nba_backfill.phases import phase1_scrapers
+from nba_backfill.phases.gate import declare_blocking
 from nba_backfill.phases.phase2_raw import assets as phase2
 from nba_backfill.phases.phase3_analytics import assets as phase3
 from nba_backfill.phases.phase4_precompute import assets as phase4
 from nba_backfill.phases.phase5_predictions import assets as phase5
-from nba_backfill.phases.gate import declare_blocking
 
 _phases = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.assets, *phase5.assets]
 checks = catalogue(_phases)

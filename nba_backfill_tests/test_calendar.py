@@ -7,7 +7,11 @@ import datetime as dt
 import dagster as dg
 
 from nba_backfill.calendar import (
-    game_dates, lookback, player_lookup, season_year, window_start,
+    game_dates,
+    lookback,
+    player_lookup,
+    season_year,
+    window_start,
 )
 from nba_backfill.definitions import defs
 

@@ -23,7 +23,6 @@ from nba_backfill.backfill.progress import Progress
 from nba_backfill.calendar import PHASES
 from nba_backfill.phases.table_asset import asset_key
 
-
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
 TARGET_TAG = "nba_backfill/target"
 #: Never in parallel: each API takes one call at a time, and the local instance's pools count runs.

@@ -24,10 +24,10 @@ import requests
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill import settings
-from nba_backfill.backfill.service import Session
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, asset_of_step, phase_progress, stretches, waits_for
+from nba_backfill.backfill.service import Session
 from nba_backfill.calendar import PHASES, date_range
 
 POLL_SECONDS = 2.0

@@ -24,8 +24,8 @@ import pandas as pd
 from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates, lookback, window, window_start
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
-from nba_backfill.phases.gate import failed_checks
 from nba_backfill.checks.rules import SCHEDULE
+from nba_backfill.phases.gate import failed_checks
 
 GOOD = {"complete", "no games"}
 

@@ -6,7 +6,6 @@ import copy
 import functools
 import json
 import math
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -16,7 +15,6 @@ from nba_backfill.errors import RawPayloadError
 from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.phases.phase2_raw.parsers import SCHEMAS
 from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
-
 
 BOX_FILE = "nbacom_boxscoretraditionalv3_0022200552.json"
 PBP_FILE = "nbacom_playbyplayv3_0022200552.json"

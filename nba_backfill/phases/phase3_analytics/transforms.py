@@ -12,9 +12,9 @@ import datetime as dt
 import numpy as np
 import pandas as pd
 
+from nba_backfill.calendar import FULL_SAMPLE_GAMES, window_start
 from nba_backfill.phases.phase3_analytics.lines import player_lines, team_lines
 from nba_backfill.phases.windows import attach, history_in_window, on_dates, quality_score, with_columns
-from nba_backfill.calendar import FULL_SAMPLE_GAMES, window_start
 
 REGULATION_MINUTES = 48
 OVERTIME_MINUTES = 5
