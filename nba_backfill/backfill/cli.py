@@ -16,12 +16,17 @@ import datetime as dt
 import json
 import os
 import shlex
+import shutil
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+from rich import box
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
 
 from nba_backfill import settings
 from nba_backfill.backfill.progress import Progress
@@ -146,6 +151,16 @@ def ui(argv: Sequence[str]) -> int:
 
 # --- commands -----------------------------------------------------------------------------------
 
+#: How each state of the completeness matrix shows on a terminal.
+STYLES = {"complete": "green", "no games": "dim green", "stale": "yellow", "missing": "dim",
+          "blocked": "dark_orange", "failed": "bold red"}
+
+
+def _console() -> Console:
+    # Wide enough for the status table wherever stdout goes; colour only on a terminal.
+    return Console(width=max(shutil.get_terminal_size().columns, 100))
+
+
 def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
     if args.json:
@@ -154,9 +169,10 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     print(f"backfill {plan.start} .. {plan.end}, target phases {', '.join(plan.phases)}{' (forced)' if plan.force else ''}")
     for phase, span in plan.ranges().items():
         print(f"  {phase}: {span['start']} .. {span['end']}")
-    print(f"{'asset':48} {'needed':>7} {'complete':>9} {'to run':>7}")
+    table = Table("asset", "needed", "complete", "to run", box=box.SIMPLE_HEAD)
     for asset, counts in plan.counts().items():
-        print(f"{asset:48} {counts['needed']:7} {counts['complete']:9} {counts['to_run']:7}")
+        table.add_row(asset, *(str(counts[k]) for k in ("needed", "complete", "to_run")))
+    _console().print(table)
     print(f"estimated Odds API credits: {plan.odds_api_credits()}")
     return 0
 
@@ -169,11 +185,12 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
                   **{p: getattr(r, p) for p in PHASES}, "reasons": r.reasons} for r in matrix.itertuples()]
         print(json.dumps({"dates": dates, "summary": summary}, default=str))
     else:
-        print(f"{'date':10}  {'games':>5}  " + "  ".join(f"{p:9}" for p in PHASES))
+        table = Table("date", "games", *PHASES, box=box.SIMPLE_HEAD)
         for r in matrix.itertuples():
-            games = "?" if pd.isna(r.games) else str(int(r.games))
-            print(f"{r.date}  {games:>5}  " + "  ".join(f"{getattr(r, p):9}" for p in PHASES))
-        print(f"\n{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
+            states = [Text(getattr(r, p), style=STYLES.get(getattr(r, p), "")) for p in PHASES]
+            table.add_row(str(r.date), "?" if pd.isna(r.games) else str(int(r.games)), *states)
+        _console().print(table)
+        print(f"{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
               + (f"; {summary['dates_without_schedule']} date(s) without a loaded schedule" if summary["dates_without_schedule"] else ""))
         for phase, states in summary["by_phase"].items():
             print(f"  {phase}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
@@ -184,11 +201,11 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
 
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
-    progress = Progress(enabled=not args.json)
     if args.submit or args.url:
         try:
-            outcome, backfill_id = submit(session, args.start_date, args.end_date, args.phases, args.force,
-                                          args.allow_over_budget, args.url, progress)
+            with Progress(enabled=not args.json) as progress:
+                outcome, backfill_id = submit(session, args.start_date, args.end_date, args.phases, args.force,
+                                              args.allow_over_budget, args.url, progress)
         except SubmitError as err:
             print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
             return 1
@@ -197,7 +214,9 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     session.check_parallel(args.parallel)
     plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
     session.check_budget(plan, args.allow_over_budget)
-    return print_report(session, args, session.run(plan, progress, parallel=args.parallel))
+    with Progress(enabled=not args.json) as progress:
+        outcome = session.run(plan, progress, parallel=args.parallel)
+    return print_report(session, args, outcome)
 
 
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:

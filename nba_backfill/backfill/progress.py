@@ -1,30 +1,52 @@
-"""Progress per phase: a bar that redraws on a terminal, plain lines everywhere else (CI, --json)."""
+"""Progress per phase: rich's bars, redrawn on a terminal; plain lines everywhere else (CI, --json).
+
+Used as a context manager around a run, so the bars stop redrawing (and the cursor comes back)
+however the run ends.
+"""
 
 from __future__ import annotations
 
 import sys
 from typing import TextIO
 
+from rich.console import Console
+from rich.progress import BarColumn, TextColumn
+from rich.progress import Progress as Bars
+
 BAR_WIDTH = 30
-GREEN, RED, RESET = "\033[32m", "\033[31m", "\033[0m"
 
 
 class Progress:
     def __init__(self, stream: TextIO | None = None, enabled: bool = True):
         self.stream = stream or sys.stderr
         self.enabled = enabled
-        self.tty = enabled and self.stream.isatty()
+        console = Console(file=self.stream)
+        self.tty = enabled and console.is_terminal
+        self.bars = Bars(
+            TextColumn("{task.description:7}"), BarColumn(bar_width=BAR_WIDTH, complete_style="green", finished_style="green"),
+            TextColumn("{task.completed}/{task.total} dates, {task.fields[failed]} failed {task.fields[note]}"),
+            console=console,
+        ) if self.tty else None
+        self.tasks: dict[str, int] = {}
+
+    def __enter__(self) -> Progress:
+        if self.bars is not None:
+            self.bars.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bars is not None:
+            self.bars.stop()
 
     def update(self, phase: str, done: int, total: int, failed: int, note: str = "") -> None:
         if not self.enabled:
             return
-        if self.tty:
-            filled = BAR_WIDTH * done // max(total, 1)
-            colour = RED if failed else GREEN
-            bar = f"{colour}{'█' * filled}{RESET}{'·' * (BAR_WIDTH - filled)}"
-            self.stream.write(f"\r{phase:7} {bar} {done}/{total} dates, {failed} failed {note[:40]:40}")
-            if done >= total:
-                self.stream.write("\n")
-        else:
+        if self.bars is None:
             self.stream.write(f"{phase}: {done}/{total} dates, {failed} failed{f' ({note})' if note else ''}\n")
-        self.stream.flush()
+            self.stream.flush()
+            return
+        if phase not in self.tasks:
+            self.tasks[phase] = self.bars.add_task(phase, total=total, failed=failed, note="")
+        # A phase with a failure turns red; its bar still counts what completed.
+        self.bars.update(self.tasks[phase], description=f"[red]{phase}" if failed else phase, completed=done,
+                         total=total, failed=failed, note=note[:40])
