@@ -25,6 +25,7 @@ from nba_backfill import calendar
 from nba_backfill.backfill.plan import Partitions, Plan
 from nba_backfill.backfill.service import Session
 from nba_backfill.calendar import GROUP_OF_PHASE, TIMEZONE, game_dates
+from nba_backfill.naming import asset_key
 
 #: Every partitioned asset: the five phase groups (not the unpartitioned report).
 PARTITIONED = dg.AssetSelection.groups(*GROUP_OF_PHASE.values())
@@ -81,7 +82,7 @@ def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:
     # AssetGraphSubset is internal, but it is what RunRequest.for_asset_graph_subset (a sensor's
     # way to launch one backfill over several assets with different partitions) takes.
     return AssetGraphSubset(partitions_subsets_by_asset_key={
-        dg.AssetKey(asset.split("/")): game_dates.subset_with_partition_keys([str(d) for d in sorted(dates)])
+        asset_key(asset): game_dates.subset_with_partition_keys([str(d) for d in sorted(dates)])
         for asset, dates in to_run.items() if dates
     })
 

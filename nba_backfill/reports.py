@@ -89,6 +89,7 @@ def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
 
 def heat_map_png(matrix: pd.DataFrame) -> bytes:
     """Phases down, dates across, one coloured cell per state, with a legend."""
+    # Imported on use, for start-up speed: only this asset draws, and matplotlib loads slowly.
     import matplotlib
 
     matplotlib.use("Agg")  # no display: render to memory

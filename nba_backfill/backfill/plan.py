@@ -21,13 +21,8 @@ from functools import cache
 
 import dagster as dg
 
-from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates, season_start, season_year
-from nba_backfill.phases.phase1_scrapers import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS
-from nba_backfill.sources.live import estimate_credits
-
-#: Games a date is assumed to have when its schedule is not loaded yet (for the credit estimate).
-ASSUMED_GAMES_PER_IN_SEASON_DATE = 8
-SEASON_DAYS = 180
+from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates
+from nba_backfill.sources.credits import LINE_MARKETS, PROP_MARKETS, date_credits, estimated_games
 
 Partitions = dict[str, set[dt.date]]  # asset key ("nba_raw/nbac_schedule") -> dates
 
@@ -59,7 +54,7 @@ class Plan:
         """Historical credits the odds scrapers would spend: 10 x markets per event and snapshot."""
         markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
         return sum(
-            estimate_credits(self.games.get(day, estimated_games(day)) * len(ODDS_LEADS), n)
+            date_credits(self.games.get(day, estimated_games(day)), n)
             for asset, n in markets.items() for day in self.to_run.get(asset, ())
         )
 
@@ -76,11 +71,6 @@ class Plan:
             "assets": self.counts(),
             "odds_api_credits": self.odds_api_credits(),
         }
-
-
-def estimated_games(day: dt.date) -> int:
-    in_season = 0 <= (day - season_start(season_year(day))).days < SEASON_DAYS
-    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season else 0
 
 
 def parse_phases(text: str) -> tuple[str, ...]:

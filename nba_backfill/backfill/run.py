@@ -21,7 +21,7 @@ from nba_backfill.backfill.execute import RangeResult, materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.calendar import PHASES
-from nba_backfill.phases.table_asset import asset_key
+from nba_backfill.naming import asset_key
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
 TARGET_TAG = "nba_backfill/target"

@@ -24,8 +24,9 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
+from nba_backfill.naming import asset_name, table_name
 from nba_backfill.resources import resources
-from nba_backfill.sources.live import OverBudget, check_budget
+from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]
 
@@ -44,14 +45,14 @@ class Session:
         ledger = self.data.ledger
         out: Partitions = {}
         for table, day in zip(ledger["table_name"], ledger["game_date"].dt.date):
-            out.setdefault(table.replace(".", "/"), set()).add(day)
+            out.setdefault(asset_name(table), set()).add(day)
         return out
 
     def failed(self, dates: list[dt.date]) -> Partitions:
-        tables = [a.replace("/", ".") for a in self.graph.phase_of]
+        tables = [table_name(a) for a in self.graph.phase_of]
         out: Partitions = {}
         for table, day in failed_partitions(self.instance, tables, self.checks, dates):
-            out.setdefault(table.replace(".", "/"), set()).add(day)
+            out.setdefault(asset_name(table), set()).add(day)
         return out
 
     def plan(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:

@@ -29,6 +29,7 @@ from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, asset_of_step, phase_progress, stretches, waits_for
 from nba_backfill.backfill.service import Session
 from nba_backfill.calendar import PHASES, date_range
+from nba_backfill.naming import asset_key
 
 POLL_SECONDS = 2.0
 #: Daemons write a heartbeat every 30 s; Dagster's own "healthy" tolerates 30 minutes of silence,
@@ -89,7 +90,7 @@ def _data(answer: Mapping[str, Any]) -> dict:
 
 
 def _in_process(workspace, query: str, variables: Mapping[str, Any]) -> dict:
-    from dagster_graphql.cli import execute_query
+    from dagster_graphql.cli import execute_query  # on use, for start-up speed: only --submit needs GraphQL
 
     return _data(execute_query(workspace, query, dict(variables)))
 
@@ -110,6 +111,7 @@ def graphql(instance, url: str | None) -> Iterator[GraphQL]:
     if url:
         yield partial(over_http, url.rstrip("/") + "/graphql")
         return
+    # On use, for start-up speed: only an in-process --submit loads a workspace.
     from dagster._core.remote_origin import InProcessCodeLocationOrigin
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
     from dagster._core.workspace.context import WorkspaceProcessContext
@@ -139,7 +141,7 @@ def no_daemon(url: str | None) -> str:
 def partitions_by_assets(to_run: Partitions) -> list[dict]:
     """The plan as GraphQL ``partitionsByAssets``: each asset's dates as ranges of consecutive days."""
     return [
-        {"assetKey": {"path": asset.split("/")},
+        {"assetKey": {"path": asset_key(asset).path},
          "partitions": {"ranges": [{"start": str(s[0]), "end": str(s[-1])} for s in stretches(dates)]}}
         for asset, dates in to_run.items() if dates
     ]

@@ -21,6 +21,7 @@ from nba_backfill.checks import rules
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
+from nba_backfill.naming import asset_key, table_name
 from nba_backfill.storage.io_managers import partition_dates
 
 
@@ -34,7 +35,7 @@ class Check:
 
     @property
     def key(self) -> dg.AssetCheckKey:
-        return dg.AssetCheckKey(dg.AssetKey(self.asset.split("/")), self.name)
+        return dg.AssetCheckKey(asset_key(self.asset), self.name)
 
 
 #: The key of each table: no two rows may share it.
@@ -124,17 +125,13 @@ RAW_FILES = {
 }
 
 
-def _table(key: str) -> str:
-    return key.replace("/", ".")
-
-
 def _upstream(asset: dg.AssetsDefinition) -> tuple[list[str], list[str]]:
     """The tables an asset reads on its own date and over a window (its partition mappings)."""
     same_day, window = [], []
     for key in asset.dependency_keys:
         mapping = asset.get_partition_mapping(key) if hasattr(asset, "get_partition_mapping") else None
         is_window = isinstance(mapping, dg.TimeWindowPartitionMapping) and mapping.start_offset < 0
-        (window if is_window and mapping.end_offset < 0 else same_day).append(".".join(key.path))
+        (window if is_window and mapping.end_offset < 0 else same_day).append(table_name(key))
     return same_day, window
 
 
@@ -145,21 +142,21 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
         for a, (prefix, folder) in RAW_FILES.items()
     ]
     checks += [
-        Check(a, "rows_match_schedule", rules.rows_match_schedule(_table(a), n),
+        Check(a, "rows_match_schedule", rules.rows_match_schedule(table_name(a), n),
               "Every final game of the schedule has its rows" + (f" (exactly {n} a game)." if n else "."), blocking=True)
         for a, n in ROWS_PER_GAME.items()
     ]
     checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_scores_add_up", rules.box_scores_add_up,
                         "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
                         blocking=True))
-    checks += [Check(a, "unique_grain", rules.unique_grain(_table(a), keys), f"No two rows share ({', '.join(keys)}).",
+    checks += [Check(a, "unique_grain", rules.unique_grain(table_name(a), keys), f"No two rows share ({', '.join(keys)}).",
                      blocking=True) for a, keys in GRAINS.items()]
-    checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(_table(a), fields),
+    checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(table_name(a), fields),
                      "Critical fields valid: ≥ 99% passes, ≥ 50% warns, < 50% errors (early-season rows exempt "
                      "from fields that need history).", blocking=True) for a, fields in CRITICAL_FIELDS.items()]
-    checks += [Check(a, "players_covered", rules.players_covered(_table(a)),
+    checks += [Check(a, "players_covered", rules.players_covered(table_name(a)),
                      "Every player with a game has a row: unaccounted = 0.") for a in PLAYER_TABLES]
-    checks += [Check(a, "no_placeholder_lines", rules.no_placeholder_lines(_table(a), columns),
+    checks += [Check(a, "no_placeholder_lines", rules.no_placeholder_lines(table_name(a), columns),
                      f"No 20.0 placeholder in {', '.join(columns)}.", blocking=True) for a, columns in LINE_COLUMNS.items()]
     checks += [
         Check("nba_predictions/player_prop_predictions", "real_line_share", rules.real_line_share,
@@ -176,7 +173,7 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
             checks.append(Check(key, "lookback_ready", rules.lookback_ready([t for t in window if t != "nba_raw.nbac_schedule"]),
                                 "The lookback window is complete against the schedule (verify_phase3_for_phase4).",
                                 blocking=True))
-        checks.append(Check(key, "fresh_against_upstream", rules.fresh_against_upstream(_table(key), same_day, window),
+        checks.append(Check(key, "fresh_against_upstream", rules.fresh_against_upstream(table_name(key), same_day, window),
                             "No partition it reads was rewritten after it (re-run it if so)."))
     return checks
 

@@ -25,6 +25,7 @@ from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
+from nba_backfill.naming import asset_key, asset_name, table_name
 from nba_backfill.phases.gate import failed_checks
 
 GOOD = {"complete", "no games"}
@@ -37,7 +38,7 @@ def phase_of(asset: dg.AssetsDefinition) -> str:
 def phase_tables(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
     tables = {p: [] for p in PHASES}
     for asset in assets:
-        tables[phase_of(asset)].append(".".join(asset.key.path))
+        tables[phase_of(asset)].append(table_name(asset.key))
     return tables
 
 
@@ -59,12 +60,12 @@ def failed_partitions(instance: dg.DagsterInstance, tables: Sequence[str], check
     keys = [str(d) for d in dates]
     found: dict[tuple[str, dt.date], list[str]] = {}
     for name in tables:
-        for key, state in (instance.get_status_by_partition(dg.AssetKey(name.split(".")), keys, game_dates) or {}).items():
+        for key, state in (instance.get_status_by_partition(asset_key(asset_name(name)), keys, game_dates) or {}).items():
             if state is not None and state.value == "FAILED":
                 found.setdefault((name, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
-    check_keys = [c.key for c in checks if ".".join(c.key.asset_key.path) in tables]
+    check_keys = [c.key for c in checks if table_name(c.key.asset_key) in tables]
     for key, partition in failed_checks(instance, check_keys, keys) if check_keys else []:
-        found.setdefault((".".join(key.asset_key.path), dt.date.fromisoformat(partition)), []).append(
+        found.setdefault((table_name(key.asset_key), dt.date.fromisoformat(partition)), []).append(
             f"{key.asset_key.to_user_string()}:{key.name}")
     return found
 
@@ -98,7 +99,7 @@ def completeness_matrix(
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
     games = games_by_date(data, dates)
     failures = _failures(instance, tables, checks, dates) if instance is not None else {}
-    stale_rules = {c.asset.replace("/", "."): c.rule for c in checks if c.name == "fresh_against_upstream"}
+    stale_rules = {table_name(c.asset): c.rule for c in checks if c.name == "fresh_against_upstream"}
     stale_days = {(t, o.game_date) for t, rule in stale_rules.items() for o in rule(dates, data) if not o.passed and o.metadata.get("newer_upstream")}
 
     states: dict[tuple[str, dt.date], str] = {}

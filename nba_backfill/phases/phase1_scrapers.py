@@ -27,7 +27,7 @@ from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
-from nba_backfill.sources.live import estimate_credits
+from nba_backfill.sources.credits import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS, estimate_credits
 from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
@@ -37,10 +37,6 @@ UTC = dt.timezone.utc
 
 #: Historical snapshot used to discover a date's event ids: 15:00 UTC, before any NBA tip-off.
 EVENTS_SNAPSHOT = dt.time(15, 0)
-#: Snapshots of each event's odds, before its tip-off: an opening, a midday and a closing line.
-ODDS_LEADS = (dt.timedelta(hours=4), dt.timedelta(hours=1), dt.timedelta(minutes=10))
-PROP_MARKETS = ["player_points"]
-LINE_MARKETS = ["spreads", "totals"]
 
 #: Concurrency pools: one call at a time per API by default (dagster.yaml sets the limits).
 NBA_STATS_POOL, ODDS_API_POOL = "nba_stats_api", "odds_api"

@@ -27,6 +27,7 @@ from dagster import AssetExecutionContext
 from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
 from nba_backfill.calendar import lookback as lookback_mapping
 from nba_backfill.environment import warehouse_kind
+from nba_backfill.naming import asset_key, table_name
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.schemas import column_schema, conform
@@ -35,14 +36,6 @@ from nba_backfill.storage.io_managers import partition_dates
 SCHEDULE = "nba_raw/nbac_schedule"
 OWNERS = ["team:data-platform"]
 PREVIEW_ROWS = 5
-
-
-def asset_key(key: str) -> dg.AssetKey:
-    return dg.AssetKey(key.split("/"))
-
-
-def table_name(key: str) -> str:
-    return key.replace("/", ".")
 
 
 def _inputs(

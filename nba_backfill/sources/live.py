@@ -58,9 +58,6 @@ from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEE
 
 __all__ = [
     "LiveApis",
-    "OverBudget",
-    "check_budget",
-    "estimate_credits",
     "live_source",
 ]
 
@@ -74,8 +71,6 @@ ODDS_API_KEY_ENV = "ODDS_API_KEY"
 
 SPORT = "basketball_nba"
 REGIONS = ("us",)
-#: Historical calls cost 10 x markets x regions; live ones markets x regions.
-HISTORICAL_COST_FACTOR = 10
 #: quota() key -> the Odds API response header it mirrors.
 QUOTA_HEADERS = {"remaining": "x-requests-remaining", "used": "x-requests-used", "last_cost": "x-requests-last"}
 #: The free endpoint asked for the quota (the feed name in its errors).
@@ -121,31 +116,6 @@ class _RedactApiKey(logging.Filter):
 
 
 logging.getLogger("urllib3.connectionpool").addFilter(_RedactApiKey())
-
-
-# ==================================================================================================
-# Credits: estimate and guard (called by the command line before an Odds API backfill)
-# ==================================================================================================
-
-
-def estimate_credits(event_calls: int, markets: int, regions: int = 1, historical: bool = True) -> int:
-    """Credits of ``event_calls`` event-odds calls: 10 x markets x regions each when historical,
-    markets x regions when live. An upper bound: markets a book does not offer are not charged."""
-    per_call = markets * regions * (HISTORICAL_COST_FACTOR if historical else 1)
-    return event_calls * per_call
-
-
-class OverBudget(Exception):
-    """An Odds API scrape would need more credits than the account has left."""
-
-
-def check_budget(estimated: int, remaining: int | None, allow_over_budget: bool) -> None:
-    """Raise :class:`OverBudget` unless the account can pay ``estimated`` credits or the caller
-    allowed going over. An unknown balance counts as too little: credits are money."""
-    if allow_over_budget or estimated == 0 or (remaining is not None and estimated <= remaining):
-        return
-    left = "an unknown number of credits" if remaining is None else f"{remaining}"
-    raise OverBudget(f"needs ~{estimated} credits, {left} remain; pass --allow-over-budget to proceed")
 
 
 # ==================================================================================================

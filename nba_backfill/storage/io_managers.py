@@ -22,6 +22,7 @@ import dagster as dg
 import pandas as pd
 
 from nba_backfill.errors import RawPayloadError
+from nba_backfill.naming import table_name
 from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import Warehouse
 
@@ -84,7 +85,7 @@ class RawFilesIOManager(dg.ConfigurableIOManager):
         for path, payload in obj.items():
             self.store.write(path, encode(payload))
         files_per_date = {day: sum(path_date(p) == day for p in obj) for day in dates}
-        self.warehouse.record_partitions(".".join(context.asset_key.path), files_per_date)
+        self.warehouse.record_partitions(table_name(context.asset_key), files_per_date)
         context.add_output_metadata({"files": len(obj), "dates": len(dates)})
 
     def load_input(self, context: dg.InputContext) -> LazyPayloads:
@@ -99,7 +100,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
 
     @staticmethod
     def table(key: dg.AssetKey) -> str:
-        return ".".join(key.path)
+        return table_name(key)
 
     def handle_output(self, context: dg.OutputContext, obj: pd.DataFrame) -> None:
         dates = partition_dates(context.asset_partition_keys)

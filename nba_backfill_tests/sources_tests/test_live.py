@@ -20,7 +20,8 @@ from nba_backfill.phases import phase1_scrapers
 from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.resources import local_storage
 from nba_backfill.sources import live
-from nba_backfill.sources.live import LiveApis, OverBudget, check_budget, estimate_credits, live_source
+from nba_backfill.sources.credits import OverBudget, check_budget, estimate_credits
+from nba_backfill.sources.live import LiveApis, live_source
 from nba_backfill.storage.io_managers import encode
 from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.sources_tests import fake_apis

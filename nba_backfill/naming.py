@@ -1,0 +1,24 @@
+"""Asset keys and warehouse table names, one spelling each way.
+
+An asset is named ``dataset/name`` (its key ``["dataset", "name"]``, as the command line and the
+plan print it) and its warehouse table ``dataset.name``.
+"""
+
+from __future__ import annotations
+
+import dagster as dg
+
+
+def asset_key(name: str) -> dg.AssetKey:
+    """``"nba_raw/nbac_schedule"`` -> ``AssetKey(["nba_raw", "nbac_schedule"])``."""
+    return dg.AssetKey(name.split("/"))
+
+
+def table_name(key: dg.AssetKey | str) -> str:
+    """The warehouse table of an asset key or ``dataset/name``: ``nba_raw.nbac_schedule``."""
+    return ".".join(key.path) if isinstance(key, dg.AssetKey) else key.replace("/", ".")
+
+
+def asset_name(table: str) -> str:
+    """The ``dataset/name`` of a warehouse table ``dataset.name``."""
+    return table.replace(".", "/")
