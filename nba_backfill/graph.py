@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import dagster as dg
 
-from nba_backfill.checks.catalogue import asset_checks, catalogue
+from nba_backfill.checks.catalogue import asset_checks, blocking_checks, catalogue
 from nba_backfill.phases import phase1_scrapers
 from nba_backfill.phases.gate import declare_blocking
 from nba_backfill.phases.phase2_raw import assets as phase2
@@ -19,10 +19,7 @@ from nba_backfill.phases.phase5_predictions import assets as phase5
 _phases = [*phase1_scrapers.assets, *phase2.assets, *phase3.assets, *phase4.assets, *phase5.assets]
 checks = catalogue(_phases)
 all_checks = asset_checks(checks)
-_blocking: dict[dg.AssetKey, list[dg.AssetCheckKey]] = {}
-for _check in checks:
-    if _check.blocking:
-        _blocking.setdefault(_check.key.asset_key, []).append(_check.key)
+_blocking = blocking_checks(checks)
 #: The 24 partitioned assets of the five phases (the planner, checks and runners work on these),
 #: each declaring the blocking checks of what it reads (for the gate of phases/gate.py).
 all_assets = dg.map_asset_specs(lambda spec: declare_blocking(spec, _blocking), _phases)

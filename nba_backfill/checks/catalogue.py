@@ -198,6 +198,15 @@ def _check_definition(check: Check) -> dg.AssetChecksDefinition:
     return _check
 
 
+def blocking_checks(checks: Sequence[Check]) -> dict[dg.AssetKey, list[dg.AssetCheckKey]]:
+    """The blocking checks of each asset."""
+    found: dict[dg.AssetKey, list[dg.AssetCheckKey]] = {}
+    for check in checks:
+        if check.blocking:
+            found.setdefault(check.key.asset_key, []).append(check.key)
+    return found
+
+
 def asset_checks(checks: Sequence[Check]) -> list[dg.AssetChecksDefinition]:
     return [_check_definition(c) for c in checks]
 
