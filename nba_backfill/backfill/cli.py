@@ -33,8 +33,7 @@ from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome
 from nba_backfill.backfill.service import Session, resume_command, summarize
 from nba_backfill.backfill.submit import SubmitError, submit
-from nba_backfill.calendar import FIRST_GAME_DATE, PHASES, date_range
-from nba_backfill.checks.catalogue import evaluate
+from nba_backfill.calendar import FIRST_GAME_DATE, PHASES
 from nba_backfill.errors import ConfigurationError, UsageError, WarehouseError
 
 EXAMPLES = {
@@ -239,7 +238,7 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
 
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
-    results = evaluate(session.checks, date_range(args.start_date, args.end_date), session.data)
+    results = session.validate(args.start_date, args.end_date)
     failures = results[~results["passed"]]
     errors = failures[failures["severity"] == "ERROR"]
     if args.json:

@@ -19,7 +19,8 @@ import pandas as pd
 from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, Runner
-from nba_backfill.calendar import PHASES
+from nba_backfill.calendar import PHASES, date_range
+from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
 from nba_backfill.errors import UsageError
@@ -67,6 +68,10 @@ class Session:
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
+
+    def validate(self, start: dt.date, end: dt.date) -> pd.DataFrame:
+        """Every check's evaluation over ``start``..``end``, from the warehouse (nothing materialized)."""
+        return evaluate(self.checks, date_range(start, end), self.data)
 
     def check_budget(self, plan: Plan, allow: bool) -> None:
         """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""
