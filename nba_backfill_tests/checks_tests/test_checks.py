@@ -17,6 +17,7 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.graph import checks as CATALOGUE
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
+
 START, END = dt.date(2024, 10, 20), dt.date(2024, 11, 16)
 DAY = dt.date(2024, 11, 14)
 DATES = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]

@@ -15,9 +15,9 @@ import pytest
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.resources import simulated_source
 from nba_backfill.sources import simulated as sim
 from nba_backfill.sources.faults import FEEDS, FaultPlan, parse_fault_spec
-from nba_backfill.resources import simulated_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.teams import BY_FULL_NAME, BY_TRICODE, TEAMS
 from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
