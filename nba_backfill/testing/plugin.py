@@ -56,6 +56,8 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "nba_league(seed=..., outages=..., corrupt=...): the nba_league fixture's "
                             "simulated league (fault specs as in nba_backfill.sources.faults)")
     config.addinivalue_line("markers", "nba_range(start, end): the dates nba_backfilled materializes")
+    # Dagster's own resource initialisation calls its deprecated name on every run: not the test's concern.
+    config.addinivalue_line("filterwarnings", "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning")
 
 
 def _league_arguments(node: pytest.Item | pytest.Collector) -> dict[str, Any]:
