@@ -51,12 +51,16 @@ class Platform:
     the live APIs) works. ``resources`` replace the defaults by key (e.g. a BigQuery ``warehouse``
     with its IO managers). ``instance`` defaults to an ephemeral (in-memory) Dagster instance;
     pass a persistent one to keep run history.
+
+    One setting is still the environment's: a scrape that meets a 5xx is retried
+    ``NBA_SCRAPER_RETRIES`` times (default 2, after 10 s and 20 s); the ``nba_home`` fixture sets 0,
+    since a planted outage lasts the whole run.
     """
 
     def __init__(self, home: str | Path, *, league: Any = None, resources: Mapping[str, Any] | None = None,
                  instance: dg.DagsterInstance | None = None):
         self.home = Path(home).resolve()
-        self.resources: dict[str, Any] = {**local_storage(self.home), "league": league or SimulatedLeague(),
+        self.resources: dict[str, Any] = {**local_storage(self.home), "league": league if league is not None else SimulatedLeague(),
                                           **(resources or {})}
         self.instance = instance if instance is not None else dg.DagsterInstance.ephemeral()
 
