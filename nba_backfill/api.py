@@ -57,20 +57,42 @@ class Platform:
     since a planted outage lasts the whole run.
     """
 
-    def __init__(self, home: str | Path, *, league: Any = None, resources: Mapping[str, Any] | None = None,
-                 instance: dg.DagsterInstance | None = None):
+    def __init__(
+        self,
+        home: str | Path,
+        *,
+        league: Any = None,
+        resources: Mapping[str, Any] | None = None,
+        instance: dg.DagsterInstance | None = None,
+    ):
         self.home = Path(home).resolve()
-        self.resources: dict[str, Any] = {**local_storage(self.home), "league": league if league is not None else SimulatedLeague(),
-                                          **(resources or {})}
+        self.resources: dict[str, Any] = {
+            **local_storage(self.home),
+            "league": league if league is not None else SimulatedLeague(),
+            **(resources or {}),
+        }
         self.instance = instance if instance is not None else dg.DagsterInstance.ephemeral()
 
-    def materialize(self, start: dt.date | str, end: dt.date | str, selection: str | dg.AssetSelection | None = None,
-                    *, raise_on_error: bool = True) -> RangeResult:
+    def materialize(
+        self,
+        start: dt.date | str,
+        end: dt.date | str,
+        selection: str | dg.AssetSelection | None = None,
+        *,
+        raise_on_error: bool = True,
+    ) -> RangeResult:
         """One Dagster run of ``selection`` (default: every asset) over ``start``..``end`` inclusive,
         with the asset checks of what it materializes. Raises on a failed step unless
         ``raise_on_error`` is False (then inspect ``result.success`` and its events)."""
-        return materialize_range(start, end, selection=selection, resources=self.resources, instance=self.instance,
-                                 raise_on_error=raise_on_error, log_level="ERROR")
+        return materialize_range(
+            start,
+            end,
+            selection=selection,
+            resources=self.resources,
+            instance=self.instance,
+            raise_on_error=raise_on_error,
+            log_level="ERROR",
+        )
 
     def backfill(self, start: dt.date | str, end: dt.date | str, phases: str = "1-5", force: bool = False) -> Report:
         """What ``nba-backfill run`` does: plan (skip what is complete unless ``force``), run phase by
@@ -84,7 +106,9 @@ class Platform:
         """The rows of warehouse table ``name`` (``dataset.table``, e.g.
         ``nba_precompute.player_daily_cache``) on game dates ``start``..``end``."""
         if name not in WAREHOUSE_TABLES:
-            raise ValueError(f"table {name!r} is not a warehouse table; expected one of {', '.join(sorted(WAREHOUSE_TABLES))}")
+            raise ValueError(
+                f"table {name!r} is not a warehouse table; expected one of {', '.join(sorted(WAREHOUSE_TABLES))}"
+            )
         return self.resources["warehouse"].read(name, date_range(start, end))
 
     def status(self, start: dt.date | str, end: dt.date | str) -> pd.DataFrame:

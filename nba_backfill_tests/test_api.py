@@ -45,7 +45,11 @@ def test_loading_the_plugin_imports_neither_dagster_nor_the_platform():
 
 @pytest.mark.nba_league(seed=7, outages="nbac_schedule:2024-10-30", corrupt="nbac_boxscores:2024-10-31")
 def test_the_nba_league_marker_plants_faults_as_values_not_environment(nba_league, nba_platform):
-    assert (nba_league.seed, nba_league.outages, nba_league.corrupt) == (7, "nbac_schedule:2024-10-30", "nbac_boxscores:2024-10-31")
+    assert (nba_league.seed, nba_league.outages, nba_league.corrupt) == (
+        7,
+        "nbac_schedule:2024-10-30",
+        "nbac_boxscores:2024-10-31",
+    )
     assert nba_platform.resources["league"] is nba_league
     assert not {v for v in os.environ if v.startswith("NBA_SIM_")}
     with pytest.raises(SourceUnavailable, match="2024-10-30"):
@@ -83,8 +87,14 @@ def test_a_throwaway_project_outside_the_repository_runs_the_readme_example(tmp_
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES and k != "PYTHONPATH"}
     # bqemulator (a test extra of this repository, not of nba_backfill) registers a plugin that needs
     # testcontainers; a project that installs only nba_backfill does not have it.
-    run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:bqemulator", "-p", "no:cacheprovider", "tests"],
-                         cwd=project, env=env, capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:bqemulator", "-p", "no:cacheprovider", "tests"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert "2 passed" in run.stdout
     assert "nba_backfill_tests" not in readme_example()

@@ -36,8 +36,14 @@ if TYPE_CHECKING:
     from nba_backfill.api import Platform, RangeResult
 
 #: Set in a developer's shell, these would change what a test's league or target is.
-ISOLATED_VARIABLES = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_SIM_SEED", "NBA_BACKFILL_TARGET",
-                      "NBA_BACKFILL_SOURCE", "DAGSTER_HOME")
+ISOLATED_VARIABLES = (
+    "NBA_SIM_OUTAGES",
+    "NBA_SIM_CORRUPT",
+    "NBA_SIM_SEED",
+    "NBA_BACKFILL_TARGET",
+    "NBA_BACKFILL_SOURCE",
+    "DAGSTER_HOME",
+)
 #: The range ``nba_backfilled`` materializes when a module names none: two weeks of 2024-25.
 DEFAULT_RANGE = ("2024-10-22", "2024-11-04")
 
@@ -53,8 +59,11 @@ class Backfilled:
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "nba_league(seed=..., outages=..., corrupt=...): the nba_league fixture's "
-                            "simulated league (fault specs as in nba_backfill.sources.faults)")
+    config.addinivalue_line(
+        "markers",
+        "nba_league(seed=..., outages=..., corrupt=...): the nba_league fixture's "
+        "simulated league (fault specs as in nba_backfill.sources.faults)",
+    )
     config.addinivalue_line("markers", "nba_range(start, end): the dates nba_backfilled materializes")
     # Dagster's own resource initialisation calls its deprecated name on every run: not the test's concern.
     config.addinivalue_line("filterwarnings", "ignore:InitResourceContext.dagster_run is deprecated:DeprecationWarning")
@@ -110,8 +119,9 @@ def _nba_backfills() -> dict[tuple, Backfilled]:
 
 
 @pytest.fixture(scope="module")
-def nba_backfilled(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory,
-                   _nba_backfills: dict[tuple, Backfilled]) -> Backfilled:
+def nba_backfilled(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory, _nba_backfills: dict[tuple, Backfilled]
+) -> Backfilled:
     from nba_backfill.api import Platform
 
     marker = request.node.get_closest_marker("nba_range")
