@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from nba_backfill import settings
+from nba_backfill import ids, settings
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
@@ -101,8 +101,24 @@ def odds_snapshots(commence: dt.datetime) -> list[dt.datetime]:
 
 
 def event_folder(event: Mapping[str, Any]) -> str:
+    """``{event id}-{AWAY}{HOME}``: built from a checked id and two known tricodes only, so what
+    the API sends can never choose where a file lands."""
     away, home = tricode_for_name(event["away_team"]), tricode_for_name(event["home_team"])
-    return f"{event['id']}-{away}{home}"
+    return f"{ids.odds_event_id(event['id'])}-{away}{home}"
+
+
+def checked_events(events: list[dict], day: dt.date, log: Any) -> list[dict]:
+    """The events whose id has the Odds API's shape; each other one is refused in one log line.
+    An odd id means the answer is not what the API documents: its odds are not asked for."""
+    kept = []
+    for event in events:
+        try:
+            ids.odds_event_id(event.get("id"))
+        except ids.InvalidId as err:
+            log.warning(f"odds for {day}: refused an event: {err}")
+            continue
+        kept.append(event)
+    return kept
 
 
 def odds_credits(paths: list[str], markets: list[str]) -> int:
@@ -126,7 +142,7 @@ def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files
     files: Payloads = {}
     historical = is_historical(day)
     folder = f"{prefix}-history" if historical else prefix
-    for event in events_of_date(events_files, day):
+    for event in checked_events(events_of_date(events_files, day), day, dg.get_dagster_logger()):
         snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
         for snap in snapshots:
             try:

@@ -22,7 +22,7 @@ from typing import Any, NamedTuple, NoReturn
 
 import pandas as pd
 
-from nba_backfill import calendar
+from nba_backfill import calendar, ids
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.teams import BY_TRICODE, Team, tricode_for_name
 
@@ -304,17 +304,18 @@ def _optional_utc(obj: dict, key: str, src: _Src, at: str = "") -> pd.Timestamp 
 # Teams and game ids
 # --------------------------------------------------------------------------------------------------
 
-_NBA_GAME_ID = re.compile(r"^\d{10}$")
 # Preseason (001…) and All-Star (003…) games may face clubs outside the NBA (Melbourne United,
 # Team LeBron). Those games are skipped; anywhere else an unknown tricode is an error.
 _MAY_HAVE_FOREIGN_TEAMS = {"1", "3"}
 
 
 def _nba_game_id(value: str, src: _Src, where: str) -> str:
-    if not _NBA_GAME_ID.match(value):
-        src.fail(f"{where} {value!r} is not a 10-digit NBA.com game id")
+    try:
+        ids.nba_game_id(value)
+    except ids.InvalidId as err:
+        src.fail(f"{where}: {err}")
     segment = _path_game_segment(src).removeprefix("game-")
-    if _NBA_GAME_ID.match(segment) and segment != value:
+    if ids.NBA_GAME_ID.fullmatch(segment) and segment != value:
         src.fail(f"{where} {value!r} does not match the game {segment!r} in the path")
     return value
 
@@ -798,7 +799,7 @@ def _event_header(event: dict, src: _Src) -> Row:
     away = _tricode_for_name(away_name, src, "away_team")
     return {
         "game_id": calendar.game_id(game_date, away, home),
-        "odds_api_event_id": _require(event, "id", src, "str"),
+        "odds_api_event_id": _event_id(_require(event, "id", src, "str"), src),
         "commence_time": commence,
         "game_date": game_date,
         "home_team": home_name,
@@ -806,6 +807,13 @@ def _event_header(event: dict, src: _Src) -> Row:
         "home_team_abbr": home,
         "away_team_abbr": away,
     }
+
+
+def _event_id(value: str, src: _Src) -> str:
+    try:
+        return ids.odds_event_id(value)
+    except ids.InvalidId as err:
+        src.fail(f"id: {err}")
 
 
 class _Market(NamedTuple):
