@@ -41,7 +41,6 @@ against their source's shape first (:mod:`nba_backfill.ids`): a hostile id never
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -56,8 +55,8 @@ import dagster as dg
 import requests
 from pydantic import Field, PrivateAttr
 
-from nba_backfill import calendar, ids
-from nba_backfill.errors import SourceUnavailable
+from nba_backfill import bounded_json, calendar, ids
+from nba_backfill.errors import RawPayloadError, SourceUnavailable
 from nba_backfill.sources.simulated import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
 
 __all__ = [
@@ -446,10 +445,11 @@ class LiveApis(dg.ConfigurableResource):
         if response.status_code == 204 or not raw.strip():
             return None
         try:
-            return _Body(raw, json.loads(raw))
-        except ValueError:
+            return _Body(raw, bounded_json.load(raw, call.feed, call.game_date))
+        except RawPayloadError as err:
             kind = response.headers.get("Content-Type") or "no content type"
-            detail = f"expected JSON, got {kind} ({len(raw)} bytes) from GET {call.shown()}"
+            problem = "expected JSON" if err.problem.startswith("not valid JSON") else err.problem
+            detail = f"{problem}, got {kind} ({len(raw)} bytes) from GET {call.shown()}"
             raise SourceUnavailable(call.feed, call.game_date, response.status_code, detail) from None
 
     def _note_quota(self, headers: Mapping[str, str]) -> None:

@@ -13,6 +13,7 @@ import dagster as dg
 import pytest
 
 from nba_backfill import ids
+from nba_backfill.errors import SourceUnavailable
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.phases import phase1_scrapers
 from nba_backfill.resources import local_storage
@@ -111,3 +112,16 @@ def test_a_redirect_on_the_same_host_keeps_the_key(fake: FakeApis) -> None:
     fake.queue(Answer(302, b"", headers=(("Location", f"{fake.url}/v4/sports?apiKey={KEY}"),)))
     assert apis.remaining_credits() is not None
     assert [s.query.get("apiKey") for s in fake.requests] == [KEY, KEY]
+
+
+@pytest.mark.parametrize(
+    ("body", "says"),
+    [(b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"), (b'{"n": ' + b"9" * 5000 + b"}", "beyond int64")],
+    ids=["deep", "huge-int"],
+)
+def test_an_unbounded_answer_is_an_outage_in_one_line_not_a_crash(fake: FakeApis, body: bytes, says: str) -> None:
+    apis = LiveApis(odds_api_key=KEY, nba_stats_base_url=fake.nba_base, odds_api_base_url=fake.odds_base)
+    fake.queue(Answer(body=body))
+    with pytest.raises(SourceUnavailable, match=says) as caught:
+        apis.odds_events(dt.date(2024, 1, 24), None)
+    assert KEY not in str(caught.value) and "\n" not in str(caught.value)
