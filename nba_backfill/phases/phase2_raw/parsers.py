@@ -797,6 +797,8 @@ def _event_header(event: dict, src: _Src) -> Row:
     away_name = _require(event, "away_team", src, "str")
     home = _tricode_for_name(home_name, src, "home_team")
     away = _tricode_for_name(away_name, src, "away_team")
+    if home == away:
+        src.fail(f"home_team and away_team are both {home_name!r}")
     return {
         "game_id": calendar.game_id(game_date, away, home),
         "odds_api_event_id": _event_id(_require(event, "id", src, "str"), src),
@@ -847,9 +849,30 @@ def _round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
+#: The longest odds a book plausibly posts, in American odds (+100000 is decimal 1001).
+MAX_AMERICAN = 100_000
+
+
+def _one_price_format(markets: list[_Market], src: _Src) -> None:
+    """A file's prices are all decimal or all American. The two overlap nowhere but are told
+    apart by size alone (|price| >= 100 is American), so a decimal longshot of 150 in a decimal
+    file would silently become +150 (decimal 2.5): a file mixing the two is refused."""
+    seen: dict[bool, str] = {}
+    for m in markets:
+        for at, outcome in _items(m.market, "outcomes", src, m.at):
+            price = outcome.get("price")
+            if isinstance(price, (int, float)) and not isinstance(price, bool):
+                seen.setdefault(abs(price) >= 100, f"{at}.price {price!r}")
+    if len(seen) == 2:
+        src.fail(f"prices mix decimal odds ({seen[False]}) and American odds ({seen[True]}): "
+                 "a decimal price >= 100 would be read as American")
+
+
 def _price(value: Any, src: _Src, where: str) -> _Price:
     """Decimal and American odds from either: |price| >= 100 is American, 1 < price < 100 decimal."""
     price = _coerce(value, "number", src, where)
+    if abs(price) > MAX_AMERICAN:
+        src.fail(f"{where} {value!r} is beyond any odds a book posts (|American| <= {MAX_AMERICAN})")
     if abs(price) >= 100:
         decimal = 1 + price / 100 if price > 0 else 1 + 100 / -price
         return _Price(decimal, _round_half_away(price))
@@ -877,7 +900,9 @@ def parse_player_props(files: Files) -> pd.DataFrame:
 
 def _props_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    rows = [row for m in _markets(event, ("player_points",), src) for row in _props_market_rows(m, src)]
+    markets = _markets(event, ("player_points",), src)
+    _one_price_format(markets, src)
+    rows = [row for m in markets for row in _props_market_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
     header = _event_header(event, src)
@@ -974,10 +999,13 @@ def parse_game_lines(files: Files) -> pd.DataFrame:
 
 def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    rows = [row for m in _markets(event, _GAME_LINE_MARKETS, src) for row in _game_line_rows(m, src)]
+    markets = _markets(event, _GAME_LINE_MARKETS, src)
+    _one_price_format(markets, src)
+    rows = [row for m in markets for row in _game_line_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
     header = _event_header(event, src)
+    _outcomes_of_the_game(rows, header, src)
     taken_at = _snapshot_time(snapshot, src)
     common = {
         "snapshot_timestamp": taken_at, "previous_snapshot_timestamp": snapshot.previous,
@@ -986,6 +1014,17 @@ def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
         "data_source": snapshot.data_source, "source_file_path": src.path,
     }  # fmt: skip
     return [{**common, **row} for row in rows]
+
+
+def _outcomes_of_the_game(rows: list[Row], header: Row, src: _Src) -> None:
+    """h2h and spread outcomes name one of the game's two teams, totals Over or Under: a line on
+    a team not in the game belongs to no side of it."""
+    teams = {header["home_team"], header["away_team"]}
+    for row in rows:
+        allowed = {"Over", "Under"} if row["market_key"] == "totals" else teams
+        if row["outcome_name"] not in allowed:
+            src.fail(f"{row['bookmaker_key']} {row['market_key']} outcome {row['outcome_name']!r} is not one of "
+                     f"{', '.join(sorted(allowed))}")
 
 
 def _game_line_rows(m: _Market, src: _Src) -> list[Row]:
