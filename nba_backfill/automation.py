@@ -23,6 +23,7 @@ from dagster._core.execution.backfill import BulkActionsFilter, BulkActionStatus
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill.backfill.plan import Partitions, Plan
+from nba_backfill import calendar
 from nba_backfill.calendar import TIMEZONE, game_dates
 from nba_backfill.checks.matrix import GROUP_OF_PHASE
 
@@ -58,7 +59,7 @@ def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
 
 
 def today_et() -> dt.date:
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
+    return calendar.today_eastern()
 
 
 def busy(instance: dg.DagsterInstance) -> str | None:

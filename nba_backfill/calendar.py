@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from zoneinfo import ZoneInfo
 
 import dagster as dg
 
@@ -40,6 +41,13 @@ SEASON_STARTS = {
 
 #: A player needs this many games in the window for a full-quality sample.
 FULL_SAMPLE_GAMES = 10
+
+
+def today_eastern(now: dt.datetime | None = None) -> dt.date:
+    """Today's game date: the date in US Eastern time (the partitions' zone), whatever the machine's
+    clock zone. After 19:00 ET a UTC clock is already on tomorrow, which has no partition yet."""
+    moment = now if now is not None else dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
 
 
 def as_date(value: dt.date | str) -> dt.date:

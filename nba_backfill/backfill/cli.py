@@ -22,7 +22,8 @@ from functools import cached_property
 from pathlib import Path
 
 from nba_backfill import settings
-from nba_backfill.calendar import FIRST_GAME_DATE
+from nba_backfill.backfill import preflight
+from nba_backfill.backfill.preflight import BadDates
 from nba_backfill.errors import ConfigurationError, WarehouseError
 
 EXAMPLES = {
@@ -103,15 +104,6 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
     commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
     return parser
-
-
-def _validate_dates(args: argparse.Namespace) -> None:
-    first = dt.date.fromisoformat(FIRST_GAME_DATE)
-    today = dt.date.today()
-    if args.end_date < args.start_date:
-        raise UsageError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
-    if args.start_date < first or args.end_date > today:
-        raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
 def _prepare_instance() -> None:
@@ -263,15 +255,12 @@ def _resume_command(args: argparse.Namespace) -> str:
 
 def _check_budget(session: Session, plan, allow: bool) -> None:
     """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""
-    import dagster as dg
-
     from nba_backfill.sources.live import OverBudget, check_budget
 
     league = session.resources["league"]
     if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
         return
-    with dg.build_resources({"league": league}) as built:  # resolves the EnvVar-held API key
-        remaining = built.league.remaining_credits()
+    remaining = preflight.remaining_credits(league)
     try:
         check_budget(plan.odds_api_credits(), remaining, allow)
     except OverBudget as err:
@@ -356,10 +345,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        _validate_dates(args)
+        preflight.check(args.command, args.start_date, args.end_date)
         with _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
+    except (UsageError, BadDates, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 

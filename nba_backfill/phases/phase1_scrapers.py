@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from nba_backfill import ids, settings
+from nba_backfill import calendar, ids, settings
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
@@ -64,7 +64,7 @@ def floor_5_minutes(moment: dt.datetime) -> dt.datetime:
 
 def is_historical(game_date: dt.date) -> bool:
     """Past dates use the historical endpoints; today's slate the live ones."""
-    return game_date < dt.datetime.now(EASTERN).date()
+    return game_date < calendar.today_eastern()
 
 
 def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[str]:

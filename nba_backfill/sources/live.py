@@ -190,10 +190,6 @@ def _eastern_date(moment: dt.datetime) -> dt.date:
     return aware.astimezone(EASTERN).date()
 
 
-def _today_eastern() -> dt.date:
-    return dt.datetime.now(EASTERN).date()
-
-
 def _transient(status: int) -> bool:
     """Worth one more try: a server error, a timeout (504) or no answer at all (0)."""
     return status == 0 or status >= 500
@@ -357,7 +353,7 @@ class LiveApis(dg.ConfigurableResource):
         }  # fmt: skip
         # The call names no date: snapshots are taken hours before tip-off, on the game's ET date,
         # and live odds are asked for today's slate only.
-        day = _eastern_date(snapshot) if snapshot is not None else _today_eastern()
+        day = _eastern_date(snapshot) if snapshot is not None else calendar.today_eastern()
         empty = {"id": event_id, "sport_key": SPORT, "bookmakers": []}
         return self._odds(odds_feed(markets), day, f"/sports/{SPORT}/events/{event_id}/odds", params, snapshot, empty)
 

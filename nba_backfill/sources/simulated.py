@@ -191,7 +191,7 @@ _SLOT_ROLES = ("star",) + ("starter",) * 4 + ("rotation",) * 3 + ("fringe",) * 2
 
 def today_et() -> dt.date:
     """Today in America/New_York, at call time. Dates strictly before it are played."""
-    return dt.datetime.now(EASTERN).date()
+    return calendar.today_eastern()
 
 
 def _ascii(text: str) -> str:

@@ -39,7 +39,7 @@ class GCSRawStore(RawStore):
         """The object name of a checked path: a bucket has no folders to climb out of, but a name
         with ``..`` would be read as a climb by anything that mirrors the bucket to disk."""
         root = self.prefix.strip("/")
-        checked_path(path, folder)
+        checked_path(f"{root}/{path}" if root else path, folder)
         return f"{root}/{path}" if root else path
 
     def _path(self, name: str) -> str:
