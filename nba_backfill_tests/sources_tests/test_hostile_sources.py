@@ -81,6 +81,26 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
     assert all("'../../../../escaped'" in line and DAY in line for line in refusals)
 
 
+def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead() -> None:
+    good = {"id": LINES_EVENT, "home_team": "Golden State Warriors", "away_team": "Atlanta Hawks",
+            "commence_time": "2024-01-25T03:00:00Z"}
+    listing = {"data": [
+        {**good, "id": "a" * 32, "home_team": "Springfield Isotopes"},  # no such franchise
+        {**good, "id": "b" * 32, "commence_time": "tonight"},  # no tip-off time
+        {**good, "id": "c" * 32, "commence_time": None},
+        {k: v for k, v in good.items() if k != "away_team"} | {"id": "d" * 32},
+        "not an event",
+        good,
+    ]}
+    warnings: list[str] = []
+    log = type("Log", (), {"warning": staticmethod(warnings.append)})
+    kept = phase1_scrapers.events_of_date({f"odds-api/events-history/{DAY}/x.json": listing}, dt.date(2024, 1, 24), log)
+    assert kept == [good]
+    assert len(warnings) == 5 and all(w.startswith(f"odds for {DAY}: refused an event of odds-api/") for w in warnings)
+    assert "Springfield Isotopes" in warnings[0] and "tonight" in warnings[1] and "missing away_team" in warnings[3]
+    assert "is not an event object" in warnings[4]
+
+
 def test_the_client_refuses_to_put_a_forged_id_into_a_url(fake: FakeApis) -> None:
     apis = LiveApis(odds_api_key=KEY, nba_stats_base_url=fake.nba_base, odds_api_base_url=fake.odds_base)
     for forged in (HOSTILE_ID, "a/b", LINES_EVENT + "?x=1", LINES_EVENT.upper() + "/", ""):
