@@ -139,7 +139,8 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
             continue
         found = box_score.violations(players[day], teams[day])
         broken = [name for name, offenders in found.items() if offenders]
-        outcomes.append(Outcome(day, not broken, ERROR, f"box scores contradict themselves: {', '.join(broken)}" if broken else "",
+        description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
+        outcomes.append(Outcome(day, not broken, ERROR, description,
                                 {"games": int(teams[day]["game_id"].nunique()),
                                  **{name: capped(offenders) for name, offenders in found.items()}}))
     return outcomes

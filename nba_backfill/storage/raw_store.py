@@ -24,11 +24,16 @@ def checked_path(path: str, folder: bool = False) -> str:
     if not isinstance(path, str) or not path:
         raise UnsafePath(f"object path {path!r} is empty or not a string")
     segments = (path[:-1] if folder and path.endswith("/") else path).split("/")
-    bad = next((c for c in _FORBIDDEN if c in path), None)
-    if path.startswith("/") or bad is not None or any(s in ("", ".", "..") for s in segments):
-        why = f"holds {bad!r}" if bad is not None else "is absolute" if path.startswith("/") else "has an empty, . or .. segment"
-        raise UnsafePath(f"object path {path[:200]!r} {why}: refused")
-    return path
+    forbidden = [c for c in _FORBIDDEN if c in path]
+    if path.startswith("/"):
+        why = "is absolute"
+    elif forbidden:
+        why = f"holds {forbidden[0]!r}"
+    elif any(s in ("", ".", "..") for s in segments):
+        why = "has an empty, . or .. segment"
+    else:
+        return path
+    raise UnsafePath(f"object path {path[:200]!r} {why}: refused")
 
 
 class RawStore(dg.ConfigurableResource):

@@ -11,9 +11,7 @@ import pytest
 from nba_backfill import calendar
 from nba_backfill.backfill import cli, preflight
 from nba_backfill_tests.conftest import free_port
-from nba_backfill_tests.sources_tests.fake_apis import FakeApis, _error
-
-INVALID_KEY = _error(401, "INVALID_KEY", "API key is not valid")
+from nba_backfill_tests.sources_tests.fake_apis import INVALID_KEY, FakeApis
 
 RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-23"]
 
