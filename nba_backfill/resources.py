@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from nba_backfill import settings
@@ -33,7 +32,7 @@ def gcp_storage() -> dict[str, Any]:
 
 
 def simulated_source() -> dict[str, Any]:
-    return {"league": SimulatedLeague(seed=int(os.environ.get("NBA_SIM_SEED", "20241022")))}
+    return {"league": SimulatedLeague(seed=settings.sim_seed())}
 
 
 def resources() -> dict[str, Any]:

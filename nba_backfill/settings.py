@@ -35,6 +35,17 @@ def source() -> str:
     return _choice("NBA_BACKFILL_SOURCE", "simulated", SOURCES)
 
 
+DEFAULT_SIM_SEED = 20241022
+
+
+def sim_seed() -> int:
+    """The simulated league's seed: a non-negative integer."""
+    text = os.environ.get("NBA_SIM_SEED", str(DEFAULT_SIM_SEED)).strip()
+    if not text.isdigit() or not text.isascii():
+        raise ConfigurationError(f"NBA_SIM_SEED={text[:40]!r}: expected a non-negative integer")
+    return int(text)
+
+
 def dagster_home() -> Path:
     """The Dagster instance: ``DAGSTER_HOME`` if set, else ``$NBA_BACKFILL_HOME/dagster``."""
     return Path(os.environ.get("DAGSTER_HOME") or home() / "dagster").resolve()

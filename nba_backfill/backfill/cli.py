@@ -29,11 +29,13 @@ from rich.table import Table
 from rich.text import Text
 
 from nba_backfill import settings
+from nba_backfill.backfill import preflight
+from nba_backfill.backfill.preflight import BadDates
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome
 from nba_backfill.backfill.service import Session, resume_command, summarize
 from nba_backfill.backfill.submit import SubmitError, submit
-from nba_backfill.calendar import FIRST_GAME_DATE, PHASES
+from nba_backfill.calendar import PHASES
 from nba_backfill.errors import ConfigurationError, UsageError, WarehouseError
 
 EXAMPLES = {
@@ -110,15 +112,6 @@ def _parser() -> argparse.ArgumentParser:
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
     commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
     return parser
-
-
-def _validate_dates(args: argparse.Namespace) -> None:
-    first = dt.date.fromisoformat(FIRST_GAME_DATE)
-    today = dt.date.today()
-    if args.end_date < args.start_date:
-        raise UsageError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
-    if args.start_date < first or args.end_date > today:
-        raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
 def _prepare_instance() -> None:
@@ -261,10 +254,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        _validate_dates(args)
+        preflight.check(args.command, args.start_date, args.end_date)
         with _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
+    except (UsageError, BadDates, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 

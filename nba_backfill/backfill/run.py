@@ -53,11 +53,16 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
     return out
 
 
+#: How Dagster words the errors it wraps around the one that happened (user code, an IO manager).
+WRAPPERS = ("Error occurred while executing", "Error occurred while handling output",
+            "Error occurred while loading input")
+
+
 def _first_error(result: RangeResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
-            while error.cause is not None and "Error occurred while executing" in error.message:
+            while error.cause is not None and any(w in error.message for w in WRAPPERS):
                 error = error.cause
             return f"{event.step_key}: {error.message.strip().splitlines()[0][:300]}"
     return "run failed"

@@ -16,6 +16,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill import preflight
 from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, Runner
@@ -78,8 +79,7 @@ class Session:
         league = self.resources["league"]
         if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
             return
-        with dg.build_resources({"league": league}) as built:  # resolves the EnvVar-held API key
-            remaining = built.league.remaining_credits()
+        remaining = preflight.remaining_credits(league)
         try:
             check_budget(plan.odds_api_credits(), remaining, allow)
         except OverBudget as err:

@@ -149,6 +149,10 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
     checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_scores_add_up", rules.box_scores_add_up,
                         "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
                         blocking=True))
+    checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_score_consistent", rules.box_score_consistent,
+                        "Box scores agree with themselves: rebounds = offensive + defensive, team totals = the "
+                        "players' sums, plus-minus = the margin (players: five times it), makes ≤ attempts, no "
+                        "negative counts, minutes for whoever scored.", blocking=True))
     checks += [Check(a, "unique_grain", rules.unique_grain(table_name(a), keys), f"No two rows share ({', '.join(keys)}).",
                      blocking=True) for a, keys in GRAINS.items()]
     checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(table_name(a), fields),

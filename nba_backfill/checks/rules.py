@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from nba_backfill.calendar import days_into_season, window, window_start
+from nba_backfill.checks import box_score
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
 from nba_backfill.phases.lookback import window_gaps
@@ -122,6 +123,26 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
                                 {"teams": len(joined), "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
                                  "points_mismatch": capped({f"{g} {t}" for g, t in points}),
                                  "minutes_off": capped({f"{g} {t}" for g, t in minutes})}))
+    return outcomes
+
+
+def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
+    team totals against the players' sums, plus-minus against the margin, makes within attempts,
+    no negative counts, and minutes for whoever scored."""
+    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
+    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
+    outcomes = []
+    for day in dates:
+        if day not in players or day not in teams:
+            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+            continue
+        found = box_score.violations(players[day], teams[day])
+        broken = [name for name, offenders in found.items() if offenders]
+        description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
+        outcomes.append(Outcome(day, not broken, ERROR, description,
+                                {"games": int(teams[day]["game_id"].nunique()),
+                                 **{name: capped(offenders) for name, offenders in found.items()}}))
     return outcomes
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 import dagster as dg
 from dagster import AssetExecutionContext
 
-from nba_backfill import calendar
+from nba_backfill import calendar, ids
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
@@ -82,13 +82,19 @@ def parse_iso(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def events_of_date(events_files: Mapping[str, Any], game_date: dt.date) -> list[dict]:
-    """Event objects of the date's games (historical wrapper or live list), by ET tip-off date."""
+def events_of_date(events_files: Mapping[str, Any], game_date: dt.date, log: Any) -> list[dict]:
+    """Event objects of the date's games (historical wrapper or live list), by ET tip-off date;
+    an event that cannot be scraped is refused in one log line (see :func:`unusable`)."""
     events: list[dict] = []
     for path in [p for p in events_files if path_date(p) == game_date]:
         payload = events_files[path]
         listed = payload["data"] if isinstance(payload, dict) else payload
-        events += [e for e in listed if parse_iso(e["commence_time"]).astimezone(EASTERN).date() == game_date]
+        for event in listed:
+            why = unusable(event)
+            if why is not None:
+                log.warning(f"odds for {game_date}: refused an event of {path}: {why}")
+            elif parse_iso(event["commence_time"]).astimezone(EASTERN).date() == game_date:
+                events.append(event)
     return events
 
 
@@ -97,8 +103,36 @@ def odds_snapshots(commence: dt.datetime) -> list[dt.datetime]:
 
 
 def event_folder(event: Mapping[str, Any]) -> str:
+    """``{event id}-{AWAY}{HOME}``: built from a checked id and two known tricodes only, so what
+    the API sends can never choose where a file lands."""
     away, home = tricode_for_name(event["away_team"]), tricode_for_name(event["home_team"])
-    return f"{event['id']}-{away}{home}"
+    return f"{ids.odds_event_id(event['id'])}-{away}{home}"
+
+
+#: What the scrapers read of a listed event.
+EVENT_FIELDS = ("id", "home_team", "away_team", "commence_time")
+
+
+def unusable(event: Any) -> str | None:
+    """Why an event of a listing cannot be scraped, or None. Its id goes into a URL and a folder,
+    its teams into the folder's name, its tip-off into the snapshot times: an answer that is not
+    what the API documents is refused, and its odds are never asked for."""
+    if not isinstance(event, dict):
+        return f"{repr(event)[:40]} is not an event object"
+    label = repr(event.get("id"))[:40]
+    missing = [field for field in EVENT_FIELDS if field not in event]
+    if missing:
+        return f"event {label}: missing {', '.join(missing)}"
+    try:
+        event_folder(event)
+        parse_iso(event["commence_time"]).astimezone(EASTERN)
+    except ids.InvalidId as err:
+        return str(err)
+    except KeyError as err:  # a team name no franchise has
+        return f"event {label}: {err.args[0]}"
+    except (AttributeError, TypeError, ValueError) as err:
+        return f"event {label}: {err}"
+    return None
 
 
 def odds_credits(paths: list[str], markets: list[str]) -> int:
@@ -122,7 +156,7 @@ def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files
     files: Payloads = {}
     historical = is_historical(day)
     folder = f"{prefix}-history" if historical else prefix
-    for event in events_of_date(events_files, day):
+    for event in events_of_date(events_files, day, dg.get_dagster_logger()):
         snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
         for snap in snapshots:
             try:

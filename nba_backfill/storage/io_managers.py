@@ -21,6 +21,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from nba_backfill import bounded_json
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.naming import table_name
 from nba_backfill.storage.raw_store import RawStore
@@ -60,10 +61,7 @@ class LazyPayloads(Mapping[str, Any]):
     def __getitem__(self, path: str) -> Any:
         if path not in self._paths:
             raise KeyError(path)
-        try:
-            return json.loads(self._store.read(path))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise RawPayloadError(path, path_date(path), f"not valid JSON ({err})") from err
+        return bounded_json.load(self._store.read(path), path, path_date(path))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
