@@ -4,6 +4,7 @@
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
+  rollback  put back the partitions a run replaced (its kept copies)
   ui        dagster dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
@@ -12,6 +13,7 @@ Ordering and lookbacks come from the asset graph; nothing is computed by hand.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -22,6 +24,7 @@ from functools import cached_property
 from pathlib import Path
 
 from nba_backfill import settings
+from nba_backfill.backfill.lock import LockHeld, operator_lock, setup_lock
 from nba_backfill.calendar import FIRST_GAME_DATE
 from nba_backfill.errors import ConfigurationError, WarehouseError
 
@@ -30,7 +33,10 @@ EXAMPLES = {
     "status": "nba-backfill status --start-date 2024-10-22 --end-date 2024-11-14",
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
+    "rollback": "nba-backfill rollback --run-id run-20241115T093000-1a2b3c",
 }
+#: The commands that write (or, validate, read what a writer would be halfway through): one at a time per home.
+WRITERS = ("run", "validate", "rollback")
 
 
 def instance_yaml(home: Path) -> str:
@@ -74,7 +80,7 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,ui}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,rollback,ui}")
     helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
              "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only"}
     for name, text in helps.items():
@@ -101,6 +107,17 @@ def _parser() -> argparse.ArgumentParser:
                              "(implies --submit; default: in this process, against DAGSTER_HOME)")
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
+    rollback = commands.add_parser("rollback", help="put back what a run replaced", epilog=f"example: {EXAMPLES['rollback']}",
+                                   description="put back, byte for byte, the partitions a run (or a Dagster backfill) "
+                                   "replaced; its id is in run's report")
+    what = rollback.add_mutually_exclusive_group(required=True)
+    what.add_argument("--run-id", help="the run whose replacements to undo (newest first)")
+    what.add_argument("--list", action="store_true", help="the runs whose kept copies can be put back")
+    what.add_argument("--prune", type=int, metavar="DAYS", help="drop kept copies older than DAYS days")
+    rollback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    for name in WRITERS:
+        commands.choices[name].add_argument("--no-wait", action="store_true",
+                                            help="exit 2 at once, naming it, if another command holds this home")
     commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
     return parser
 
@@ -127,8 +144,20 @@ def _prepare_instance() -> None:
 def _instance():
     import dagster as dg
 
-    _prepare_instance()
-    return dg.DagsterInstance.get()
+    with setup_lock(settings.home()):  # two commands on an empty home: one creates the instance
+        _prepare_instance()
+        return dg.DagsterInstance.get()
+
+
+def _operator(args: argparse.Namespace, argv: Sequence[str]):
+    """The home's lock for commands that write: waited for (saying so), or refused with --no-wait."""
+    if args.command not in WRITERS:
+        return contextlib.nullcontext()
+
+    def waiting(who: str) -> None:
+        print(f"nba-backfill {args.command}: waiting for {who} to finish", file=sys.stderr, flush=True)
+
+    return operator_lock(settings.home(), shlex.join(["nba-backfill", *argv]), not args.no_wait, waiting)
 
 
 def ui(argv: Sequence[str]) -> int:
@@ -298,18 +327,27 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
 
 def final_report(session: Session, args: argparse.Namespace, outcome, resume_flags: str = "", **extra) -> int:
     """What a run achieved, over scheduled game dates: failed and blocked dates with why, and the
-    exact command that resumes. Exit 1 when anything is left to do."""
+    exact command that resumes. Exit 1 unless every date of the range ends complete in the target
+    phases (whoever did the work: another run may have been writing the same dates)."""
+    from nba_backfill.backfill.plan import parse_phases
+    from nba_backfill.backfill.run import unfinished
+
     session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
-    summary = summarize(session.matrix(args.start_date, args.end_date))
+    matrix = session.matrix(args.start_date, args.end_date)
+    summary = summarize(matrix)
     failed_dates = sorted({d for (_, d) in outcome.failed})
     blocked_dates = sorted({d for (_, d) in outcome.blocked} - set(failed_dates))
+    reported = {str(d) for d in failed_dates + blocked_dates}
+    incomplete = {d: s for d, s in unfinished(matrix, parse_phases(args.phases)).items() if d not in reported}
     resume = " ".join(filter(None, [_resume_command(args), resume_flags]))
     report = {
         "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
         "ran": {a: len(d) for a, d in outcome.done.items()},
         "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
         "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
-        "resume": resume if failed_dates or blocked_dates else None,
+        "incomplete": incomplete,
+        "resume": resume if failed_dates or blocked_dates or incomplete else None,
+        "undo": f"nba-backfill rollback --run-id {outcome.operation}" if outcome.operation and outcome.done else None,
         "results": {"warehouse": session.data.warehouse.where(), "raw_files": session.data.raw_store.where(),
                     "dagster_instance": str(session.instance.root_directory)},
         **extra,
@@ -319,14 +357,16 @@ def final_report(session: Session, args: argparse.Namespace, outcome, resume_fla
     else:
         print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
               f"({sum(report['ran'].values())} partitions materialized)")
-        for title in ("failed", "blocked"):
+        for title in ("failed", "blocked", "incomplete"):
             for day, reasons in report[title].items():
                 print(f"{title}: {day}: {'; '.join(reasons)}")
         if report["resume"]:
             print(f"resume with: {report['resume']}")
+        if report["undo"]:
+            print(f"undo with: {report['undo']}")
         print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
               f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dagster dev -w workspace.yaml")
-    return 1 if failed_dates or blocked_dates else 0
+    return 1 if failed_dates or blocked_dates or incomplete else 0
 
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
@@ -346,7 +386,37 @@ def cmd_validate(session: Session, args: argparse.Namespace) -> int:
     return 1 if args.strict and len(errors) else 0
 
 
-COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate}
+def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
+    from nba_backfill.backfill import rollback as undo
+
+    if args.list or args.prune is not None:
+        pruned = undo.prunable(session.data.warehouse, args.prune) if args.prune is not None else []
+        session.data.warehouse.prune_kept(pruned)
+        listed = undo.operations(session.data.warehouse)
+        if args.json:
+            print(json.dumps({"pruned": pruned, "kept": listed}))
+            return 0
+        if args.prune is not None:
+            print(f"pruned the kept copies of {len(pruned)} run(s) older than {args.prune} days")
+        for op in listed:
+            print(f"{op['run_id']}  kept {op['kept_at']}  {op['partitions']} partitions of {op['tables']} tables, {op['dates']}")
+        return 0
+    restored = undo.rollback(session.data.warehouse, args.run_id)
+    session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # the restored rows
+    checked = undo.record(session.instance, restored, args.run_id, session.checks, session.data)
+    back = restored[restored["row_count"].notna()]
+    report = {"run_id": args.run_id, "restored": len(back), "removed": len(restored) - len(back),
+              "tables": int(restored["table_name"].nunique()), "check_results": checked,
+              "dates": f"{restored['game_date'].min().date()}..{restored['game_date'].max().date()}"}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"rolled back {args.run_id}: {report['restored']} partitions of {report['tables']} tables restored, "
+              f"{report['removed']} that it first wrote removed ({report['dates']}); {checked} check results recorded")
+    return 0
+
+
+COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "rollback": cmd_rollback}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -355,11 +425,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ui(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
+    from nba_backfill.backfill.rollback import RollbackError
+
     try:
-        _validate_dates(args)
-        with _instance() as instance:
+        if args.command != "rollback":
+            _validate_dates(args)
+        with _operator(args, argv), _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
+    except (UsageError, ConfigurationError, WarehouseError, LockHeld, RollbackError) as err:  # expected: one line
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 

@@ -274,7 +274,9 @@ def backfill(execute: GraphQL, plan: Plan, graph: Graph, args: argparse.Namespac
     print(f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
           file=sys.stderr, flush=True)
     ended = follow(execute, backfill_id, Follower(plan, Progress(enabled=not args.json)))
-    return outcome(execute, ended, plan, graph), backfill_id
+    result = outcome(execute, ended, plan, graph)
+    result.operation = backfill_id  # its runs' kept copies are filed under the backfill's id
+    return result, backfill_id
 
 
 def cmd_submit(session: Session, args: argparse.Namespace) -> int:
