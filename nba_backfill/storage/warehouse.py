@@ -19,7 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from nba_backfill.errors import WarehouseError
-from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table
+from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table, valid_id
 
 LEDGER = "nba_meta.partition_ledger"
 LEDGER_COLUMNS = "table_name, game_date, row_count, written_at"
@@ -318,6 +318,7 @@ def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
 def _keep(con: duckdb.DuckDBPyConnection, table: str, dates: str, keep_as: str) -> None:
     """Keep ``table``'s partitions of the dates in relation ``dates`` as they are, under ``keep_as``,
     unless this operation kept them already (then those copies are the state before it)."""
+    valid_id(keep_as)
     _ensure_ledger(con)
     _sql(con, f"CREATE SCHEMA IF NOT EXISTS {KEPT_SCHEMA}")
     _sql(con, f"CREATE TABLE IF NOT EXISTS {KEPT_LEDGER} (kept_for VARCHAR, table_name VARCHAR, game_date DATE, "
