@@ -334,20 +334,22 @@ def final_report(session: Session, args: argparse.Namespace, outcome, resume_fla
 
     session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # re-read after writing
     matrix = session.matrix(args.start_date, args.end_date)
-    summary = summarize(matrix)
     failed_dates = sorted({d for (_, d) in outcome.failed})
     blocked_dates = sorted({d for (_, d) in outcome.blocked} - set(failed_dates))
     reported = {str(d) for d in failed_dates + blocked_dates}
-    incomplete = {d: s for d, s in unfinished(matrix, parse_phases(args.phases)).items() if d not in reported}
+    left = unfinished(matrix, parse_phases(args.phases))  # over the target phases: what the run was asked for
+    incomplete = {d: s for d, s in left.items() if d not in reported}
+    game_dates = [str(d) for d in matrix.loc[matrix["games"].fillna(0) > 0, "date"]]
     resume = " ".join(filter(None, [_resume_command(args), resume_flags]))
     report = {
-        "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
+        "complete_game_dates": len(set(game_dates) - set(left)), "game_dates": len(game_dates),
+        "phases": args.phases,
         "ran": {a: len(d) for a, d in outcome.done.items()},
         "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
         "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
         "incomplete": incomplete,
         "resume": resume if failed_dates or blocked_dates or incomplete else None,
-        "undo": f"nba-backfill rollback --run-id {outcome.operation}" if outcome.operation and outcome.done else None,
+        "undo": f"nba-backfill rollback --run-id {outcome.operation}" if outcome.operation and (outcome.done or outcome.failed) else None,
         "results": {"warehouse": session.data.warehouse.where(), "raw_files": session.data.raw_store.where(),
                     "dagster_instance": str(session.instance.root_directory)},
         **extra,
@@ -355,8 +357,8 @@ def final_report(session: Session, args: argparse.Namespace, outcome, resume_fla
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
-              f"({sum(report['ran'].values())} partitions materialized)")
+        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"
+              f"{'' if args.phases == '1-5' else f' in phases {args.phases}'} ({sum(report['ran'].values())} partitions materialized)")
         for title in ("failed", "blocked", "incomplete"):
             for day, reasons in report[title].items():
                 print(f"{title}: {day}: {'; '.join(reasons)}")
@@ -402,18 +404,18 @@ def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
             print(f"{op['run_id']}  kept {op['kept_at']}  {op['partitions']} partitions of {op['tables']} tables, {op['dates']}")
         return 0
     restored = undo.rollback(session.data.warehouse, args.run_id)
-    session.data = type(session.data)(session.data.warehouse, session.data.raw_store)  # the restored rows
-    checked = undo.record(session.instance, restored, args.run_id, session.checks, session.data)
+    unchecked = undo.record(session.instance, restored, args.run_id, session.checks, session.resources)
     back = restored[restored["row_count"].notna()]
     report = {"run_id": args.run_id, "restored": len(back), "removed": len(restored) - len(back),
-              "tables": int(restored["table_name"].nunique()), "check_results": checked,
+              "tables": int(restored["table_name"].nunique()), "check_runs_failed": unchecked,
               "dates": f"{restored['game_date'].min().date()}..{restored['game_date'].max().date()}"}
     if args.json:
         print(json.dumps(report))
     else:
         print(f"rolled back {args.run_id}: {report['restored']} partitions of {report['tables']} tables restored, "
-              f"{report['removed']} that it first wrote removed ({report['dates']}); {checked} check results recorded")
-    return 0
+              f"{report['removed']} that it first wrote removed ({report['dates']}); their checks ran again"
+              + (f" ({unchecked} check run(s) failed to execute: see the Dagster instance)" if unchecked else ""))
+    return 1 if unchecked else 0
 
 
 COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "rollback": cmd_rollback}

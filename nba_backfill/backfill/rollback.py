@@ -77,9 +77,10 @@ def rollback(warehouse: Warehouse, kept_for: str) -> pd.DataFrame:
 
 
 def record(instance: dg.DagsterInstance, restored: pd.DataFrame, kept_for: str, checks: Sequence[Check],
-           data: CheckData) -> int:
-    """Tell the instance what is in place now: a materialization per restored partition and its
-    asset's check results on the restored rows. Returns the number of check results recorded."""
+           resources: Mapping[str, Any]) -> int:
+    """Tell the instance what is in place now: a materialization per restored partition, then its
+    asset's checks run (a Dagster run per set of dates) on the restored rows. Returns the number
+    of check runs that failed to execute (a check that runs and fails is a result, not a failure)."""
     back = restored[restored["row_count"].notna()]
     for r in back.itertuples():
         instance.report_runless_asset_event(dg.AssetMaterialization(
@@ -87,13 +88,19 @@ def record(instance: dg.DagsterInstance, restored: pd.DataFrame, kept_for: str, 
             description=f"restored by nba-backfill rollback --run-id {kept_for}",
             metadata={"rolled_back_run": kept_for, "rows": int(r.row_count),
                       "written_at": r.written_at.isoformat()}))
-    recorded = 0
+    by_dates: dict[frozenset[dt.date], list[dg.AssetCheckKey]] = {}
     for check in checks:
-        dates = set(back.loc[back["table_name"] == check.asset.replace("/", "."), "game_date"].dt.date)
-        for outcome in check.rule(sorted(dates), data) if dates else []:
-            instance.report_runless_asset_event(evaluation(check.key, outcome))
-            recorded += 1
-    return recorded
+        dates = frozenset(back.loc[back["table_name"] == check.asset.replace("/", "."), "game_date"].dt.date)
+        if dates:
+            by_dates.setdefault(dates, []).append(check.key)
+    failed = 0
+    for dates, keys in by_dates.items():
+        for stretch in stretches(set(dates)):
+            result = materialize_range(stretch[0], stretch[-1], selection=dg.AssetSelection.checks(*keys),
+                                       resources=resources, instance=instance, raise_on_error=False,
+                                       log_level="CRITICAL", tags={ROLLBACK_TAG: kept_for})
+            failed += not result.success
+    return failed
 
 
 def prunable(warehouse: Warehouse, days: int) -> list[str]:

@@ -21,10 +21,9 @@ import pandas as pd
 from nba_backfill.backfill.execute import RangeResult, materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
-from nba_backfill.backfill.rollback import new_operation_id
 from nba_backfill.checks.matrix import GOOD, PHASES
 from nba_backfill.phases.table_asset import asset_key
-from nba_backfill.storage.kept import OPERATION_TAG
+from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.

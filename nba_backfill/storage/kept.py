@@ -13,7 +13,9 @@ date) and ``nba_kept.<dataset>__<table>`` (the rows, with a ``kept_for`` column)
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+import secrets
 from collections.abc import Mapping
 
 import pandas as pd
@@ -34,6 +36,11 @@ def valid_id(value: str) -> str:
     if not _ID.fullmatch(value):
         raise ValueError(f"{value!r} is not a run id (letters, digits, - and _, up to 64)")
     return value
+
+
+def new_operation_id() -> str:
+    """The id one ``nba-backfill run`` files its kept copies under: sortable and unique."""
+    return f"run-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def operation_of(tags: Mapping[str, str], run_id: str) -> str:
