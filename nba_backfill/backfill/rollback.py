@@ -17,26 +17,24 @@ and was not rolled back first: undo happens newest first. Kept copies stay until
 from __future__ import annotations
 
 import datetime as dt
-import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.backfill.run import stretches
 from nba_backfill.checks.catalogue import Check
-from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.outcomes import evaluation
 from nba_backfill.storage.kept import valid_id
 from nba_backfill.storage.warehouse import Warehouse
+
+#: On the check runs a rollback starts: the run it undid.
+ROLLBACK_TAG = "nba_backfill/rolled_back"
 
 
 class RollbackError(Exception):
     """Nothing to roll back, or not yet: one line, exit 2."""
-
-
-def new_operation_id() -> str:
-    """The id one ``nba-backfill run`` files its kept copies under: sortable and unique."""
-    return f"run-{dt.datetime.now(dt.timezone.utc):%Y%m%dT%H%M%S}-{secrets.token_hex(3)}"
 
 
 def operations(warehouse: Warehouse) -> list[dict]:

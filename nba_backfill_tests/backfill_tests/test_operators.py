@@ -181,29 +181,3 @@ def test_an_older_run_is_rolled_back_only_after_the_newer_ones(nba, home):
 def test_rollback_of_nothing_is_one_line_exit_2(nba, argv):
     assert nba(*argv)[0] == 2
     assert nba.err.count("\n") == 1 and "Traceback" not in nba.err
-
-
-def test_a_forced_range_rolls_back_on_bigquery(nba, home, gcp_env, monkeypatch):
-    monkeypatch.setenv("NBA_BACKFILL_TARGET", "gcp")
-    from nba_backfill.resources import resources
-
-    warehouse = resources()["warehouse"]
-
-    def snapshot() -> dict[str, pd.DataFrame]:
-        names = sorted(set(warehouse.ledger()["table_name"]))
-        out = {n: warehouse.query(f"SELECT * FROM {n}").pipe(lambda f: f.sort_values(list(f.columns)).reset_index(drop=True))
-               for n in names if n.startswith("nba_raw.")}
-        ledger = warehouse.ledger()
-        return out | {"ledger": ledger.sort_values(["table_name", "game_date"]).reset_index(drop=True)}
-
-    assert nba("run", *A)[0] == 0
-    before = snapshot()
-    monkeypatch.setenv("NBA_SIM_SEED", "7")
-    code, forced = nba.json("run", *A, "--force")
-    assert code == 0
-    assert any(not snapshot()[n].equals(before[n]) for n in before if n != "ledger")
-    code, undone = nba.json("rollback", "--run-id", forced["undo"].split()[-1])
-    assert code == 0 and undone["restored"] == 2 * 12
-    after = snapshot()
-    for name in before:
-        pd.testing.assert_frame_equal(after[name], before[name], obj=name)
