@@ -7,6 +7,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -50,6 +51,10 @@ def tables(home: Path, schema: str) -> dict[str, pd.DataFrame]:
         return {n: con.execute(f"SELECT * FROM {schema}.{n} ORDER BY ALL").df() for n in names}
 
 
+def _text(path: Path) -> str:
+    return path.read_text() if path.exists() else ""
+
+
 def duplicates(home: Path) -> dict[str, int]:
     """Rows beyond the first of each grain, per phase-2 table."""
     found = {}
@@ -76,21 +81,30 @@ def busy_machine():
 @pytest.mark.parametrize("attempt, no_wait", [(1, False), (2, False), (3, True)])
 def test_two_runs_started_together_on_an_empty_home_have_one_clear_outcome_each(tmp_path, busy_machine, attempt, no_wait):
     home = tmp_path / f"home{attempt}"
-    first, second = start(home, "first", "run", *A), start(home, "second", "run", *B, *(["--no-wait"] if no_wait else []))
+    first = start(home, "first", "run", *A)
+    if no_wait:  # refusal is what is tested: the --no-wait run starts once the first holds the lock
+        deadline = time.monotonic() + 120
+        while f'"pid": {first.pid}' not in _text(home / "operator.lock") and time.monotonic() < deadline:
+            time.sleep(0.05)
+    second = start(home, "second", "run", *B, *(["--no-wait"] if no_wait else []))
     results = {first.pid: finish(first, home, "first"), second.pid: finish(second, home, "second")}
-    for pid, (code, out, err) in results.items():
-        assert "Traceback" not in err, err
-    codes = sorted(code for code, _, _ in results.values())
     other = {first.pid: second.pid, second.pid: first.pid}
-    if no_wait:  # one ran; the other refused at once, in one line naming the holder
-        assert codes == [0, 2], results
-        pid, (_, _, err) = next((pid, r) for pid, r in results.items() if r[0] == 2)
+    outcomes = {}
+    for pid, (code, out, err) in results.items():  # each: ran at once, waited then ran, or refused
+        assert "Traceback" not in err, err
         lines = err.strip().splitlines()
-        assert len(lines) == 1 and f"is in use by pid {other[pid]} (nba-backfill run --start-date" in lines[0], err
-    else:  # both ran: the later one said whom it waited for, then re-planned and did only what was left
-        assert codes == [0, 0], results
-        waited = [pid for pid, (_, _, err) in results.items() if "waiting for pid" in err]
-        assert len(waited) == 1 and f"waiting for pid {other[waited[0]]} " in results[waited[0]][2]
+        if code == 2:
+            assert pid == second.pid and no_wait, results  # refused only when told not to wait
+            assert len(lines) == 1 and f"is in use by pid {other[pid]} (nba-backfill run --start-date" in lines[0], err
+            outcomes[pid] = "refused"
+        else:
+            assert code == 0, results
+            waited = [line for line in lines if "waiting for" in line]
+            holder = f"nba-backfill run: waiting for pid {other[pid]} (nba-backfill run --start-date"
+            assert len(waited) <= 1 and all(line.startswith(holder) for line in waited), err
+            outcomes[pid] = "waited" if waited else "ran"
+    assert sorted(outcomes.values()) == (["ran", "refused"] if no_wait else ["ran", "waited"]), outcomes
+    if "waited" in outcomes.values():  # the later one re-planned and did only what was left
         ran = [json.loads(out)["ran"] for _, out, _ in results.values()]
         assets = set(ran[0]) | set(ran[1])
         assert len(assets) == 12  # phases 1-2
