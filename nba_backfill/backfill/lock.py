@@ -104,7 +104,7 @@ def operator_lock(home: Path, command: str, wait: bool, on_wait: Callable[[str],
             yield
         finally:
             handle.seek(0)
-            handle.truncate()  # released below by closing; no stale name is left for the next reader
+            handle.truncate()  # the name goes before the lock: no reader finds a stale one
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 

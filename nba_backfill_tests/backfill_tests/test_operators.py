@@ -14,6 +14,7 @@ import duckdb
 import pandas as pd
 import pytest
 
+from nba_backfill.backfill.lock import LockHeld, operator_lock
 from nba_backfill.checks.catalogue import GRAINS
 from nba_backfill_tests.conftest import ISOLATED_VARIABLES
 
@@ -114,6 +115,21 @@ def test_two_runs_started_together_on_an_empty_home_have_one_clear_outcome_each(
                           env=environment(home), capture_output=True).returncode
     assert code == 0  # the whole range complete (after the refused one's dates, if one was refused)
     assert not any(duplicates(home).values())
+
+
+def test_a_killed_holder_leaves_no_lock_behind(tmp_path):
+    holding = ("import sys, time; from pathlib import Path; from nba_backfill.backfill.lock import operator_lock\n"
+               "with operator_lock(Path(sys.argv[1]), 'nba-backfill run --start-date x', True, print):\n"
+               "    print('held', flush=True); time.sleep(600)")
+    holder = subprocess.Popen([sys.executable, "-c", holding, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout.readline() == "held\n"
+    with pytest.raises(LockHeld, match=rf"in use by pid {holder.pid} \(nba-backfill run --start-date x\) since "):
+        with operator_lock(tmp_path, "second", wait=False, on_wait=print):
+            pass
+    holder.kill()  # SIGKILL: no cleanup runs in the holder
+    holder.wait()
+    with operator_lock(tmp_path, "second", wait=False, on_wait=print):
+        assert json.loads((tmp_path / "operator.lock").read_text())["command"] == "second"
 
 
 def test_run_exits_non_zero_when_a_date_of_its_range_does_not_end_complete(nba, home):
