@@ -46,7 +46,7 @@ class Outcome:
     operation: str | None = None  # the id its kept copies are filed under (nba-backfill rollback --run-id)
 
 
-def unfinished(matrix, phases: Iterable[str]) -> dict[str, list[str]]:
+def unfinished(matrix: pd.DataFrame, phases: Iterable[str]) -> dict[str, list[str]]:
     """Dates of a completeness matrix whose ``phases`` are not all complete (or whose schedule is
     not loaded), with each such phase's state: what keeps a run from having finished its range."""
     found: dict[str, list[str]] = {}
