@@ -143,8 +143,9 @@ def _pulls(folder: Path, clock: str) -> pd.DataFrame:
     path = folder / ODDS_FILE
     columns = ["snapshot", "event_id", "commence_time", "away_team", "home_team", "player", "bookmaker", "line",
                "over_price", "under_price"]
-    if not path.exists():
-        return pd.DataFrame(columns=[*columns, "pulled_at"])
+    if not path.exists():  # no odds file: no events, no lines
+        empty = pd.DataFrame(columns=[*columns, "pulled_at"]).astype({"event_id": str, "away_team": str, "home_team": str})
+        return empty.astype({"commence_time": "datetime64[ns, UTC]", "pulled_at": "datetime64[ns, UTC]"})
     df = _read(path, columns, {"event_id": str})
     _invalid(path, df, ~df["event_id"].astype(str).str.fullmatch(_EVENT_ID), "event_id", "a 32-digit hex event id")
     for side in ("away_team", "home_team"):

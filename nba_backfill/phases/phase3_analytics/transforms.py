@@ -81,7 +81,7 @@ def team_defense_game_summary(dates: list[dt.date], team_offense: pd.DataFrame) 
     off = with_columns(team_offense, ["game_id", "team_abbr", "opponent_team_abbr"])
     opp = off.add_prefix("opp_").rename(columns={"opp_game_id": "game_id", "opp_team_abbr": "opponent_team_abbr"})
     df = off[["game_id", "game_date", "season_year", "team_abbr", "opponent_team_abbr", "home_game", "win_flag",
-              "margin_of_victory", "personal_fouls", "rebounds", "offensive_rebounds"]].merge(
+              "margin_of_victory", "personal_fouls", "rebounds", "offensive_rebounds", "shot_zones_available"]].merge(
         opp, on=["game_id", "opponent_team_abbr"]
     )
     return pd.DataFrame(
@@ -104,6 +104,7 @@ def team_defense_game_summary(dates: list[dt.date], team_offense: pd.DataFrame) 
             "defensive_rating": (100 * _ratio(df["opp_points_scored"], df["opp_possessions"])).round(2),
             "opponent_pace": df["opp_pace"], "win_flag": df["win_flag"],
             "margin_of_victory": df["margin_of_victory"],
+            "shot_zones_available": df["opp_shot_zones_available"].astype("boolean").fillna(False).astype(bool),
         }
     )
 
