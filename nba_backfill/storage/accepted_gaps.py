@@ -26,7 +26,7 @@ KEY = ["feed", "game_date", "nba_game_id"]
 def gap_rows(feed: str, game_date: dt.date, reasons: dict[str | None, str], accepted_by: str) -> pd.DataFrame:
     """Rows accepting ``feed``'s gaps on ``game_date``: game id (None: the whole date) -> reason."""
     return pd.DataFrame({
-        "feed": feed, "game_date": pd.Timestamp(game_date), "nba_game_id": list(reasons),
+        "feed": feed, "game_date": pd.Timestamp(game_date), "nba_game_id": pd.array(list(reasons), dtype="string"),
         "reason": list(reasons.values()), "accepted_by": accepted_by, "accepted_at": pd.Timestamp.now(tz="UTC"),
     }, columns=COLUMNS)
 
@@ -36,9 +36,10 @@ def accept(warehouse: Warehouse, gaps: pd.DataFrame) -> None:
     if gaps.empty:
         return
     dates = sorted(set(pd.to_datetime(gaps["game_date"]).dt.date))
+    typed = {"nba_game_id": "string", "reason": "string", "accepted_by": "string"}
     before = accepted(warehouse, dates)
-    merged = pd.concat([before, gaps[COLUMNS]], ignore_index=True) if not before.empty else gaps[COLUMNS]
-    merged = merged.assign(game_date=pd.to_datetime(merged["game_date"]), nba_game_id=merged["nba_game_id"].astype("string"))
+    merged = pd.concat([f.astype(typed) for f in (before, gaps[COLUMNS]) if len(f)], ignore_index=True)
+    merged = merged.assign(game_date=pd.to_datetime(merged["game_date"]))
     warehouse.replace_partitions(TABLE, merged.drop_duplicates(KEY, keep="last").reset_index(drop=True), dates)
 
 

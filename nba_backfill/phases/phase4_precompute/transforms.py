@@ -319,8 +319,10 @@ def ml_feature_store(
     ctx = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "opponent_team_abbr"]), dates)
     df = ctx[[*keys, "game_id", "team_abbr", "opponent_team_abbr", "home_game", "days_rest", "back_to_back",
               "current_points_line", "opening_points_line", "line_movement", "has_prop_line"]]
+    # The composite factors' shot_zone_data_available (player and opponent zones) is the one kept.
     cache = with_columns(daily_cache, keys).drop(columns=["game_id", "team_abbr", "processed_at", "early_season_flag",
-                                                          "quality_score", "cache_date"], errors="ignore")
+                                                          "quality_score", "cache_date", "shot_zone_data_available"],
+                                                 errors="ignore")
     factors = with_columns(composite_factors, [*keys, "shot_zone_data_available"])[[
         *keys, "fatigue_score", "shot_zone_mismatch_score", "pace_score", "usage_spike_score", "opponent_strength_score",
         "shot_zone_data_available"]]

@@ -1,8 +1,8 @@
 """Grading you can trust: how the predictions and the lines did against the points scored.
 
 Pure functions of ``prediction_accuracy`` rows. Over the predictions that had a line and were not
-voided (the player played): how many, the mean absolute error of the predicted points and of the
-line itself, and the hit rate of the OVER/UNDER calls, with pushes, PASS and NO_LINE counted apart.
+voided (the player played): how many, the mean absolute error of the predicted points (where there
+was one: not on opening night) and of the line itself, and the hit rate of the OVER/UNDER calls, with pushes, PASS and NO_LINE counted apart.
 By date (the metadata of each ``prediction_accuracy`` partition, which Dagster plots across
 partitions) and by quality band (10 x games in the window: below 50 the system always passes).
 """
@@ -40,7 +40,9 @@ def figures(rows: pd.DataFrame) -> dict[str, float | int | None]:
     hits, misses = int((correct == True).sum()), int((correct == False).sum())  # noqa: E712 (NA is neither)
 
     def mae(error: pd.Series) -> float | None:
-        return round(float(error.abs().mean()), 2) if len(error) else None
+        # Opening night has no history: its predictions are NULL and are not graded.
+        known = error.dropna()
+        return round(float(known.abs().mean()), 2) if len(known) else None
 
     return {
         "predictions": len(rows), "with_line": len(lined),
@@ -86,11 +88,11 @@ def by_date_plot(by_date: pd.DataFrame) -> dg.MetadataValue:
 
     fig, (top, bottom) = plt.subplots(2, 1, figsize=(8, 4.5), dpi=90, sharex=True)
     x = [str(d)[5:10] for d in by_date["game_date"]]
-    top.plot(x, by_date["mae_predicted"], marker="o", label="prediction MAE")
-    top.plot(x, by_date["mae_line"], marker="o", label="line MAE")
+    top.plot(x, pd.to_numeric(by_date["mae_predicted"]), marker="o", label="prediction MAE")
+    top.plot(x, pd.to_numeric(by_date["mae_line"]), marker="o", label="line MAE")
     top.set_ylabel("points")
     top.legend(fontsize=7, frameon=False)
-    bottom.bar(x, by_date["hit_rate"].fillna(0), color="#5c6bc0")
+    bottom.bar(x, pd.to_numeric(by_date["hit_rate"]).fillna(0), color="#5c6bc0")
     bottom.axhline(0.5, color="grey", linewidth=0.8)
     bottom.set_ylabel("hit rate")
     bottom.tick_params(axis="x", rotation=90, labelsize=7)
