@@ -56,7 +56,7 @@ def measure() -> dict:
     """In the child: the run from empty, then status, validate --strict and the grading."""
     from nba_backfill.backfill.cli import main as nba_backfill
     from nba_backfill.calendar import date_range
-    from nba_backfill.phases.phase5_predictions.grading import grade
+    from nba_backfill.phases.phase5_predictions.grading import figures, grade
     from nba_backfill.resources import resources
 
     began = time.perf_counter()
@@ -81,11 +81,16 @@ def measure() -> dict:
         "status_exit": outputs["status"][0], "status": outputs["status"][1]["summary"],
         "validate_strict_exit": outputs["validate"][0], "validate_errors": errors_of(outputs["validate"][1]),
         "validate_warnings": [f for f in outputs["validate"][1]["failures"] if f["severity"] == "WARN"],
-        "overall": grade(rows).iloc[0].to_dict(),
-        "by_quality_band": grade(rows, "quality_band").to_dict(orient="records"),
-        "by_date": by_date.to_dict(orient="records"),
+        "overall": figures(rows),
+        "by_quality_band": records(grade(rows, "quality_band")),
+        "by_date": records(by_date),
         "readme_comparison": readme_comparison(warehouse, dates) | {"readme": README_FIGURES},
     }
+
+
+def records(table) -> list[dict]:
+    """Rows as JSON-ready dicts: an undefined figure (a hit rate without calls) is null, not NaN."""
+    return table.astype(object).where(table.notna(), None).to_dict(orient="records")
 
 
 def errors_of(validate: dict) -> list[dict]:
@@ -120,8 +125,8 @@ def main() -> int:
           f"median line MAE {c['mae_line_median']} (README {README_FIGURES['mae_line_median']}), "
           f"chosen line MAE {c['mae_line_chosen']}, prediction MAE {c['mae_predicted']} "
           f"(README baseline {README_FIGURES['mae_baseline']})")
-    for error in report["validate_errors"]:
-        print(f"  ERROR {error.get('game_date')} {error.get('asset')}:{error.get('check')} {error.get('description')}")
+    for failure in report["validate_errors"] + report["validate_warnings"]:
+        print(f"  {failure['severity']} {failure['game_date']} {failure['asset']}:{failure['check']} {failure['description']}")
     return 0 if report["run_exit"] == 0 and report["status_exit"] == 0 else 1
 
 
