@@ -268,8 +268,11 @@ class DatasetSource(dg.ConfigurableResource):
     # -- NBA.com -----------------------------------------------------------------------------------
 
     def schedule(self, game_date: dt.date) -> dict:
+        """The date's games. After the dataset's last date its silence is not "no games": a 404."""
         day = calendar.as_date(game_date)
         s = self.data.schedule
+        if day > s["game_date"].max():
+            raise SourceUnavailable(FEED_SCHEDULE, day, 404, f"{self.folder} ends on {s['game_date'].max()}")
         games = s[s["game_date"] == day].sort_values("game_id")
         fmt = calendar.season_nba_format(calendar.season_year(day))
         dates = [{"gameDate": f"{day:%m/%d/%Y} 00:00:00",

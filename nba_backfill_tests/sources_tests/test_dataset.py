@@ -76,6 +76,13 @@ def test_an_unknown_game_is_a_404_naming_it(real):
         real.boxscore("0022599999")
 
 
+def test_dates_before_the_season_have_no_games_and_dates_after_the_data_are_not_known(real):
+    assert real.schedule(dt.date(2025, 10, 1))["leagueSchedule"]["gameDates"] == []
+    with pytest.raises(SourceUnavailable, match="ends on 2025-11-24") as err:
+        real.schedule(dt.date(2025, 11, 25))
+    assert err.value.status == 404
+
+
 def test_play_by_play_that_does_not_exist_is_answered_as_nba_com_does(real):
     payload = real.play_by_play("0022500001")
     assert payload["game"] == {"gameId": "0022500001", "videoAvailable": 0, "actions": []}
