@@ -214,7 +214,7 @@ def scraper_asset(
             metadata: dict[str, Any] = {"files": len(files), "preview": preview_files(files)}
             if odds_markets is None:
                 metadata["accepted_gaps"] = accepted
-            if odds_markets is not None:
+            else:
                 metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
                 metadata |= account_quota(context.resources.league)

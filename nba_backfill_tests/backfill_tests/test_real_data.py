@@ -13,7 +13,8 @@ import pytest
 
 from nba_backfill.calendar import date_range
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.lines_matched import lines_matched
+from nba_backfill.checks.lines_matched import classify, lines_matched
+from nba_backfill.phases.phase3_analytics.lines import MIN_LINE, pre_tip
 from nba_backfill.resources import resources
 from nba_backfill.storage.accepted_gaps import accepted
 
@@ -51,12 +52,26 @@ def predictions_cover_everyone_who_played(warehouse, days: list[dt.date]) -> pd.
     return predictions
 
 
+def share_of_lines_reaching_predictions(warehouse, days: list[dt.date]) -> float:
+    """Of the lines the documented rule admits (pre-tip, >= 5.0) whose player played, the share
+    whose prediction carries a line."""
+    props = pre_tip(warehouse.read("nba_raw.odds_api_player_points_props", days))
+    props = props[props["points_line"] >= MIN_LINE]
+    gamebook = warehouse.read("nba_raw.nbac_gamebook_player_stats", days).rename(columns={"player_name_original": "player_name"})
+    lines = props.drop_duplicates(["game_date", "game_id", "player_lookup"])[["game_date", "game_id", "player_name", "player_lookup"]]
+    played = classify(lines, gamebook, set()).query("outcome == 'played'")[["game_date", "player_lookup"]]
+    predictions = warehouse.read("nba_predictions.player_prop_predictions", days)
+    reached = played.merge(predictions[["game_date", "player_lookup", "has_prop_line"]], on=["game_date", "player_lookup"], how="left")
+    return float(reached["has_prop_line"].fillna(False).astype(bool).mean())
+
+
 def test_a_few_real_dates_run_from_empty_with_shot_zones_absent_not_invented(nba, real):
     backfill_and_check(nba, *FEW)
     platform, days = resources(), dates_of(*FEW)
     warehouse = platform["warehouse"]
     predictions = predictions_cover_everyone_who_played(warehouse, days)
     assert predictions["has_prop_line"].sum() > 150  # opening nights' lines reached their players
+    assert share_of_lines_reaching_predictions(warehouse, days) >= 0.99
     gaps = accepted(warehouse, days)
     assert len(gaps) == 16 and set(gaps["feed"]) == {"nbac_play_by_play"} and gaps["accepted_by"].str.startswith("source:").all()
     # No play-by-play: every zone figure NULL and flagged, never a made-up number.
@@ -92,5 +107,6 @@ def test_the_whole_real_stretch_is_complete_or_accepted_with_lines_matched(nba, 
     played = sum(o.metadata.get("played", 0) for o in outcomes)
     unmatched = sum(o.metadata.get("unmatched", 0) for o in outcomes)
     assert played / (played + unmatched) >= 0.99
+    assert share_of_lines_reaching_predictions(warehouse, days) >= 0.99
     code, report = nba.json("validate", "--start-date", STRETCH[0], "--end-date", STRETCH[1], "--strict")
     assert code == 0, [f for f in report["failures"] if f["severity"] == "ERROR"]

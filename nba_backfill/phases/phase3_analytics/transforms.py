@@ -156,7 +156,8 @@ def player_game_summary(
     df["usage_rate_valid"] = df["usage_rate"].notna() & (df["usage_rate"] <= 50)
     df["ts_pct"] = _ratio(df["points"], 2 * (df["fg_attempts"] + 0.44 * df["ft_attempts"])).round(3)
     df["efg_pct"] = _ratio(df["fg_makes"] + 0.5 * df["three_pt_makes"], df["fg_attempts"]).round(3)
-    lines = player_lines(match_players(props, nba_names(g))).rename(columns={"current_points_line": "points_line", "opening_points_line": "opening_line"})
+    lines = player_lines(match_players(props, nba_names(g))).rename(
+        columns={"current_points_line": "points_line", "opening_points_line": "opening_line"})
     df = df.merge(lines.drop(columns="line_bookmaker"), on=["game_date", "player_lookup"], how="left")
     df["over_under_result"] = prop_result(df["points"], df["points_line"], df["is_active"])
     df["margin"] = (df["points"] - df["points_line"]).where(df["is_active"])

@@ -96,9 +96,8 @@ def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame,
     )
     league = league_zone_pct(history.rename(columns={"team_abbr": "defending_team_abbr"}), out["game_date"])
     # Games in the window whose shot zones exist: a game without play-by-play has none to give.
-    zone_games = window[window["opp_paint_attempts"].notna()].groupby(keys).size()
-    out = attach(out, keys, zone_games=zone_games)
-    out["shot_zone_data_available"] = out["zone_games"].fillna(0) > 0
+    out = attach(out, keys, zone_games=window[window["opp_paint_attempts"].notna()].groupby(keys).size())
+    out["shot_zone_data_available"] = out.pop("zone_games").fillna(0) > 0
     unknown = (out["games_in_sample"].fillna(0) > 0) & ~out["shot_zone_data_available"]
     for zone in ("paint", "mid_range", "three_pt"):
         # Percentage points above the league: positive means a worse defence in that zone. A team
@@ -107,11 +106,11 @@ def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame,
         diff = 100 * (out[f"{zone}_pct_allowed_last_15"] - league[zone].reindex(out["game_date"]).to_numpy())
         from_pbp = zone != "three_pt"  # threes allowed come from the box score
         out[f"{zone}_defense_vs_league_avg"] = diff.fillna(0.0).round(2).mask(unknown & from_pbp)
-    vs = out[[f"{z}_defense_vs_league_avg" for z in ("paint", "mid_range", "three_pt")]]
+    vs = out[[f"{z}_defense_vs_league_avg" for z in ("paint", "mid_range", "three_pt")]].to_numpy()
     names = np.array(["paint", "mid_range", "three_pt"])
-    out["strongest_zone"] = pd.Series(names[vs.fillna(0).to_numpy().argmin(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
-    out["weakest_zone"] = pd.Series(names[vs.fillna(0).to_numpy().argmax(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
-    out = out.drop(columns="zone_games")
+    # Strongest and weakest zones need all three: none without play-by-play.
+    out["strongest_zone"] = pd.Series(names[vs.argmin(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
+    out["weakest_zone"] = pd.Series(names[vs.argmax(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
     out["data_quality_tier"] = np.select(
         [out["games_in_sample"] >= TEAM_SAMPLE_GAMES, out["games_in_sample"] >= 10], ["high", "medium"], "low"
     )
