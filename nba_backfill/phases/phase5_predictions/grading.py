@@ -59,8 +59,11 @@ def grade(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     """One row of :data:`FIGURES` per ``by`` value (``game_date`` or ``quality_band``), or overall."""
     if by is None:
         return pd.DataFrame([figures(rows)], columns=FIGURES)
-    keyed = rows.assign(quality_band=quality_band(rows["quality_score"])) if by == "quality_band" else rows
-    table = [{by: key, **figures(group)} for key, group in keyed.groupby(by)]
+    keyed = rows
+    if by == "quality_band":  # bands in quality order, not text order
+        order = [label for *_, label in BANDS] + ["other"]
+        keyed = rows.assign(quality_band=pd.Categorical(quality_band(rows["quality_score"]), categories=order, ordered=True))
+    table = [{by: key, **figures(group)} for key, group in keyed.groupby(by, observed=True)]
     return pd.DataFrame(table, columns=[by, *FIGURES])
 
 
