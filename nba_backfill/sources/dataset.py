@@ -46,7 +46,6 @@ from nba_backfill.errors import ConfigurationError, SourceUnavailable
 from nba_backfill.sources.simulated import (
     BOOKMAKERS,
     FEED_BOXSCORE,
-    FEED_EVENTS,
     FEED_PBP,
     FEED_SCHEDULE,
     _iso_z,
