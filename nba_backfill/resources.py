@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from nba_backfill import settings
+from nba_backfill.sources.dataset import dataset_source
 from nba_backfill.sources.live import live_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
@@ -37,5 +38,5 @@ def simulated_source() -> dict[str, Any]:
 
 def resources() -> dict[str, Any]:
     storage = {"local": local_storage, "gcp": gcp_storage}[settings.target()]
-    source = {"simulated": simulated_source, "live": live_source}[settings.source()]
+    source = {"simulated": simulated_source, "live": live_source, "dataset": dataset_source}[settings.source()]
     return storage() | source()

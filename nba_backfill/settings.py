@@ -4,12 +4,12 @@
 | --- | --- | --- |
 | ``NBA_BACKFILL_HOME`` | ``.nba_backfill`` | embedded storage: ``raw/``, ``warehouse.duckdb``, ``dagster/`` |
 | ``NBA_BACKFILL_TARGET`` | ``local`` | ``local`` (folder + DuckDB) or ``gcp`` (GCS + BigQuery) |
-| ``NBA_BACKFILL_SOURCE`` | ``simulated`` | ``simulated`` league or ``live`` APIs |
+| ``NBA_BACKFILL_SOURCE`` | ``simulated`` | ``simulated`` league, ``live`` APIs or a recorded ``dataset`` |
 | ``NBA_SIM_SEED`` | ``20241022`` | the simulated league's seed |
 
 The gcp target reads ``GCP_PROJECT``, ``NBA_RAW_BUCKET``, ``BQ_LOCATION``, ``NBA_BQ_DATASET_PREFIX``
 and ``NBA_RAW_PREFIX`` (storage/gcp.py); the live source ``ODDS_API_KEY``, ``NBA_STATS_BASE_URL`` and
-``ODDS_API_BASE_URL`` (sources/live.py).
+``ODDS_API_BASE_URL`` (sources/live.py); the dataset source ``NBA_DATASET_DIR`` (sources/dataset.py).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 from nba_backfill.errors import ConfigurationError
 
 TARGETS = ("local", "gcp")
-SOURCES = ("simulated", "live")
+SOURCES = ("simulated", "live", "dataset")
 
 
 def home() -> Path:

@@ -26,6 +26,7 @@ import pandas as pd
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.backfill.run import stretches
 from nba_backfill.checks.catalogue import Check
+from nba_backfill.naming import table_name
 from nba_backfill.storage.kept import valid_id
 from nba_backfill.storage.warehouse import Warehouse
 
@@ -88,7 +89,7 @@ def record(instance: dg.DagsterInstance, restored: pd.DataFrame, kept_for: str, 
                       "written_at": r.written_at.isoformat()}))
     by_dates: dict[frozenset[dt.date], list[dg.AssetCheckKey]] = {}
     for check in checks:
-        dates = frozenset(back.loc[back["table_name"] == check.asset.replace("/", "."), "game_date"].dt.date)
+        dates = frozenset(back.loc[back["table_name"] == table_name(check.asset), "game_date"].dt.date)
         if dates:
             by_dates.setdefault(dates, []).append(check.key)
     failed = 0

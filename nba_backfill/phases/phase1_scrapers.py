@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
 from nba_backfill import calendar, ids
@@ -28,6 +29,7 @@ from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
 from nba_backfill.sources.credits import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS, estimate_credits
+from nba_backfill.storage.accepted_gaps import accept, gap_rows
 from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
@@ -192,6 +194,18 @@ def account_quota(league: Any) -> dict[str, int]:
     return {f"odds_api_requests_{k}": v for k, v in quota.items() if k in ("remaining", "used") and v is not None}
 
 
+def accept_known_gaps(league: Any, warehouse: Any, feed: str, dates: list[dt.date]) -> int:
+    """Record the gaps the source declares for ``feed`` on ``dates`` (a recorded dataset knows
+    what was never published) as accepted, so they are not failures to re-try; how many."""
+    if not hasattr(league, "known_gaps"):
+        return 0
+    who = f"source:{type(league).__name__}"
+    rows = [gap_rows(feed, day, gaps, who) for day in dates if (gaps := league.known_gaps(feed, day))]
+    if rows:
+        accept(warehouse, pd.concat(rows, ignore_index=True))
+    return sum(len(r) for r in rows)
+
+
 def scraper_asset(
     name: str,
     prefixes: list[str],
@@ -201,7 +215,8 @@ def scraper_asset(
 ) -> Callable[[Callable[..., Payloads]], dg.AssetsDefinition]:
     """Decorate a scrape into a Phase 1 asset: ``scrape(league, dates, **inputs)`` for NBA.com
     feeds; for Odds API feeds (``odds_markets`` given) ``scrape(league, day, **inputs)``, one date
-    at a time so an outage costs only its own date."""
+    at a time so an outage costs only its own date. Gaps the source declares in an NBA.com feed
+    are recorded as accepted (storage/accepted_gaps.py)."""
 
     def wrap(scrape: Callable[..., Payloads]) -> dg.AssetsDefinition:
         @daily_asset(
@@ -211,7 +226,7 @@ def scraper_asset(
             group_name=GROUP,
             description=description,
             io_manager_key="raw_io_manager",
-            required_resource_keys={"league"},
+            required_resource_keys={"league", "warehouse"},
             pool=ODDS_API_POOL if odds_markets is not None else NBA_STATS_POOL,
             metadata={"raw_prefixes": prefixes},
             kinds={"json", *raw_kinds()},
@@ -223,10 +238,13 @@ def scraper_asset(
                     files = scrape(context.resources.league, dates, **inputs)
                 except SourceUnavailable as err:
                     retry_server_errors(context, err)
+                accepted = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
             metadata: dict[str, Any] = {"files": len(files), "preview": preview_files(files)}
-            if odds_markets is not None:
+            if odds_markets is None:
+                metadata["accepted_gaps"] = accepted
+            else:
                 metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
                 metadata |= account_quota(context.resources.league)

@@ -150,10 +150,14 @@ def table_asset(
     same_day: Mapping[str, str] | None = None,
     lookback: Mapping[str, str] | None = None,
     columns: Mapping[str, Sequence[str]] | None = None,
+    partition_metadata: Callable[[pd.DataFrame, list[dt.date]], Mapping[dt.date, Mapping[str, Any]]] | None = None,
+    run_metadata: Callable[[pd.DataFrame], Mapping[str, Any]] | None = None,
 ) -> dg.AssetsDefinition:
     """An asset over ``compute``. With a ``lookback`` the schedule (D-30..D) is read to verify the
     window, and handed to ``compute`` too if it has a ``schedule`` parameter. ``columns`` narrows
-    what is read of a wide input (param -> columns), to keep season-long runs lean."""
+    what is read of a wide input (param -> columns), to keep season-long runs lean.
+    ``partition_metadata`` adds metadata to each date's materialization (a range run records one
+    per date), ``run_metadata`` to the run's."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
     dataset, name = key.split("/")
     wants_schedule = "schedule" in inspect.signature(compute).parameters
@@ -179,7 +183,9 @@ def table_asset(
         df = compute(dates, **frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
         df = conform(key, df)
+        for day, figures in (partition_metadata(df, dates) if partition_metadata else {}).items():
+            context.add_asset_metadata(dict(figures), partition_key=str(day))
         return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates), "preview": preview(df),
-                                       **quality_summary(df)})
+                                       **quality_summary(df), **(run_metadata(df) if run_metadata else {})})
 
     return _table
