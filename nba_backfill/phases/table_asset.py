@@ -82,15 +82,16 @@ def quality_summary(df: pd.DataFrame) -> dict[str, float | int]:
 
 def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """``dg.asset`` with what every asset here shares: game-date partitions, and one run per range
-    (``BackfillPolicy.single_run``: a season is one run, not hundreds; it is beta in 1.13, hence
-    the warning filter, kept to this one place)."""
+    (``BackfillPolicy.single_run``: a season is one run, not hundreds), or per chunk of
+    ``NBA_BACKFILL_RUN_DATES`` dates, which a daemon backfill runs at once (gcp target). Backfill
+    policies are beta in 1.13, hence the warning filter, kept to this one place."""
+    chunk = settings.run_dates()
+    policy = dg.BackfillPolicy.single_run() if chunk is None else dg.BackfillPolicy.multi_run(chunk)
 
     def decorate(fn: Callable[..., Any]) -> dg.AssetsDefinition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dg.BetaWarning)
-            return dg.asset(
-                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), owners=OWNERS, **kwargs
-            )(fn)
+            return dg.asset(partitions_def=game_dates, backfill_policy=policy, owners=OWNERS, **kwargs)(fn)
 
     return decorate
 
