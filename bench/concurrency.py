@@ -31,6 +31,7 @@ sys.path.insert(0, str(REPO))  # the test helpers: Debian's PostgreSQL, the emul
 
 from nba_backfill_tests.conftest import free_port  # noqa: E402
 from nba_backfill_tests.processes import stop  # noqa: E402
+from nba_backfill_tests.runs import most_at_once  # noqa: E402
 from nba_backfill_tests.storage_tests.conftest import BUCKET, PROJECT  # noqa: E402
 from nba_backfill_tests.storage_tests.postgres import postgres_server  # noqa: E402
 
@@ -91,12 +92,7 @@ def _runs(env: dict[str, str]) -> tuple[int, int]:
     os.environ.update(env)
     with dg.DagsterInstance.from_ref(InstanceRef.from_dir(env["DAGSTER_HOME"])) as instance:
         spans = [(r.start_time, r.end_time) for r in instance.get_run_records()]
-    moments = sorted([(s, 1) for s, _ in spans] + [(e, -1) for _, e in spans])
-    most = current = 0
-    for _, change in moments:
-        current += change
-        most = max(most, current)
-    return len(spans), most
+    return len(spans), most_at_once(spans)
 
 
 def measure(mode: str, run_dates: str, start: str, end: str, phases: str) -> dict:

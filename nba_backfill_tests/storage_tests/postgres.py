@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import pwd
+import re
 import secrets
 import shutil
 import subprocess
@@ -27,7 +28,8 @@ START_SECONDS = 60
 
 def binaries() -> Path | None:
     """The newest installed server's bin folder (``apt-get install postgresql``), if any."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), key=lambda p: int(p.parent.parent.name))
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+                   key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)])
     return found[-1].parent if found else None
 
 
@@ -47,8 +49,6 @@ def postgres_server() -> Iterator[dict[str, str]]:
     # Not under pytest's tmp_path: its parents are root's alone, and the server user must enter.
     root = Path(tempfile.mkdtemp(prefix="nba-backfill-pg-"))
     data, log = root / "data", root / "server.log"
-    if os.geteuid() == 0:
-        shutil.chown(root, pwd.getpwnam("postgres").pw_uid, pwd.getpwnam("postgres").pw_gid)
     # A real password over TCP (not trust), so the instance's DAGSTER_PG_PASSWORD is what lets it in.
     password = secrets.token_hex(16)
     (root / "password").write_text(password)

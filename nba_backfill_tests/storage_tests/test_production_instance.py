@@ -35,6 +35,7 @@ from nba_backfill.checks.matrix import GROUP_OF_PHASE
 from nba_backfill.definitions import all_assets, checks
 from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
 from nba_backfill_tests.processes import stop
+from nba_backfill_tests.runs import most_at_once, step_spans
 from nba_backfill_tests.storage_tests.conftest import BUCKET, PROJECT
 from nba_backfill_tests.storage_tests.postgres import postgres_server
 
@@ -146,28 +147,6 @@ def _limits() -> tuple[int, int]:
     return runs["max_concurrent_runs"], per_backfill
 
 
-def _most_at_once(spans: list[tuple[float, float]]) -> int:
-    """The largest number of (start, end) spans open at one moment."""
-    moments = sorted([(start, 1) for start, _ in spans] + [(end, -1) for _, end in spans])  # ends first on ties
-    most = current = 0
-    for _, change in moments:
-        current += change
-        most = max(most, current)
-    return most
-
-
-def _step_spans(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[float, float]]:
-    """Step key -> (started, finished), from the run's step events."""
-    spans: dict[str, tuple[float, float]] = {}
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is not None and event.is_step_start:
-            spans[entry.step_key] = (entry.timestamp, float("inf"))
-        elif event is not None and (event.is_step_success or event.is_step_failure):
-            spans[entry.step_key] = (spans[entry.step_key][0], entry.timestamp)
-    return spans
-
-
 def test_both_overlapping_backfills_finish_complete(deployment, reports):
     for report, (start, end) in zip(reports, RANGES):
         assert report["failed"] == report["blocked"] == {}
@@ -189,10 +168,10 @@ def test_the_queue_never_ran_more_runs_at_once_than_configured(deployment, repor
     for record in records:
         by_backfill.setdefault(record.dagster_run.tags["dagster/backfill"], []).append(spans[record.dagster_run.run_id])
     assert set(by_backfill) == {r["backfill_id"] for r in reports}
-    assert _most_at_once(list(spans.values())) <= most
-    assert max(_most_at_once(s) for s in by_backfill.values()) <= per_backfill
+    assert most_at_once(list(spans.values())) <= most
+    assert max(most_at_once(s) for s in by_backfill.values()) <= per_backfill
     # Not vacuous: the two backfills did run side by side.
-    assert _most_at_once(list(spans.values())) > 1
+    assert most_at_once(list(spans.values())) > 1
 
 
 def test_no_two_scrapes_of_one_api_overlapped_across_runs(deployment, reports):
@@ -200,13 +179,13 @@ def test_no_two_scrapes_of_one_api_overlapped_across_runs(deployment, reports):
     by_pool: dict[str, list[tuple[float, float]]] = {}
     with deployment.instance() as instance:
         for record in instance.get_run_records():
-            for step, span in _step_spans(instance, record.dagster_run.run_id).items():
+            for step, (_, started, finished) in step_spans(instance, record.dagster_run.run_id).items():
                 if step in pool_of:
-                    by_pool.setdefault(pool_of[step], []).append(span)
+                    by_pool.setdefault(pool_of[step], []).append((started, finished))
     assert set(by_pool) == set(pool_of.values())
     # Both backfills scraped every asset: each pool served both, one call at a time.
     assert all(len(spans) >= 2 * sum(p == pool for p in pool_of.values()) for pool, spans in by_pool.items())
-    assert {pool: _most_at_once(spans) for pool, spans in by_pool.items()} == {pool: 1 for pool in by_pool}
+    assert {pool: most_at_once(spans) for pool, spans in by_pool.items()} == {pool: 1 for pool in by_pool}
 
 
 def test_bigquery_holds_no_duplicate_rows(deployment, reports):
