@@ -6,6 +6,7 @@
 | ``NBA_BACKFILL_TARGET`` | ``local`` | ``local`` (folder + DuckDB) or ``gcp`` (GCS + BigQuery) |
 | ``NBA_BACKFILL_SOURCE`` | ``simulated`` | ``simulated`` league, ``live`` APIs or a recorded ``dataset`` |
 | ``NBA_SIM_SEED`` | ``20241022`` | the simulated league's seed |
+| ``NBA_BACKFILL_RUN_DATES`` | ``all`` | dates per run of a daemon backfill (gcp target only): ``all`` or a number |
 
 The gcp target reads ``GCP_PROJECT``, ``NBA_RAW_BUCKET``, ``BQ_LOCATION``, ``NBA_BQ_DATASET_PREFIX``
 and ``NBA_RAW_PREFIX`` (storage/gcp.py); the live source ``ODDS_API_KEY``, ``NBA_STATS_BASE_URL`` and
@@ -56,3 +57,14 @@ def _choice(variable: str, default: str, allowed: tuple[str, ...]) -> str:
     if value not in allowed:
         raise ConfigurationError(f"{variable}={value!r}: expected one of {', '.join(allowed)}")
     return value
+
+
+def run_dates() -> int | None:
+    """How many dates one run of a daemon backfill covers; None: the whole range in one run
+    (``environment.backfill_policy`` decides whether the target admits chunks)."""
+    value = os.environ.get("NBA_BACKFILL_RUN_DATES", "all").strip()
+    if value == "all":
+        return None
+    if not value.isdigit() or int(value) < 1:
+        raise ConfigurationError(f"NBA_BACKFILL_RUN_DATES={value!r}: expected all or a number of dates (1 or more)")
+    return int(value)

@@ -26,7 +26,7 @@ from dagster import AssetExecutionContext
 
 from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
 from nba_backfill.calendar import lookback as lookback_mapping
-from nba_backfill.environment import warehouse_kind
+from nba_backfill.environment import backfill_policy, warehouse_kind
 from nba_backfill.naming import asset_key, table_name
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
@@ -71,15 +71,14 @@ def quality_summary(df: pd.DataFrame) -> dict[str, float | int]:
 
 def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """``dg.asset`` with what every asset here shares: game-date partitions, and one run per range
-    (``BackfillPolicy.single_run``: a season is one run, not hundreds; it is beta in 1.13, hence
-    the warning filter, kept to this one place)."""
+    (``BackfillPolicy.single_run``: a season is one run, not hundreds), or per chunk of
+    ``NBA_BACKFILL_RUN_DATES`` dates, which a daemon backfill runs at once (gcp target). Backfill
+    policies are beta in 1.13, hence the warning filter, kept to this one place."""
 
     def decorate(fn: Callable[..., Any]) -> dg.AssetsDefinition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dg.BetaWarning)
-            return dg.asset(
-                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), owners=OWNERS, **kwargs
-            )(fn)
+            return dg.asset(partitions_def=game_dates, backfill_policy=backfill_policy(), owners=OWNERS, **kwargs)(fn)
 
     return decorate
 
