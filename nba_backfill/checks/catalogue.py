@@ -18,8 +18,8 @@ from dagster import AssetCheckExecutionContext
 
 from nba_backfill.calendar import game_dates
 from nba_backfill.checks import rules
-from nba_backfill.checks.lines_matched import lines_matched
 from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.lines_matched import lines_matched
 from nba_backfill.checks.outcomes import evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name

@@ -42,8 +42,13 @@ from google.cloud import bigquery
 from pydantic import PrivateAttr
 
 from nba_backfill.errors import WarehouseError
-from nba_backfill.storage.bigquery_kept import (KEPT_LEDGER_SCHEMA, forget_statement, keep_statements,
-                                                restore_statements, transaction)
+from nba_backfill.storage.bigquery_kept import (
+    KEPT_LEDGER_SCHEMA,
+    forget_statement,
+    keep_statements,
+    restore_statements,
+    transaction,
+)
 from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table
 from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, never_written, to_pandas
 

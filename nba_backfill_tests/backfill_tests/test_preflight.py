@@ -4,7 +4,6 @@ starts (``plan`` included); dates are judged in US Eastern time; an output error
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
 

@@ -16,7 +16,11 @@ from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import encode
 from nba_backfill_tests.phases_tests.test_phase2_parsers import (
-    LINES_DIR, LINES_SPREADS_TOTALS, PROPS_ABRIDGED, PROPS_ABRIDGED_PATH, real,
+    LINES_DIR,
+    LINES_SPREADS_TOTALS,
+    PROPS_ABRIDGED,
+    PROPS_ABRIDGED_PATH,
+    real,
 )
 
 LINES_PATH = f"{LINES_DIR}/20240125_035540-snap-0355.json"

@@ -13,8 +13,8 @@ import dagster as dg
 import pytest
 
 from nba_backfill import ids
-from nba_backfill.errors import SourceUnavailable
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases import phase1_scrapers
 from nba_backfill.resources import local_storage
 from nba_backfill.sources.live import LiveApis, live_source

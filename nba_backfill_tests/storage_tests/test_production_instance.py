@@ -29,9 +29,8 @@ from dagster._core.instance.ref import InstanceRef
 from dagster_postgres import PostgresEventLogStorage, PostgresRunStorage
 
 from nba_backfill.backfill import submit
-from nba_backfill.calendar import date_range
+from nba_backfill.calendar import GROUP_OF_PHASE, date_range
 from nba_backfill.checks.catalogue import GRAINS
-from nba_backfill.checks.matrix import GROUP_OF_PHASE
 from nba_backfill.graph import all_assets, checks
 from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
 from nba_backfill_tests.processes import stop

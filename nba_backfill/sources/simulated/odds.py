@@ -12,7 +12,7 @@ import numpy as np
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.feeds import FEED_EVENTS, odds_feed
-from nba_backfill.sources.shapes import HISTORICAL_STEP, historical_wrapper, iso_z
+from nba_backfill.sources.shapes import historical_wrapper, iso_z
 from nba_backfill.sources.simulated.game import GameSim, game_sim
 from nba_backfill.sources.simulated.league import (
     _BOOK_VIG,
