@@ -28,7 +28,7 @@ from nba_backfill.phases.table_asset import OWNERS
 #: Dates shown when no backfill ran yet: the last ones written.
 DEFAULT_DAYS = 14
 #: Heat-map colour per state (the states of checks/matrix.py).
-COLOURS = {"complete": "#2e7d32", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
+COLOURS = {"complete": "#2e7d32", "accepted": "#66bb6a", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
            "blocked": "#fb8c00", "failed": "#c62828"}
 
 

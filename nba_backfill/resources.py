@@ -7,9 +7,10 @@ from pathlib import Path
 from typing import Any
 
 from nba_backfill import settings
+from nba_backfill.sources.dataset import dataset_source
 from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV
 from nba_backfill.sources.live import live_source
-from nba_backfill.sources.simulated import DEFAULT_SEED, SimulatedLeague
+from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
@@ -38,12 +39,11 @@ def gcp_storage() -> dict[str, Any]:
 def simulated_source() -> dict[str, Any]:
     """The simulated league of the command line: its seed and faults are the ``NBA_SIM_*`` variables
     (the resource itself reads no environment; code passes them as values)."""
-    env = os.environ.get
-    return {"league": SimulatedLeague(seed=int(env("NBA_SIM_SEED", str(DEFAULT_SEED))),
-                                      outages=env(OUTAGES_ENV, ""), corrupt=env(CORRUPT_ENV, ""))}
+    return {"league": SimulatedLeague(seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""),
+                                      corrupt=os.environ.get(CORRUPT_ENV, ""))}
 
 
 def resources() -> dict[str, Any]:
     storage = {"local": local_storage, "gcp": gcp_storage}[settings.target()]
-    source = {"simulated": simulated_source, "live": live_source}[settings.source()]
+    source = {"simulated": simulated_source, "live": live_source, "dataset": dataset_source}[settings.source()]
     return storage() | source()

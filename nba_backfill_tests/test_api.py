@@ -78,6 +78,14 @@ def test_a_selection_materializes_and_reads_back_as_a_dataframe(nba_platform):
     assert nba_platform.summary("2024-10-22", "2024-10-23")["complete_game_dates"] == 0
 
 
+def test_the_dataset_fixture_serves_the_real_season(nba_dataset):
+    nba_dataset.materialize("2025-10-21", "2025-10-21", "group:phase1_scrapers or group:phase2_raw")
+    schedule = nba_dataset.table("nba_raw.nbac_schedule", "2025-10-21", "2025-10-21")
+    assert sorted(schedule["home_team_tricode"]) == ["LAL", "OKC"]  # opening night of 2025-26
+    players = nba_dataset.table("nba_raw.nbac_gamebook_player_stats", "2025-10-21", "2025-10-21")
+    assert players["points"].sum() == schedule["home_team_score"].sum() + schedule["away_team_score"].sum()
+
+
 @pytest.mark.slow
 def test_a_throwaway_project_outside_the_repository_runs_the_readme_example(tmp_path):
     project = tmp_path / "my_features"

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 import pandas as pd
 
 from nba_backfill.calendar import days_into_season, window, window_start
+from nba_backfill.checks import box_score
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
 from nba_backfill.phases.lookback import window_gaps
@@ -45,12 +46,14 @@ def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
 
 # --- schedule reconciliation (preflight) ------------------------------------------------------
 
-def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
+def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | None = None) -> Rule:
     """Every final game of the schedule has its rows (exactly ``rows_per_game``, if given), and no
-    game appears that the schedule does not know. A date without games passes with games: 0."""
+    game appears that the schedule does not know. A date without games passes with games: 0. A
+    game whose ``gap_feed`` gap is accepted (nba_meta.accepted_gaps) is not missing."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         finals, rows = _final_games(data, dates), _by_date(data.table(table, dates))
+        gaps = data.accepted_games(gap_feed, dates) if gap_feed else {}
         outcomes = []
         for day in dates:
             if day not in data.written(SCHEDULE, [day]) or day not in data.written(table, [day]):
@@ -58,7 +61,10 @@ def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
                 continue
             expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
             counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
-            missing = expected - set(counts.index)
+            games = finals.get(day, pd.DataFrame(columns=["game_id", "nba_game_id"]))
+            accepted = {g for g, nba in zip(games["game_id"], games["nba_game_id"])
+                        if day in gaps and (gaps[day] is None or nba in gaps[day])}
+            missing = expected - set(counts.index) - accepted
             unexpected = set(counts.index) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
             passed = not (missing or unexpected or wrong)
@@ -66,6 +72,7 @@ def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
                 day, passed, ERROR,
                 "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
                 {"games": len(expected), "rows": int(counts.sum()), "missing_games": capped(missing),
+                 "accepted_gaps": capped(accepted - set(counts.index)),
                  "unscheduled_games": capped(unexpected), "games_with_wrong_row_count": capped(wrong)},
             ))
         return outcomes
@@ -125,6 +132,26 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
     return outcomes
 
 
+def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
+    team totals against the players' sums, plus-minus against the margin, makes within attempts,
+    no negative counts, and minutes for whoever scored."""
+    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
+    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
+    outcomes = []
+    for day in dates:
+        if day not in players or day not in teams:
+            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+            continue
+        found = box_score.violations(players[day], teams[day])
+        broken = [name for name, offenders in found.items() if offenders]
+        description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
+        outcomes.append(Outcome(day, not broken, ERROR, description,
+                                {"games": int(teams[day]["game_id"].nunique()),
+                                 **{name: capped(offenders) for name, offenders in found.items()}}))
+    return outcomes
+
+
 # --- unique grain -----------------------------------------------------------------------------
 
 def unique_grain(table: str, keys: Sequence[str]) -> Rule:
@@ -160,8 +187,8 @@ def not_null(column: str, needs_history: bool = True, applies=None) -> CriticalF
     return CriticalField(f"{column} IS NOT NULL", lambda df: df[column].notna(), needs_history, applies)
 
 
-def positive(column: str, needs_history: bool = True) -> CriticalField:
-    return CriticalField(f"{column} > 0", lambda df: df[column].fillna(0) > 0, needs_history)
+def positive(column: str, needs_history: bool = True, applies=None) -> CriticalField:
+    return CriticalField(f"{column} > 0", lambda df: df[column].fillna(0) > 0, needs_history, applies)
 
 
 def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:

@@ -14,6 +14,8 @@ fixture                scope      what
                                   outages="nbac:2024-10-27", corrupt="nbac_boxscores:2024-10-28")``
 ``nba_platform``       test       an ``nba_backfill.api.Platform`` on ``nba_home``, ``nba_league``
                                   and ``nba_instance``
+``nba_dataset``        test       an ``nba_backfill.api.Platform`` on ``nba_home`` and the real
+                                  2025-26 dataset shipped with the package (2025-10-21 ..)
 ``nba_backfilled``     module     every asset materialized over the ``nba_range`` marker's dates
                                   (``pytestmark = pytest.mark.nba_range("2024-10-22",
                                   "2024-11-04")``; default those two weeks), built once per range
@@ -42,6 +44,8 @@ ISOLATED_VARIABLES = (
     "NBA_SIM_SEED",
     "NBA_BACKFILL_TARGET",
     "NBA_BACKFILL_SOURCE",
+    "NBA_BACKFILL_RUN_DATES",
+    "NBA_DATASET_DIR",
     "DAGSTER_HOME",
 )
 #: The range ``nba_backfilled`` materializes when a module names none: two weeks of 2024-25.
@@ -84,8 +88,7 @@ def _league(arguments: dict[str, Any]) -> Any:
 
 @pytest.fixture
 def nba_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "nba_home"
-    home.mkdir()
+    home = tmp_path / "home"  # not created: storage creates what it writes (and a copied home lands here)
     monkeypatch.setenv("NBA_BACKFILL_HOME", str(home))
     for variable in ISOLATED_VARIABLES:
         monkeypatch.delenv(variable, raising=False)
@@ -111,6 +114,13 @@ def nba_platform(nba_home: Path, nba_league: Any, nba_instance: Any) -> Platform
     from nba_backfill.api import Platform
 
     return Platform(nba_home, league=nba_league, instance=nba_instance)
+
+
+@pytest.fixture
+def nba_dataset(nba_home: Path, nba_instance: Any) -> Platform:
+    from nba_backfill.api import Platform, real_dataset
+
+    return Platform(nba_home, league=real_dataset(), instance=nba_instance)
 
 
 @pytest.fixture(scope="session")
