@@ -165,3 +165,15 @@ def test_feature_store_joins_the_features_and_names_the_early_season_rows():
     assert b["data_source"] == "early_season" and b["has_vegas_line"] == 0.0
     # a has every feature; b lacks his 3 zone rates, 2 zone-based factors and the 3 line figures
     assert a["missing_feature_count"] == 0 and b["missing_feature_count"] == 8
+
+
+def test_league_zone_average_from_teams_with_a_full_sample_else_the_defaults():
+    days = [f"2024-11-{day:02d}" for day in range(10, 30, 2)]  # ten game days before D
+    full = [defense_game(f"T{t:02d}", day, (5, 10), (4, 10), (3, 10), 100, 100.0, 100.0) for t in range(10) for day in days]
+    thin = [defense_game("XXX", "2024-11-28", (10, 10), (10, 10), (10, 10), 100, 100.0, 100.0)]  # one game: left out
+    on_d = [defense_game("T00", "2024-11-30", (10, 10), (10, 10), (10, 10), 100, 100.0, 100.0)]  # D: not read
+    history = pd.DataFrame(full + thin + on_d)
+    league = p4.league_zone_pct(history, pd.Series([ts(D), ts("2024-11-12")]))
+    assert league.loc[ts(D)].round(3).to_dict() == {"paint": 0.5, "mid_range": 0.4, "three_pt": 0.3}
+    # on the 12th each team has one game behind it: too few, so the fixed defaults
+    assert league.loc[ts("2024-11-12")].to_dict() == p4.DEFAULT_LEAGUE_PCT
