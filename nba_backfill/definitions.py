@@ -7,12 +7,11 @@ from __future__ import annotations
 from nba_backfill import environment, graph
 from nba_backfill.automation import gap_backfill_sensor, todays_slate_schedule
 from nba_backfill.reports import completeness_report
-from nba_backfill.resources import resources
 
 defs = graph.platform(
     assets=[completeness_report],
     schedules=[todays_slate_schedule],
     sensors=[gap_backfill_sensor],
-    resources=resources(),
+    resources=environment.resources(),
     executor=environment.executor(),
 )

@@ -1,4 +1,5 @@
-"""Resources chosen by environment: asset code never names a backend or a source."""
+"""How each backend's and each source's resources are built; which ones a run gets is decided in
+``environment.py`` with the other environment choices. Asset code never names a backend or a source."""
 
 from __future__ import annotations
 
@@ -7,9 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nba_backfill import settings
-from nba_backfill.sources.dataset import dataset_source
 from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV
-from nba_backfill.sources.live import live_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
@@ -42,8 +41,3 @@ def simulated_source() -> dict[str, Any]:
     return {"league": SimulatedLeague(seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""),
                                       corrupt=os.environ.get(CORRUPT_ENV, ""))}
 
-
-def resources() -> dict[str, Any]:
-    storage = {"local": local_storage, "gcp": gcp_storage}[settings.target()]
-    source = {"simulated": simulated_source, "live": live_source, "dataset": dataset_source}[settings.source()]
-    return storage() | source()

@@ -9,7 +9,7 @@ validate_backfill_coverage --reconcile (player coverage), validate_cascade_conta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
@@ -105,20 +105,30 @@ REGULATION_TEAM_MINUTES = 240
 OVERTIME_TEAM_MINUTES = 25
 
 
-def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-    """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+def _box_scores(dates: Sequence[dt.date], data: CheckData) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
+    """Each date with its players' and teams' box-score rows (both None where either is missing)."""
     players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
     teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
-    outcomes = []
     for day in dates:
-        if day not in players or day not in teams:
-            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+        found = day in players and day in teams
+        yield day, players[day] if found else None, teams[day] if found else None
+
+
+def _no_box_scores(day: dt.date) -> Outcome:
+    return Outcome(day, True, WARN, "no box scores", {"games": 0})
+
+
+def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+    outcomes = []
+    for day, p, team_rows in _box_scores(dates, data):
+        if p is None:
+            outcomes.append(_no_box_scores(day))
             continue
-        p = players[day]
         per_team = p.groupby(["game_id", "team_abbr"]).agg(
             active=("player_status", lambda s: int((s == "active").sum())),
             points=("points", "sum"), minutes=("minutes_decimal", "sum"))
-        team = teams[day].set_index(["game_id", "team_abbr"])
+        team = team_rows.set_index(["game_id", "team_abbr"])
         joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
         expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
         short = joined.index[joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS]
@@ -136,18 +146,16 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
     """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
     team totals against the players' sums, plus-minus against the margin, makes within attempts,
     no negative counts, and minutes for whoever scored."""
-    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
-    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
     outcomes = []
-    for day in dates:
-        if day not in players or day not in teams:
-            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+    for day, p, team_rows in _box_scores(dates, data):
+        if p is None:
+            outcomes.append(_no_box_scores(day))
             continue
-        found = box_score.violations(players[day], teams[day])
+        found = box_score.violations(p, team_rows)
         broken = [name for name, offenders in found.items() if offenders]
         description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
         outcomes.append(Outcome(day, not broken, ERROR, description,
-                                {"games": int(teams[day]["game_id"].nunique()),
+                                {"games": int(team_rows["game_id"].nunique()),
                                  **{name: capped(offenders) for name, offenders in found.items()}}))
     return outcomes
 
