@@ -3,17 +3,21 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
 from typing import Any
 
 from nba_backfill import settings
+from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
 
 
-def local_storage() -> dict[str, Any]:
-    home = settings.home()
+def local_storage(home: Path | None = None) -> dict[str, Any]:
+    """A raw folder and a DuckDB warehouse under ``home`` (default: ``NBA_BACKFILL_HOME``)."""
+    home = home or settings.home()
     warehouse = DuckDBWarehouse(path=str(home / "warehouse.duckdb"))
     raw_store = LocalRawStore(root=str(home / "raw"))
     return {
@@ -32,5 +36,8 @@ def gcp_storage() -> dict[str, Any]:
 
 
 def simulated_source() -> dict[str, Any]:
-    return {"league": SimulatedLeague(seed=settings.sim_seed())}
+    """The simulated league of the command line: its seed and faults are the ``NBA_SIM_*`` variables
+    (the resource itself reads no environment; code passes them as values)."""
+    return {"league": SimulatedLeague(seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""),
+                                      corrupt=os.environ.get(CORRUPT_ENV, ""))}
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
@@ -24,7 +25,7 @@ from nba_backfill.calendar import PHASES, date_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
-from nba_backfill.environment import resources
+from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
 from nba_backfill.naming import asset_name, table_name
@@ -36,8 +37,10 @@ Report = dict[str, Any]
 class Session:
     """The platform as the commands see it: resources, graph, checks, warehouse state, instance."""
 
-    def __init__(self, instance: dg.DagsterInstance):
-        self.instance, self.resources = instance, resources()
+    def __init__(self, instance: dg.DagsterInstance, resources: Mapping[str, Any] | None = None):
+        """``resources`` default to the environment's (``NBA_BACKFILL_*``), as the command line uses."""
+        self.instance = instance
+        self.resources = dict(resources) if resources is not None else default_resources()
         self.assets, self.checks, self.graph = all_assets, checks, Graph(all_assets)
         self.data = CheckData(self.resources["warehouse"], self.resources["raw_store"])
 

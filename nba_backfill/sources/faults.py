@@ -22,7 +22,7 @@ from nba_backfill.sources.feeds import FEEDS, NBAC_FEEDS, ODDS_FEEDS
 #: Names a spec may use: a feed, or a group of feeds.
 FEED_GROUPS: dict[str, tuple[str, ...]] = {"nbac": NBAC_FEEDS, "odds_api": ODDS_FEEDS} | {f: (f,) for f in FEEDS}
 
-#: Environment variables read when a resource leaves ``outages`` / ``corrupt`` unset.
+#: The command line's front: the environment variables it passes to the simulated league.
 OUTAGES_ENV = "NBA_SIM_OUTAGES"
 CORRUPT_ENV = "NBA_SIM_CORRUPT"
 

@@ -16,7 +16,7 @@ import pytest
 
 from nba_backfill.backfill.lock import LockHeld, operator_lock
 from nba_backfill.checks.catalogue import GRAINS
-from nba_backfill_tests.conftest import ISOLATED_VARIABLES
+from nba_backfill.testing.plugin import ISOLATED_VARIABLES
 
 # Phases 1-2 keep these runs to seconds: no lookback window is pulled in, and the lock, the plan
 # and the report are the same for every phase.

@@ -18,7 +18,7 @@ import duckdb
 import pandas as pd
 import pytest
 
-from nba_backfill_tests.conftest import ISOLATED_VARIABLES
+from nba_backfill.testing.plugin import ISOLATED_VARIABLES
 
 BASE = ["--start-date", "2024-10-22", "--end-date", "2024-11-02"]
 pytestmark = pytest.mark.slow

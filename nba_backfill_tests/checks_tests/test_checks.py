@@ -17,17 +17,16 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.graph import checks as CATALOGUE
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
-from nba_backfill_tests.conftest import backfilled
 
 START, END = dt.date(2024, 10, 20), dt.date(2024, 11, 16)
 DAY = dt.date(2024, 11, 14)
 DATES = [START + dt.timedelta(days=i) for i in range((END - START).days + 1)]
+pytestmark = pytest.mark.nba_range(START, END)
 
 
 @pytest.fixture(scope="module")
-def clean(tmp_path_factory):
-    with backfilled(tmp_path_factory, str(START), str(END)) as platform:
-        yield platform
+def clean(nba_backfilled):
+    return nba_backfilled.platform.resources
 
 
 def check(asset: str, name: str):

@@ -10,6 +10,7 @@ from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import completeness_matrix
 from nba_backfill.graph import all_assets, checks
+from nba_backfill.sources.simulated import SimulatedLeague
 
 
 def matrix(platform, start, end, instance=None):
@@ -30,11 +31,10 @@ def test_a_clean_backfill_is_complete_and_quiet_days_have_no_games(platform, ins
     assert row(m, "2024-10-27")["phase1"] == "missing" and row(m, "2024-10-27")["games"] is pd.NA
 
 
-def test_an_outage_day_is_failed_and_what_depends_on_it_blocked(platform, instance, monkeypatch):
+def test_an_outage_day_is_failed_and_what_depends_on_it_blocked(platform, instance):
     materialize_range("2024-10-22", "2024-10-26", resources=platform, instance=instance, log_level="ERROR")
-    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac:2024-10-27")
-    materialize_range("2024-10-27", "2024-10-27", resources=platform, instance=instance, raise_on_error=False, log_level="CRITICAL")
-    monkeypatch.delenv("NBA_SIM_OUTAGES")
+    down = platform | {"league": SimulatedLeague(outages="nbac:2024-10-27")}
+    materialize_range("2024-10-27", "2024-10-27", resources=down, instance=instance, raise_on_error=False, log_level="CRITICAL")
     materialize_range("2024-10-28", "2024-10-28", selection="group:phase1_scrapers or group:phase2_raw", resources=platform,
                       instance=instance, log_level="ERROR")
     m = matrix(platform, "2024-10-26", "2024-10-28", instance)

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.sources.simulated import SimulatedLeague
 
 RERUN_AFTER_D = (
     "key:nba_analytics/upcoming_player_game_context or key:nba_analytics/upcoming_team_game_context"
@@ -107,34 +108,33 @@ def test_phase4_refuses_a_window_missing_one_game(three_weeks):
     assert not result.success and game in failure_message(result)
 
 
-def test_a_scraper_outage_fails_the_date_with_the_http_status(platform, monkeypatch):
-    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac:2024-10-25")
+@pytest.mark.nba_league(outages="nbac:2024-10-25")
+def test_a_scraper_outage_fails_the_date_with_the_http_status(platform):
     result = materialize_range("2024-10-25", "2024-10-25", selection="group:phase1_scrapers", resources=platform, raise_on_error=False)
     assert not result.success
     assert "503" in failure_message(result) and "2024-10-25" in failure_message(result)
 
 
-def test_a_malformed_box_score_fails_naming_the_file_and_loses_nothing(platform, monkeypatch):
+def test_a_malformed_box_score_fails_naming_the_file_and_loses_nothing(platform):
     selection = "group:phase1_scrapers or group:phase2_raw"
     materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=platform)
     warehouse = platform["warehouse"]
     before = warehouse.query("SELECT * EXCLUDE (processed_at) FROM nba_raw.nbac_gamebook_player_stats ORDER BY ALL")
-    monkeypatch.setenv("NBA_SIM_CORRUPT", "nbac_boxscores:2024-10-25")
-    result = materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=platform, raise_on_error=False)
+    corrupt = platform | {"league": SimulatedLeague(corrupt="nbac_boxscores:2024-10-25")}
+    result = materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=corrupt, raise_on_error=False)
     assert not result.success
     message = failure_message(result)
     assert "nba-com/boxscores/2024-10-25/" in message and "game date 2024-10-25" in message
     after = warehouse.query("SELECT * EXCLUDE (processed_at) FROM nba_raw.nbac_gamebook_player_stats ORDER BY ALL")
     pd.testing.assert_frame_equal(before, after)
     # The good scrape is still in the raw store: once the feed is healthy again, a re-run recovers.
-    monkeypatch.delenv("NBA_SIM_CORRUPT")
     assert materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=platform).success
 
 
+@pytest.mark.nba_league(outages="nbac_schedule:2024-10-25")
 def test_a_server_error_is_retried_before_the_scrape_fails(platform, monkeypatch):
     from nba_backfill.phases import phase1_scrapers
 
-    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac_schedule:2024-10-25")
     monkeypatch.setenv("NBA_SCRAPER_RETRIES", "2")
     monkeypatch.setattr(phase1_scrapers, "RETRY_WAIT_SECONDS", 0)
     result = materialize_range("2024-10-25", "2024-10-25", selection="key:scraped/nbac_schedule", resources=platform,

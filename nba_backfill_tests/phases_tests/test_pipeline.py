@@ -12,15 +12,13 @@ import datetime as dt
 import pandas as pd
 import pytest
 
-from nba_backfill_tests.conftest import backfilled
-
 START, OPENING, END = "2024-10-15", "2024-10-22", "2024-11-10"
+pytestmark = pytest.mark.nba_range(START, END)
 
 
 @pytest.fixture(scope="module")
-def season_start(tmp_path_factory):
-    with backfilled(tmp_path_factory, START, END) as platform:
-        yield platform["result"], platform["warehouse"]
+def season_start(nba_backfilled):
+    return nba_backfilled.result, nba_backfilled.platform.resources["warehouse"]
 
 
 def table(warehouse, name: str) -> pd.DataFrame:

@@ -15,6 +15,7 @@ import pytest
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.resources import simulated_source
 from nba_backfill.sources import simulated as sim
 from nba_backfill.sources.faults import FEEDS, FaultPlan, parse_fault_spec
 from nba_backfill.sources.shapes import iso_z
@@ -30,9 +31,7 @@ SUMMER_2025 = dt.date(2025, 7, 1)
 
 @pytest.fixture(autouse=True)
 def _hermetic(monkeypatch: pytest.MonkeyPatch) -> None:
-    """No fault spec from the environment, and a fixed 'today' unless a test says otherwise."""
-    monkeypatch.delenv("NBA_SIM_OUTAGES", raising=False)
-    monkeypatch.delenv("NBA_SIM_CORRUPT", raising=False)
+    """A fixed 'today' unless a test says otherwise."""
     monkeypatch.setattr(calendar, "today_et", lambda: SUMMER_2025)
 
 
@@ -759,18 +758,25 @@ def test_an_outage_raises_503_for_the_named_feeds_and_dates_only():
     league.boxscore(other.nba_game_id)
 
 
-def test_faults_are_read_from_the_environment_at_call_time(monkeypatch: pytest.MonkeyPatch):
-    league = SimulatedLeague(seed=SEED)
+def test_faults_are_values_of_the_league_and_the_environment_is_not_read(monkeypatch: pytest.MonkeyPatch):
     day = dt.date(2024, 1, 21)
-    league.odds_events(day, None)
-    monkeypatch.setenv("NBA_SIM_OUTAGES", "odds_api:2024-01-21")
+    monkeypatch.setenv("NBA_SIM_OUTAGES", "odds_api:2024-01-21")  # the command line's front only
+    assert SimulatedLeague(seed=SEED).odds_events(day, None)
     with pytest.raises(SourceUnavailable) as err:
-        league.odds_events(day, None)
+        SimulatedLeague(seed=SEED, outages="odds_api:2024-01-21").odds_events(day, None)
     assert err.value.status == 503
-    assert SimulatedLeague(seed=SEED, outages="").odds_events(day, None)  # configured: env ignored
-    monkeypatch.setenv("NBA_SIM_OUTAGES", "nope:2024-01-21")
     with pytest.raises(ValueError, match="nope"):
-        league.odds_events(day, None)
+        SimulatedLeague(seed=SEED, outages="nope:2024-01-21").odds_events(day, None)
+
+
+def test_the_command_line_front_passes_the_environment_to_the_league(monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("NBA_SIM_SEED", "7")
+    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac:2024-01-21")
+    monkeypatch.setenv("NBA_SIM_CORRUPT", "odds_api:2024-01-22")
+    league = simulated_source()["league"]
+    assert (league.seed, league.outages, league.corrupt) == (7, "nbac:2024-01-21", "odds_api:2024-01-22")
+    monkeypatch.delenv("NBA_SIM_OUTAGES")
+    assert simulated_source()["league"].outages == ""
 
 
 def test_corrupt_feeds_return_valid_json_with_the_wrong_structure():

@@ -32,7 +32,8 @@ from nba_backfill.backfill import submit
 from nba_backfill.calendar import GROUP_OF_PHASE, date_range
 from nba_backfill.checks.catalogue import GRAINS
 from nba_backfill.graph import all_assets, checks
-from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
+from nba_backfill.testing.plugin import ISOLATED_VARIABLES
+from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.processes import stop
 from nba_backfill_tests.runs import most_at_once, step_spans
 from nba_backfill_tests.storage_tests.conftest import BUCKET, PROJECT

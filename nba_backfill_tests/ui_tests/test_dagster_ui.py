@@ -25,7 +25,8 @@ from dagster._core.instance.ref import InstanceRef
 from nba_backfill.backfill import cli, submit
 from nba_backfill.calendar import GROUP_OF_PHASE
 from nba_backfill.graph import checks
-from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
+from nba_backfill.testing.plugin import ISOLATED_VARIABLES
+from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.processes import stop
 
 pytestmark = pytest.mark.slow

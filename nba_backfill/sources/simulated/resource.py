@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-import os
-from typing import Any, Optional
+from typing import Any
 
 import dagster as dg
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
-from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, FaultPlan
+from nba_backfill.sources.faults import FaultPlan
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
 from nba_backfill.sources.simulated.league import (
     DEFAULT_SEED,
@@ -51,22 +50,22 @@ def _corrupt_payload(feed: str, payload: Any) -> Any:
 class SimulatedLeague(dg.ConfigurableResource):
     """The simulated NBA.com and Odds API sources (deterministic for ``seed``).
 
-    ``outages`` / ``corrupt`` are fault specs (see :mod:`nba_backfill.sources.faults`); left unset
-    they are read from ``NBA_SIM_OUTAGES`` / ``NBA_SIM_CORRUPT`` at call time. An outage raises
-    ``SourceUnavailable(feed, date, 503)``; a corrupt feed returns a malformed payload.
+    ``outages`` / ``corrupt`` are fault specs (see :mod:`nba_backfill.sources.faults`), e.g.
+    ``SimulatedLeague(outages="nbac:2024-11-08..2024-11-14")``: values, so two leagues of one process
+    never share faults (the command line fills them from ``NBA_SIM_OUTAGES`` / ``NBA_SIM_CORRUPT``,
+    in ``resources.simulated_source``). An outage raises ``SourceUnavailable(feed, date, 503)``; a
+    corrupt feed returns a malformed payload. A bad spec is a ``ValueError`` naming its entry.
     """
 
     seed: int = DEFAULT_SEED
-    outages: Optional[str] = None
-    corrupt: Optional[str] = None
+    outages: str = ""
+    corrupt: str = ""
 
     # -- faults ------------------------------------------------------------------------------------
 
     def fault_plans(self) -> tuple[FaultPlan, FaultPlan]:
         """(outages, corrupt) in force now."""
-        outages = self.outages if self.outages is not None else os.environ.get(OUTAGES_ENV)
-        corrupt = self.corrupt if self.corrupt is not None else os.environ.get(CORRUPT_ENV)
-        return FaultPlan.from_spec(outages), FaultPlan.from_spec(corrupt)
+        return FaultPlan.from_spec(self.outages), FaultPlan.from_spec(self.corrupt)
 
     def _check_outage(self, feed: str, day: dt.date) -> FaultPlan:
         outages, corrupt = self.fault_plans()
