@@ -79,12 +79,15 @@ def test_reprocessing_one_date_after_its_raw_file_was_corrected(from_base, home)
     store = home / "raw" / "nba-com" / "boxscores" / day
     path = sorted(store.rglob("*.json"))[0]
     box = json.loads(path.read_text())
-    team = box["boxScoreTraditional"]["homeTeam"]
-    player = next(p for p in team["players"] if p["statistics"]["minutes"])
-    for stats in (player["statistics"], team["statistics"]):  # the corrected file: one more free throw
-        stats["freeThrowsMade"] += 1
-        stats["freeThrowsAttempted"] += 1
-        stats["points"] += 1
+    played = [p for p in box["boxScoreTraditional"]["homeTeam"]["players"] if p["statistics"]["minutes"]]
+    giver = next(p for p in played if p["statistics"]["freeThrowsMade"])
+    player = next(p for p in played if p is not giver)
+    # The corrected file: a free throw credited to the wrong player moves to the right one (totals,
+    # margin and plus-minus unchanged, so the file still agrees with itself).
+    for stats, change in ((giver["statistics"], -1), (player["statistics"], +1)):
+        stats["freeThrowsMade"] += change
+        stats["freeThrowsAttempted"] += change
+        stats["points"] += change
     path.write_text(json.dumps(box))
     raw_before = sorted(p.name for p in (home / "raw").rglob(f"*/{day}/**/*.json"))
     before = written(home)

@@ -125,12 +125,16 @@ def deployment(tmp_path_factory, bigquery_emulator: str, storage_emulator: str) 
 
 @pytest.fixture(scope="module")
 def reports(deployment: Deployment) -> list[dict]:
-    """Both backfills submitted at the same moment, each followed to its end by its own command."""
+    """Both backfills submitted at the same moment, each followed to its end by its own command: two
+    operators on two machines, so each has its own home (the run lock serializes the commands of one
+    home; the instance and the warehouse are shared)."""
+    homes = Path(deployment.env["NBA_BACKFILL_HOME"]).parent
     commands = [
         subprocess.Popen([str(BIN / "nba-backfill"), "run", "--submit", "--url", deployment.url,
                           "--start-date", start, "--end-date", end, "--phases", PHASES, "--json"],
-                         cwd=REPO, env=deployment.env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        for start, end in RANGES
+                         cwd=REPO, env=deployment.env | {"NBA_BACKFILL_HOME": str(homes / f"operator-{n}")},
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for n, (start, end) in enumerate(RANGES)
     ]
     out = []
     for command in commands:
