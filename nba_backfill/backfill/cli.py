@@ -4,7 +4,7 @@
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
-  ui        dagster dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
+  ui        dg dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
 """
@@ -45,9 +45,9 @@ EXAMPLES = {
 
 
 def instance_yaml(home: Path) -> str:
-    """The dagster.yaml of the local instance at ``home``, shared by nba-backfill and `dagster dev`."""
+    """The dagster.yaml of the local instance at ``home``, shared by nba-backfill and `dg dev`."""
     return f"""\
-# The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
+# The local Dagster instance shared by nba-backfill and `dg dev` (SQLite storage).
 telemetry:
   enabled: false
 # Dagster's SQLite event log in its usual place, with connections kept open: reconnecting for each
@@ -108,7 +108,7 @@ def _parser() -> argparse.ArgumentParser:
                              "(implies --submit; default: in this process, against DAGSTER_HOME)")
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
-    commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
+    commands.add_parser("ui", help="dg dev -w workspace.yaml on this instance (arguments after it go to dg dev)")
     return parser
 
 
@@ -137,14 +137,14 @@ def _instance() -> dg.DagsterInstance:
 
 
 def ui(argv: Sequence[str]) -> int:
-    """Replace this process with ``dagster dev -w workspace.yaml`` on the nba-backfill instance
-    (extra arguments, e.g. ``-p 3001``, are passed on)."""
+    """Replace this process with ``dg dev -w workspace.yaml`` on the nba-backfill instance (extra
+    arguments, e.g. ``-p 3001``, are passed on): Dagster 1.13 supersedes ``dagster dev`` by it."""
     if not Path("workspace.yaml").exists():
         print("nba-backfill ui: error: run it from the repository (no workspace.yaml here)", file=sys.stderr)
         return 2
     _prepare_instance()
-    dagster = str(Path(sys.executable).parent / "dagster")
-    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", *argv])
+    dg_cli = str(Path(sys.executable).parent / "dg")
+    os.execv(dg_cli, [dg_cli, "dev", "-w", "workspace.yaml", *argv])
     return 0  # not reached: execv does not return
 
 
@@ -233,7 +233,7 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
         if report["resume"]:
             print(f"resume with: {report['resume']}")
         print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
-              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dagster dev -w workspace.yaml")
+              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dg dev -w workspace.yaml")
     return 1 if report["failed"] or report["blocked"] else 0
 
 
@@ -256,7 +256,7 @@ COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["ui"]:  # everything after it is dagster dev's
+    if argv[:1] == ["ui"]:  # everything after it is dg dev's
         return ui(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)

@@ -103,7 +103,7 @@ def test_validate_is_strict_only_when_asked(nba, home):
     assert code == 0 and "0 failed" in text
 
 
-def test_ui_starts_dagster_dev_on_the_same_instance_from_a_fresh_checkout(home, tmp_path, monkeypatch):
+def test_ui_starts_dg_dev_on_the_same_instance_from_a_fresh_checkout(home, tmp_path, monkeypatch):
     started = []
     monkeypatch.setattr(cli.os, "execv", lambda path, argv: started.append((path, argv, os.environ["DAGSTER_HOME"])))
     monkeypatch.chdir(tmp_path)
@@ -112,7 +112,7 @@ def test_ui_starts_dagster_dev_on_the_same_instance_from_a_fresh_checkout(home, 
     assert cli.main(["ui", "-p", "3001"]) == 0
 
     (path, argv, dagster_home), = started
-    assert path.endswith("/dagster") and argv[1:] == ["dev", "-w", "workspace.yaml", "-p", "3001"]
+    assert path.endswith("/dg") and argv[1:] == ["dev", "-w", "workspace.yaml", "-p", "3001"]
     assert dagster_home == str(home / "dagster") and "max_concurrent_runs: 1" in (home / "dagster" / "dagster.yaml").read_text()
 
 

@@ -106,7 +106,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     url, log = f"http://127.0.0.1:{free_port()}", root / "dagster-dev.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
+            [str(BIN / "dg"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
             cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
