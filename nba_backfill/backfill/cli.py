@@ -30,6 +30,7 @@ from rich.text import Text
 
 from nba_backfill import settings
 from nba_backfill.backfill.progress import Progress
+from nba_backfill.backfill.refresh import refresh_completeness
 from nba_backfill.backfill.run import Outcome
 from nba_backfill.backfill.service import Session, resume_command, summarize
 from nba_backfill.backfill.submit import SubmitError, submit
@@ -218,10 +219,19 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     return print_report(session, args, outcome)
 
 
+def refresh_report(session: Session, args: argparse.Namespace) -> None:
+    """The completeness report in the UI, for the range just worked on (a failure there does not
+    change the command's outcome: one line says so)."""
+    if not refresh_completeness(session, args.start_date, args.end_date):
+        print(f"nba-backfill {args.command}: warning: nba_meta/completeness_report could not be refreshed "
+              "(its failed run is in the Dagster instance)", file=sys.stderr)
+
+
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
     """The run's report (see ``Session.report``); exit 1 when anything is left to do."""
     resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
     report = session.report(args.start_date, args.end_date, outcome, resume, **extra)
+    refresh_report(session, args)
     if args.json:
         print(json.dumps(report))
     else:
@@ -239,6 +249,7 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
     results = session.validate(args.start_date, args.end_date)
+    refresh_report(session, args)
     failures = results[~results["passed"]]
     errors = failures[failures["severity"] == "ERROR"]
     if args.json:

@@ -27,8 +27,11 @@ def quality_summary(df: pd.DataFrame) -> dict[str, float | int]:
     if "quality_score" not in df or not len(df):
         return {}
     q = df["quality_score"].astype(float)
-    summary: dict[str, float | int] = {"quality_score_min": float(q.min()), "quality_score_avg": round(float(q.mean()), 1),
-                                       "quality_score_max": float(q.max())}
+    summary: dict[str, float | int] = {
+        "quality_score_min": float(q.min()),
+        "quality_score_avg": round(float(q.mean()), 1),
+        "quality_score_max": float(q.max()),
+    }
     if "early_season_flag" in df:
         summary["early_season_rows"] = int(df["early_season_flag"].astype(bool).sum())
     return summary
@@ -54,17 +57,36 @@ def table_figures(df: pd.DataFrame, dates: Iterable[dt.date]) -> dict[dt.date, d
     return out
 
 
-def file_figures(paths: Iterable[str], dates: Iterable[dt.date],
-                 credits: Callable[[list[str]], int] | None = None) -> dict[dt.date, dict[str, int]]:
+def file_figures(
+    paths: Iterable[str], dates: Iterable[dt.date], credits: Callable[[list[str]], int] | None = None
+) -> dict[dt.date, dict[str, int]]:
     """Per date of a scrape: the files written and, for the Odds API, the credits they cost."""
     by_date: dict[dt.date, list[str]] = {day: [] for day in dates}
     for path in paths:
         by_date[path_date(path)].append(path)
-    return {day: {"files": len(found), **({"odds_api_credits": credits(found)} if credits else {})}
-            for day, found in by_date.items()}
+    return {
+        day: {"files": len(found), **({"odds_api_credits": credits(found)} if credits else {})}
+        for day, found in by_date.items()
+    }
 
 
 def attach(context: dg.AssetExecutionContext, figures: Figures) -> None:
     """Record each date's figures on that date's materialization of the running asset."""
     for day, values in figures.items():
         context.add_asset_metadata(dict(values), partition_key=str(day))
+
+
+#: The runbook's per-date quality table is read from the feature store (one row per player).
+QUALITY_TABLE = "nba_precompute.ml_feature_store"
+QUALITY_COLUMNS = ["players", "quality_score_avg", "quality_score_min", "quality_score_max", "early_season_rows"]
+
+
+def quality_by_date(df: pd.DataFrame, dates: Iterable[dt.date]) -> pd.DataFrame:
+    """The runbook's quality table: per date, players and their quality spread and early-season
+    rows (empty figures on a date without rows)."""
+    figures = table_figures(df, dates)
+    rows = [
+        {"date": day, "players": f.get("dagster/row_count", 0), **{c: f.get(c) for c in QUALITY_COLUMNS[1:]}}
+        for day, f in figures.items()
+    ]
+    return pd.DataFrame(rows, columns=["date", *QUALITY_COLUMNS])

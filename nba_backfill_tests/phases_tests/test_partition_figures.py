@@ -21,12 +21,21 @@ def run(tmp_path_factory):
 
 
 def metadata_by_partition(result, key: str) -> dict[str, dict]:
-    return {e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
-            for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == key}
+    return {
+        e.partition: {k: v.value for k, v in e.materialization.metadata.items()}
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.to_user_string() == key
+    }
 
 
-@pytest.mark.parametrize("key", ["nba_analytics/player_game_summary", "nba_precompute/player_daily_cache",
-                                 "nba_predictions/player_prop_predictions"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "nba_analytics/player_game_summary",
+        "nba_precompute/player_daily_cache",
+        "nba_predictions/player_prop_predictions",
+    ],
+)
 def test_each_partition_of_a_range_run_carries_its_own_row_count(run, key):
     result, warehouse = run
     table = key.replace("/", ".")
@@ -59,16 +68,30 @@ def test_scrapes_count_files_and_credits_per_date(run):
 
 
 def test_table_figures_on_a_tiny_frame():
-    df = pd.DataFrame({"game_date": pd.to_datetime([D1, D1, D1]), "quality_score": [30, 60, 90],
-                       "early_season_flag": [True, False, False], "has_prop_line": [True, False, True]})
+    df = pd.DataFrame(
+        {
+            "game_date": pd.to_datetime([D1, D1, D1]),
+            "quality_score": [30, 60, 90],
+            "early_season_flag": [True, False, False],
+            "has_prop_line": [True, False, True],
+        }
+    )
     figures = table_figures(df, [D1, D2])
-    assert figures[D1] == {"dagster/row_count": 3, "quality_score_min": 30.0, "quality_score_avg": 60.0,
-                           "quality_score_max": 90.0, "early_season_rows": 1, "share_with_line": 0.667}
+    assert figures[D1] == {
+        "dagster/row_count": 3,
+        "quality_score_min": 30.0,
+        "quality_score_avg": 60.0,
+        "quality_score_max": 90.0,
+        "early_season_rows": 1,
+        "share_with_line": 0.667,
+    }
     assert figures[D2] == {"dagster/row_count": 0}  # a date without rows says so, not the range's
 
 
 def test_file_figures_per_date():
     paths = [f"nba-com/schedule/{D1}/a.json", f"nba-com/schedule/{D1}/b.json", f"nba-com/schedule/{D2}/c.json"]
     assert file_figures(paths, [D1, D2]) == {D1: {"files": 2}, D2: {"files": 1}}
-    assert file_figures(paths, [D1, D2], credits=len) == {D1: {"files": 2, "odds_api_credits": 2},
-                                                           D2: {"files": 1, "odds_api_credits": 1}}
+    assert file_figures(paths, [D1, D2], credits=len) == {
+        D1: {"files": 2, "odds_api_credits": 2},
+        D2: {"files": 1, "odds_api_credits": 1},
+    }

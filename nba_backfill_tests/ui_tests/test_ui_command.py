@@ -31,8 +31,14 @@ def test_ui_starts_dg_dev_without_warnings(tmp_path: Path):
     port = free_port()
     url, log = f"http://127.0.0.1:{port}", tmp_path / "ui.log"
     with log.open("wb") as output:
-        process = subprocess.Popen([str(BIN / "nba-backfill"), "ui", "-h", "127.0.0.1", "-p", str(port)], cwd=REPO,
-                                   env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True)
+        process = subprocess.Popen(
+            [str(BIN / "nba-backfill"), "ui", "-h", "127.0.0.1", "-p", str(port)],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         try:
             deadline = time.monotonic() + STARTUP_SECONDS
             while not _serves(url):
