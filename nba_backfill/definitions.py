@@ -1,10 +1,11 @@
 """The one Definitions object: the asset graph (every phase's assets and their checks), the chosen
-environment's resources and executor, the automation (schedule, gap sensor) and the completeness
-report. An entry point: nothing imports it."""
+environment's resources and executor, the automation (schedule, gap sensor), the alerts on a
+backfill's end and the completeness report. An entry point: nothing imports it."""
 
 from __future__ import annotations
 
 from nba_backfill import environment, graph
+from nba_backfill.alerts import backfill_alert_sensors, webhook
 from nba_backfill.automation import gap_backfill_sensor, todays_slate_schedule
 from nba_backfill.reports import completeness_report
 from nba_backfill.resources import resources
@@ -12,7 +13,7 @@ from nba_backfill.resources import resources
 defs = graph.platform(
     assets=[completeness_report],
     schedules=[todays_slate_schedule],
-    sensors=[gap_backfill_sensor],
-    resources=resources(),
+    sensors=[gap_backfill_sensor, *backfill_alert_sensors],
+    resources={**resources(), "alert_webhook": webhook()},
     executor=environment.executor(),
 )

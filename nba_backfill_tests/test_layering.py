@@ -20,7 +20,8 @@ MAX_LINES = 600
 #: that matches a module names its floor).
 FLOORS = [
     ("entry points", ["nba_backfill.definitions", "nba_backfill.backfill.cli"]),
-    ("automation, reports, the backfill service", ["nba_backfill.automation", "nba_backfill.reports", "nba_backfill.backfill"]),
+    ("automation, reports, alerts, the backfill service",
+     ["nba_backfill.automation", "nba_backfill.reports", "nba_backfill.alerts", "nba_backfill.backfill"]),
     ("the asset graph", ["nba_backfill.graph"]),
     ("checks", ["nba_backfill.checks"]),
     ("phases", ["nba_backfill.phases"]),

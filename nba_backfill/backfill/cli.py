@@ -23,12 +23,14 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import requests
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from nba_backfill import settings
+from nba_backfill.alerts import report_message, send
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.refresh import refresh_completeness
 from nba_backfill.backfill.run import Outcome
@@ -227,11 +229,21 @@ def refresh_report(session: Session, args: argparse.Namespace) -> None:
               "(its failed run is in the Dagster instance)", file=sys.stderr)
 
 
+def alert(args: argparse.Namespace, report: dict) -> None:
+    """The report to the people who wait (``NBA_ALERT_WEBHOOK_URL``); a webhook that refuses it
+    does not change the run's outcome: one line says so."""
+    try:
+        send(report_message(report, str(args.start_date), str(args.end_date)))
+    except (requests.RequestException, ValueError) as err:
+        print(f"nba-backfill {args.command}: warning: the alert was not sent ({type(err).__name__})", file=sys.stderr)
+
+
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
     """The run's report (see ``Session.report``); exit 1 when anything is left to do."""
     resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
     report = session.report(args.start_date, args.end_date, outcome, resume, **extra)
     refresh_report(session, args)
+    alert(args, report)
     if args.json:
         print(json.dumps(report))
     else:
