@@ -4,6 +4,7 @@
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
+  report    the runbook's per-date quality table and each table's rows and last write
   ui        dg dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
@@ -31,6 +32,7 @@ from rich.text import Text
 
 from nba_backfill import settings
 from nba_backfill.alerts import report_message, send
+from nba_backfill.backfill import figures
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.refresh import refresh_completeness
 from nba_backfill.backfill.run import Outcome
@@ -44,6 +46,7 @@ EXAMPLES = {
     "status": "nba-backfill status --start-date 2024-10-22 --end-date 2024-11-14",
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
+    "report": "nba-backfill report --start-date 2024-11-14 --end-date 2024-11-14",
 }
 
 
@@ -84,9 +87,10 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,ui}")
+    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,report,ui}")
     helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
-             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only"}
+             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only",
+             "report": "per date: the quality table, each table's rows and last write"}
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text, epilog=f"example: {EXAMPLES[name]}")
         sub.add_argument("--start-date", type=_date, required=True, help="first game date, YYYY-MM-DD")
@@ -265,8 +269,8 @@ def cmd_validate(session: Session, args: argparse.Namespace) -> int:
     failures = results[~results["passed"]]
     errors = failures[failures["severity"] == "ERROR"]
     if args.json:
-        rows = failures.assign(game_date=failures["game_date"].astype(str)).drop(columns=["metadata"]).to_dict("records")
-        print(json.dumps({"evaluations": len(results), "failures": rows, "errors": len(errors)}))
+        rows = failures.assign(game_date=failures["game_date"].astype(str)).to_dict("records")  # metadata kept
+        print(json.dumps({"evaluations": len(results), "failures": rows, "errors": len(errors)}, default=str))
     else:
         print(f"{len(results)} check evaluations, {len(failures)} failed ({len(errors)} at ERROR)")
         for r in failures.sort_values(["game_date", "asset", "check"]).itertuples():
@@ -274,7 +278,27 @@ def cmd_validate(session: Session, args: argparse.Namespace) -> int:
     return 1 if args.strict and len(errors) else 0
 
 
-COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate}
+def cmd_report(session: Session, args: argparse.Namespace) -> int:
+    quality = figures.quality(session, args.start_date, args.end_date)
+    writes = figures.table_writes(session, args.start_date, args.end_date)
+    if args.json:
+        print(json.dumps({"quality": quality.astype(object).where(quality.notna(), None).to_dict("records"),
+                          "tables": writes.to_dict("records")}, default=str))
+        return 0
+    console = _console()
+    console.print(_frame_table(quality, "quality by date (nba_precompute.ml_feature_store)"))
+    console.print(_frame_table(writes, "tables written: rows and last write"))
+    return 0
+
+
+def _frame_table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(*frame.columns, title=title, box=box.SIMPLE_HEAD)
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+    return table
+
+
+COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "report": cmd_report}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
