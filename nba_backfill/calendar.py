@@ -48,6 +48,14 @@ SEASON_STARTS = {
 FULL_SAMPLE_GAMES = 10
 
 
+def today_et(now: dt.datetime | None = None) -> dt.date:
+    """Today's game date: the date in US Eastern time (the partitions' zone), whatever the machine's
+    clock zone; dates before it are played. After 19:00 ET a UTC clock is already on tomorrow, which
+    has no partition yet."""
+    moment = now if now is not None else dt.datetime.now(dt.timezone.utc)
+    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+
+
 def as_date(value: dt.date | str) -> dt.date:
     if isinstance(value, dt.datetime):
         return value.date()
@@ -73,11 +81,6 @@ def season_nba_format(year: int) -> str:
 def days_into_season(game_date: dt.date | str) -> int:
     d = as_date(game_date)
     return (d - season_start(season_year(d))).days
-
-
-def today_et() -> dt.date:
-    """Today in US Eastern (the calendar's time zone), at call time: dates before it are played."""
-    return dt.datetime.now(ZoneInfo(TIMEZONE)).date()
 
 
 def mapped_dates(mapping: dg.TimeWindowPartitionMapping, game_date: dt.date | str) -> list[dt.date]:

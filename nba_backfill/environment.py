@@ -10,6 +10,7 @@ from __future__ import annotations
 import dagster as dg
 
 from nba_backfill import settings
+from nba_backfill.errors import ConfigurationError
 
 #: A process per step, so a run's independent steps compute at once. Each is forked from a server
 #: that has imported the platform once: spawning a fresh interpreter per step costs seconds.
@@ -29,3 +30,16 @@ def warehouse_kind() -> str:
 def raw_kinds() -> set[str]:
     """The kind badges of where raw responses land: a folder locally (no badge), GCS on GCP."""
     return {"local": set(), "gcp": {"gcs"}}[settings.target()]
+
+
+def backfill_policy() -> dg.BackfillPolicy:
+    """One run per range (a season is one run, not hundreds), or, with ``NBA_BACKFILL_RUN_DATES``
+    on the gcp target, one run per chunk of that many dates: BigQuery admits concurrent writers, so
+    a daemon backfill runs the disjoint chunks at once (within the instance's run limits)."""
+    chunk = settings.run_dates()
+    if chunk is None:
+        return dg.BackfillPolicy.single_run()
+    if settings.target() == "local":
+        raise ConfigurationError("NBA_BACKFILL_RUN_DATES: chunked backfills need NBA_BACKFILL_TARGET=gcp "
+                                 "(DuckDB admits one writing process)")
+    return dg.BackfillPolicy.multi_run(chunk)

@@ -33,7 +33,7 @@ DEFAULT_DAYS = 14
 #: Side of one (phase, date) cell in the inline heat map: small enough to stay inline for a season.
 CELL_PIXELS = 6
 #: Heat-map colour per state (the states of checks/matrix.py).
-COLOURS = {"complete": "#2e7d32", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
+COLOURS = {"complete": "#2e7d32", "accepted": "#66bb6a", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
            "blocked": "#fb8c00", "failed": "#c62828"}
 
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from typing import Any
 
 from nba_backfill import settings
+from nba_backfill.sources.dataset import dataset_source
 from nba_backfill.sources.live import live_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
@@ -33,10 +33,10 @@ def gcp_storage() -> dict[str, Any]:
 
 
 def simulated_source() -> dict[str, Any]:
-    return {"league": SimulatedLeague(seed=int(os.environ.get("NBA_SIM_SEED", "20241022")))}
+    return {"league": SimulatedLeague(seed=settings.sim_seed())}
 
 
 def resources() -> dict[str, Any]:
     storage = {"local": local_storage, "gcp": gcp_storage}[settings.target()]
-    source = {"simulated": simulated_source, "live": live_source}[settings.source()]
+    source = {"simulated": simulated_source, "live": live_source, "dataset": dataset_source}[settings.source()]
     return storage() | source()

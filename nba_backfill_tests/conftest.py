@@ -15,7 +15,8 @@ from nba_backfill.resources import resources
 #: Recorded real API responses, carried by the repository (provenance and licences: MANIFEST.md there).
 REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"
 #: Set in a developer's shell, these would change what a test's league or target is.
-ISOLATED_VARIABLES = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE")
+ISOLATED_VARIABLES = ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "NBA_BACKFILL_TARGET", "NBA_BACKFILL_SOURCE",
+                      "NBA_BACKFILL_RUN_DATES")
 
 
 def free_port() -> int:

@@ -27,7 +27,8 @@ FLOORS = [
     ("phases", ["nba_backfill.phases"]),
     ("storage, sources, settings", ["nba_backfill.storage", "nba_backfill.sources", "nba_backfill.settings",
                                     "nba_backfill.resources", "nba_backfill.environment"]),
-    ("calendar", ["nba_backfill.calendar", "nba_backfill.naming", "nba_backfill.teams", "nba_backfill.errors"]),
+    ("calendar", ["nba_backfill.calendar", "nba_backfill.naming", "nba_backfill.teams", "nba_backfill.errors",
+                  "nba_backfill.ids", "nba_backfill.bounded_json", "nba_backfill.datasets"]),
 ]
 
 

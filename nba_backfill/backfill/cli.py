@@ -5,6 +5,7 @@
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
   report    the runbook's per-date quality table and each table's rows and last write
+  rollback  put back the partitions a run replaced (its kept copies)
   ui        dg dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
@@ -13,6 +14,7 @@ Ordering and lookbacks come from the asset graph; nothing is computed by hand.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -32,13 +34,16 @@ from rich.text import Text
 
 from nba_backfill import settings
 from nba_backfill.alerts import report_message, send
-from nba_backfill.backfill import figures
+from nba_backfill.backfill import figures, preflight
+from nba_backfill.backfill.lock import LockHeld, operator_lock, setup_lock
+from nba_backfill.backfill.preflight import BadDates
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.refresh import refresh_completeness
+from nba_backfill.backfill.rollback import RollbackError
 from nba_backfill.backfill.run import Outcome
 from nba_backfill.backfill.service import Session, resume_command, summarize
 from nba_backfill.backfill.submit import SubmitError, submit
-from nba_backfill.calendar import FIRST_GAME_DATE, PHASES
+from nba_backfill.calendar import PHASES
 from nba_backfill.errors import ConfigurationError, UsageError, WarehouseError
 
 EXAMPLES = {
@@ -47,7 +52,10 @@ EXAMPLES = {
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
     "report": "nba-backfill report --start-date 2024-11-14 --end-date 2024-11-14",
+    "rollback": "nba-backfill rollback --run-id run-20241115T093000-1a2b3c",
 }
+#: The commands that write (or, validate, read what a writer would be halfway through): one at a time per home.
+WRITERS = ("run", "validate", "rollback")
 
 
 def instance_yaml(home: Path) -> str:
@@ -87,7 +95,8 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,report,ui}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{plan,status,run,validate,report,rollback,ui}")
     helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
              "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only",
              "report": "per date: the quality table, each table's rows and last write"}
@@ -115,17 +124,19 @@ def _parser() -> argparse.ArgumentParser:
                              "(implies --submit; default: in this process, against DAGSTER_HOME)")
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
+    rollback = commands.add_parser("rollback", help="put back what a run replaced", epilog=f"example: {EXAMPLES['rollback']}",
+                                   description="put back, byte for byte, the partitions a run (or a Dagster backfill) "
+                                   "replaced; its id is in run's report")
+    what = rollback.add_mutually_exclusive_group(required=True)
+    what.add_argument("--run-id", help="the run whose replacements to undo (newest first)")
+    what.add_argument("--list", action="store_true", help="the runs whose kept copies can be put back")
+    what.add_argument("--prune", type=int, metavar="DAYS", help="drop kept copies older than DAYS days")
+    rollback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    for name in WRITERS:
+        commands.choices[name].add_argument("--no-wait", action="store_true",
+                                            help="exit 2 at once, naming it, if another command holds this home")
     commands.add_parser("ui", help="dg dev -w workspace.yaml on this instance (arguments after it go to dg dev)")
     return parser
-
-
-def _validate_dates(args: argparse.Namespace) -> None:
-    first = dt.date.fromisoformat(FIRST_GAME_DATE)
-    today = dt.date.today()
-    if args.end_date < args.start_date:
-        raise UsageError(f"--end-date {args.end_date} is before --start-date {args.start_date}")
-    if args.start_date < first or args.end_date > today:
-        raise UsageError(f"dates must lie within the partitions, {first} .. {today}")
 
 
 def _prepare_instance() -> None:
@@ -139,8 +150,20 @@ def _prepare_instance() -> None:
 
 
 def _instance() -> dg.DagsterInstance:
-    _prepare_instance()
-    return dg.DagsterInstance.get()
+    with setup_lock(settings.home()):  # two commands on an empty home: one creates the instance
+        _prepare_instance()
+        return dg.DagsterInstance.get()
+
+
+def _operator(args: argparse.Namespace, argv: Sequence[str]) -> contextlib.AbstractContextManager:
+    """The home's lock for commands that write: waited for (saying so), or refused with --no-wait."""
+    if args.command not in WRITERS:
+        return contextlib.nullcontext()
+
+    def waiting(who: str) -> None:
+        print(f"nba-backfill {args.command}: waiting for {who} to finish", file=sys.stderr, flush=True)
+
+    return operator_lock(settings.home(), shlex.join(["nba-backfill", *argv]), not args.no_wait, waiting)
 
 
 def ui(argv: Sequence[str]) -> int:
@@ -243,24 +266,27 @@ def alert(args: argparse.Namespace, report: dict) -> None:
 
 
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
-    """The run's report (see ``Session.report``); exit 1 when anything is left to do."""
+    """The run's report (see ``Session.report``); exit 1 unless every game date of the range ends
+    complete in the target phases."""
     resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
-    report = session.report(args.start_date, args.end_date, outcome, resume, **extra)
+    report = session.report(args.start_date, args.end_date, outcome, resume, args.phases, **extra)
     refresh_report(session, args)
     alert(args, report)
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete "
-              f"({sum(report['ran'].values())} partitions materialized)")
-        for title in ("failed", "blocked"):
+        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"
+              f"{'' if args.phases == '1-5' else f' in phases {args.phases}'} ({sum(report['ran'].values())} partitions materialized)")
+        for title in ("failed", "blocked", "incomplete"):
             for day, reasons in report[title].items():
                 print(f"{title}: {day}: {'; '.join(reasons)}")
         if report["resume"]:
             print(f"resume with: {report['resume']}")
+        if report["undo"]:
+            print(f"undo with: {report['undo']}")
         print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
               f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dg dev -w workspace.yaml")
-    return 1 if report["failed"] or report["blocked"] else 0
+    return 1 if report["failed"] or report["blocked"] or report["incomplete"] else 0
 
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
@@ -298,7 +324,33 @@ def _frame_table(frame: pd.DataFrame, title: str) -> Table:
     return table
 
 
-COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "report": cmd_report}
+def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
+    if args.list or args.prune is not None:
+        pruned, listed = session.prune_kept(args.prune)
+        if args.json:
+            print(json.dumps({"pruned": pruned, "kept": listed}))
+            return 0
+        if args.prune is not None:
+            print(f"pruned the kept copies of {len(pruned)} run(s) older than {args.prune} days")
+        for op in listed:
+            print(f"{op['run_id']}  kept {op['kept_at']}  {op['partitions']} partitions of {op['tables']} tables, {op['dates']}")
+        return 0
+    restored, unchecked = session.rollback(args.run_id)
+    back = restored[restored["row_count"].notna()]
+    report = {"run_id": args.run_id, "restored": len(back), "removed": len(restored) - len(back),
+              "tables": int(restored["table_name"].nunique()), "check_runs_failed": unchecked,
+              "dates": f"{restored['game_date'].min().date()}..{restored['game_date'].max().date()}"}
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"rolled back {args.run_id}: {report['restored']} partitions of {report['tables']} tables restored, "
+              f"{report['removed']} that it first wrote removed ({report['dates']}); their checks ran again"
+              + (f" ({unchecked} check run(s) failed to execute: see the Dagster instance)" if unchecked else ""))
+    return 1 if unchecked else 0
+
+
+COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "report": cmd_report,
+            "rollback": cmd_rollback}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -308,10 +360,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     try:
-        _validate_dates(args)
-        with _instance() as instance:
+        if args.command != "rollback":
+            preflight.check(args.command, args.start_date, args.end_date)
+        with _operator(args, argv), _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, ConfigurationError, WarehouseError) as err:  # expected: one line, no traceback
+    except (UsageError, BadDates, ConfigurationError, WarehouseError, LockHeld, RollbackError) as err:  # expected: one line
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 

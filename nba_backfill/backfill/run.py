@@ -16,12 +16,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 
 from nba_backfill.backfill.execute import RangeResult, materialize_range
 from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.calendar import PHASES
+from nba_backfill.checks.matrix import GOOD
 from nba_backfill.naming import asset_key
+from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
 TARGET_TAG = "nba_backfill/target"
@@ -40,6 +43,18 @@ class Outcome:
     done: Partitions = field(default_factory=dict)
     failed: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # (asset, date) -> why
     blocked: dict[tuple[str, dt.date], str] = field(default_factory=dict)  # (asset, date) -> what it waits for
+    operation: str | None = None  # the id its kept copies are filed under (nba-backfill rollback --run-id)
+
+
+def unfinished(matrix: pd.DataFrame, phases: Iterable[str]) -> dict[str, list[str]]:
+    """Dates of a completeness matrix whose ``phases`` are not all complete (or whose schedule is
+    not loaded), with each such phase's state: what keeps a run from having finished its range."""
+    found: dict[str, list[str]] = {}
+    for row in matrix.itertuples():
+        states = [f"{p} {getattr(row, p)}" for p in phases if getattr(row, p) not in GOOD]
+        if states or pd.isna(row.games):
+            found[str(row.date)] = states or ["schedule not loaded"]
+    return found
 
 
 def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
@@ -53,11 +68,16 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
     return out
 
 
+#: How Dagster words the errors it wraps around the one that happened (user code, an IO manager).
+WRAPPERS = ("Error occurred while executing", "Error occurred while handling output",
+            "Error occurred while loading input")
+
+
 def _first_error(result: RangeResult) -> str:
     for event in result.all_events:
         if event.is_step_failure:
             error = event.event_specific_data.error
-            while error.cause is not None and "Error occurred while executing" in error.message:
+            while error.cause is not None and any(w in error.message for w in WRAPPERS):
                 error = error.cause
             return f"{event.step_key}: {error.message.strip().splitlines()[0][:300]}"
     return "run failed"
@@ -85,7 +105,7 @@ class Runner:
         self.parallel = parallel
         self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
         self.progress = progress
-        self.outcome = Outcome()
+        self.outcome = Outcome(operation=new_operation_id())
 
     def run(self) -> Outcome:
         for phase in PHASES:
@@ -124,7 +144,8 @@ class Runner:
     def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date]) -> None:
         selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
         result = materialize_range(stretch[0], stretch[-1], selection=selection, resources=self.resources,
-                                   tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}"},
+                                   tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}",
+                                         OPERATION_TAG: self.outcome.operation},
                                    instance=self.instance, raise_on_error=False, log_level="CRITICAL",
                                    parallel=self.parallel and phase != SCRAPERS)
         finished = self._materialized(result, assets, stretch)

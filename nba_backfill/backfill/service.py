@@ -16,9 +16,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill import preflight, rollback
 from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
 from nba_backfill.backfill.progress import Progress
-from nba_backfill.backfill.run import Outcome, Runner
+from nba_backfill.backfill.run import Outcome, Runner, unfinished
 from nba_backfill.calendar import PHASES, date_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
@@ -78,8 +79,7 @@ class Session:
         league = self.resources["league"]
         if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
             return
-        with dg.build_resources({"league": league}) as built:  # resolves the EnvVar-held API key
-            remaining = built.league.remaining_credits()
+        remaining = preflight.remaining_credits(league)
         try:
             check_budget(plan.odds_api_credits(), remaining, allow)
         except OverBudget as err:
@@ -94,23 +94,47 @@ class Session:
         """Materialize what ``plan`` says, phase by phase, in this process."""
         return Runner(plan, self.graph, self.written, self.resources, self.instance, progress, parallel=parallel).run()
 
-    def report(self, start: dt.date, end: dt.date, outcome: Outcome, resume: str, **extra: Any) -> Report:
-        """What a run achieved, over scheduled game dates: failed and blocked dates with why, and
-        ``resume`` (the command that resumes) when anything is left to do."""
+    def report(self, start: dt.date, end: dt.date, outcome: Outcome, resume: str, phases: str = "1-5",
+               **extra: Any) -> Report:
+        """What a run achieved, over scheduled game dates: failed and blocked dates with why, the
+        dates left incomplete in the target ``phases`` (whoever did the work: another run may have
+        been writing the same dates), ``resume`` (the command that resumes) when anything is left to
+        do, and the rollback that undoes the run."""
         self.data = CheckData(self.data.warehouse, self.data.raw_store)  # re-read after writing
-        summary = summarize(self.matrix(start, end))
+        matrix = self.matrix(start, end)
         failed_dates = sorted({d for (_, d) in outcome.failed})
         blocked_dates = sorted({d for (_, d) in outcome.blocked} - set(failed_dates))
+        reported = {str(d) for d in failed_dates + blocked_dates}
+        left = unfinished(matrix, parse_phases(phases))
+        incomplete = {d: s for d, s in left.items() if d not in reported}
+        game_dates = [str(d) for d in matrix.loc[matrix["games"].fillna(0) > 0, "date"]]
+        undo = outcome.operation and (outcome.done or outcome.failed)
         return {
-            "complete_game_dates": summary["complete_game_dates"], "game_dates": summary["game_dates"],
+            "complete_game_dates": len(set(game_dates) - set(left)), "game_dates": len(game_dates),
+            "phases": phases,
             "ran": {a: len(d) for a, d in outcome.done.items()},
             "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
             "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
-            "resume": resume if failed_dates or blocked_dates else None,
+            "incomplete": incomplete,
+            "resume": resume if failed_dates or blocked_dates or incomplete else None,
+            "undo": f"nba-backfill rollback --run-id {outcome.operation}" if undo else None,
             "results": {"warehouse": self.data.warehouse.where(), "raw_files": self.data.raw_store.where(),
                         "dagster_instance": str(self.instance.root_directory)},
             **extra,
         }
+
+    def rollback(self, run_id: str) -> tuple[pd.DataFrame, int]:
+        """Put back what run ``run_id`` replaced (see ``backfill/rollback.py``): the partitions
+        restored, and how many of the check runs that re-judge them failed to execute."""
+        restored = rollback.rollback(self.data.warehouse, run_id)
+        return restored, rollback.record(self.instance, restored, run_id, self.checks, self.resources)
+
+    def prune_kept(self, days: int | None) -> tuple[list[str], list[dict]]:
+        """Drop the kept copies older than ``days`` (none when ``None``): the runs pruned, and the
+        runs whose copies remain."""
+        pruned = rollback.prunable(self.data.warehouse, days) if days is not None else []
+        self.data.warehouse.prune_kept(pruned)
+        return pruned, rollback.operations(self.data.warehouse)
 
 
 def summarize(matrix: pd.DataFrame) -> dict:

@@ -273,7 +273,9 @@ def backfill(execute: GraphQL, plan: Plan, graph: Graph, url: str | None, progre
     print(f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
           file=sys.stderr, flush=True)
     ended = follow(execute, backfill_id, Follower(plan, progress))
-    return outcome(execute, ended, plan, graph), backfill_id
+    result = outcome(execute, ended, plan, graph)
+    result.operation = backfill_id  # its runs' kept copies are filed under the backfill's id
+    return result, backfill_id
 
 
 def submit(session: Session, start: dt.date, end: dt.date, phases: str, force: bool, allow_over_budget: bool,

@@ -19,6 +19,7 @@ from dagster import AssetCheckExecutionContext
 from nba_backfill.calendar import game_dates
 from nba_backfill.checks import rules
 from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.lines_matched import lines_matched
 from nba_backfill.checks.outcomes import evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name
@@ -71,15 +72,29 @@ ROWS_PER_GAME = {
 }
 
 
+#: Tables fed by one scraped feed whose accepted gaps (nba_meta.accepted_gaps) are not missing rows.
+GAP_FEEDS = {"nba_raw/nbac_play_by_play": "nbac_play_by_play"}
+
+
 def _active(df: pd.DataFrame) -> pd.Series:
     return df["is_active"]
 
 
+def _zones(df: pd.DataFrame) -> pd.Series:
+    """Rows whose shot zones exist. A game without play-by-play has none: whether that gap is
+    accepted is judged once, on nba_raw.nbac_play_by_play (rows_match_schedule); a shot-zone field
+    is judged only where the zones it is computed from exist."""
+    flag = "shot_zones_available" if "shot_zones_available" in df else "shot_zone_data_available"
+    return df[flag].astype("boolean").fillna(False)
+
+
 #: A shooter with no paint attempts has no paint FG%: valid when known, or when his paint rate is
-#: known to be zero (missing zone data leaves the rate NULL too, so contamination still shows).
+#: known to be zero; judged where his window has play-by-play (zones that do not add up leave the
+#: rate NULL too, so contamination still shows).
 PAINT_PCT = rules.CriticalField(
     "paint_pct_last_10 IS NOT NULL unless paint_rate_last_10 = 0",
     lambda df: df["paint_pct_last_10"].notna() | (df["paint_rate_last_10"] == 0),
+    applies=_zones,
 )
 
 
@@ -89,15 +104,15 @@ PAINT_PCT = rules.CriticalField(
 #: now has the ``opponent_def_rating`` column the original check queried but never had.
 CRITICAL_FIELDS = {
     "nba_analytics/team_defense_game_summary": [
-        positive("opp_paint_attempts", False), positive("opp_mid_range_attempts", False),
+        positive("opp_paint_attempts", False, applies=_zones), positive("opp_mid_range_attempts", False, applies=_zones),
         positive("opp_three_pt_attempts", False)],
     "nba_analytics/player_game_summary": [not_null("usage_rate", False, applies=_active)],
     "nba_precompute/team_defense_zone_analysis": [
-        not_null("paint_defense_vs_league_avg"), not_null("mid_range_defense_vs_league_avg"),
+        not_null("paint_defense_vs_league_avg", applies=_zones), not_null("mid_range_defense_vs_league_avg", applies=_zones),
         not_null("three_pt_defense_vs_league_avg")],
     "nba_precompute/player_shot_zone_analysis": [PAINT_PCT, positive("games_in_sample_10")],
     "nba_precompute/player_daily_cache": [not_null("points_avg_season"), positive("games_played_season")],
-    "nba_precompute/player_composite_factors": [not_null("opponent_strength_score"), not_null("shot_zone_mismatch_score")],
+    "nba_precompute/player_composite_factors": [not_null("opponent_strength_score"), not_null("shot_zone_mismatch_score", applies=_zones)],
     "nba_precompute/ml_feature_store": [not_null("opponent_def_rating"), not_null("quality_tier", False)],
     "nba_predictions/player_prop_predictions": [not_null("predicted_points"), not_null("recommendation", False)],
 }
@@ -142,13 +157,17 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
         for a, (prefix, folder) in RAW_FILES.items()
     ]
     checks += [
-        Check(a, "rows_match_schedule", rules.rows_match_schedule(table_name(a), n),
+        Check(a, "rows_match_schedule", rules.rows_match_schedule(table_name(a), n, GAP_FEEDS.get(a)),
               "Every final game of the schedule has its rows" + (f" (exactly {n} a game)." if n else "."), blocking=True)
         for a, n in ROWS_PER_GAME.items()
     ]
     checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_scores_add_up", rules.box_scores_add_up,
                         "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
                         blocking=True))
+    checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_score_consistent", rules.box_score_consistent,
+                        "Box scores agree with themselves: rebounds = offensive + defensive, team totals = the "
+                        "players' sums, plus-minus = the margin (players: five times it), makes ≤ attempts, no "
+                        "negative counts, minutes for whoever scored.", blocking=True))
     checks += [Check(a, "unique_grain", rules.unique_grain(table_name(a), keys), f"No two rows share ({', '.join(keys)}).",
                      blocking=True) for a, keys in GRAINS.items()]
     checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(table_name(a), fields),
@@ -161,6 +180,8 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
     checks += [
         Check("nba_predictions/player_prop_predictions", "real_line_share", rules.real_line_share,
               "Share of players with a real line; dates with too few need a historical odds backfill."),
+        Check("nba_raw/odds_api_player_points_props", "lines_matched", lines_matched,
+              "Lines reach the right player: >= 99% of the lines whose player played are matched; names the unmatched."),
         Check("nba_precompute/ml_feature_store", "quality_distribution", rules.quality_distribution,
               "Quality follows 10 x min(games, 10); a low average warns after the first three weeks."),
     ]

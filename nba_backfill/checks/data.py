@@ -11,6 +11,7 @@ from functools import cached_property
 
 import pandas as pd
 
+from nba_backfill.storage import accepted_gaps
 from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import Warehouse
 
@@ -27,6 +28,11 @@ class CheckData:
             frame.attrs["present_dates"] = sorted(self.written(name, key[1]))
             self._tables[key] = frame
         return self._tables[key]
+
+    def accepted_games(self, feed: str, dates: Sequence[dt.date]) -> dict[dt.date, set[str] | None]:
+        """Date -> NBA.com game ids whose ``feed`` gap is accepted (None: the whole date)."""
+        gaps = self.table(accepted_gaps.TABLE, dates)
+        return accepted_gaps.accepted_games(gaps.reindex(columns=accepted_gaps.COLUMNS), feed)
 
     @cached_property
     def ledger(self) -> pd.DataFrame:

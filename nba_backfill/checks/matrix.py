@@ -3,6 +3,7 @@
 | state | meaning |
 | --- | --- |
 | complete | every table of the phase is written for the date, checks green, nothing upstream newer |
+| accepted | as complete, with a known gap accepted in one of its feeds (nba_meta.accepted_gaps) |
 | no games | as complete, on a date without scheduled games (complete when empty) |
 | missing | a table of the phase was never written for the date |
 | blocked | missing, and what it reads (the phase before, or a lookback date) is not complete |
@@ -27,8 +28,9 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
 from nba_backfill.naming import asset_key, asset_name, table_name
 from nba_backfill.phases.gate import failed_checks
+from nba_backfill.storage import accepted_gaps
 
-GOOD = {"complete", "no games"}
+GOOD = {"complete", "no games", "accepted"}
 
 
 def phase_of(asset: dg.AssetsDefinition) -> str:
@@ -80,6 +82,18 @@ def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], che
     return found
 
 
+def accepted_by_phase(data: CheckData, tables: Mapping[str, list[str]], dates: Sequence[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+    """(phase, date) -> the accepted gaps of the feeds its tables hold (a feed is the table's name)."""
+    gaps = data.table(accepted_gaps.TABLE, dates).reindex(columns=accepted_gaps.COLUMNS)
+    found: dict[tuple[str, dt.date], list[str]] = {}
+    for (feed, day), rows in gaps.groupby(["feed", gaps["game_date"].dt.date]) if len(gaps) else []:
+        note = f"{feed}: {len(rows)} accepted ({rows['reason'].iloc[0]})"
+        for phase, names in tables.items():
+            if any(t.rsplit(".", 1)[-1] == feed for t in names):
+                found.setdefault((phase, day), []).append(note)
+    return found
+
+
 def games_by_date(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, int]:
     """Scheduled games per date, for the dates whose schedule partition is loaded (others unknown)."""
     schedule = data.table(SCHEDULE, dates)
@@ -99,6 +113,7 @@ def completeness_matrix(
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
     games = games_by_date(data, dates)
     failures = _failures(instance, tables, checks, dates) if instance is not None else {}
+    accepted = accepted_by_phase(data, tables, dates)
     stale_rules = {table_name(c.asset): c.rule for c in checks if c.name == "fresh_against_upstream"}
     stale_days = {(t, o.game_date) for t, rule in stale_rules.items() for o in rule(dates, data) if not o.passed and o.metadata.get("newer_upstream")}
 
@@ -119,6 +134,8 @@ def completeness_matrix(
                 state, why = "missing", unwritten
             elif any((t, day) in stale_days for t in tables[phase]):
                 state, why = "stale", [t for t in tables[phase] if (t, day) in stale_days]
+            elif (phase, day) in accepted:
+                state, why = "accepted", accepted[(phase, day)]
             else:
                 state, why = ("no games" if row["games"] == 0 else "complete"), []
             states[(phase, day)] = row[phase] = state

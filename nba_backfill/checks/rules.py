@@ -9,12 +9,13 @@ validate_backfill_coverage --reconcile (player coverage), validate_cascade_conta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
 import pandas as pd
 
 from nba_backfill.calendar import days_into_season, window, window_start
+from nba_backfill.checks import box_score
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
 from nba_backfill.phases.lookback import window_gaps
@@ -45,12 +46,14 @@ def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
 
 # --- schedule reconciliation (preflight) ------------------------------------------------------
 
-def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
+def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | None = None) -> Rule:
     """Every final game of the schedule has its rows (exactly ``rows_per_game``, if given), and no
-    game appears that the schedule does not know. A date without games passes with games: 0."""
+    game appears that the schedule does not know. A date without games passes with games: 0. A
+    game whose ``gap_feed`` gap is accepted (nba_meta.accepted_gaps) is not missing."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         finals, rows = _final_games(data, dates), _by_date(data.table(table, dates))
+        gaps = data.accepted_games(gap_feed, dates) if gap_feed else {}
         outcomes = []
         for day in dates:
             if day not in data.written(SCHEDULE, [day]) or day not in data.written(table, [day]):
@@ -58,7 +61,10 @@ def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
                 continue
             expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
             counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
-            missing = expected - set(counts.index)
+            games = finals.get(day, pd.DataFrame(columns=["game_id", "nba_game_id"]))
+            accepted = {g for g, nba in zip(games["game_id"], games["nba_game_id"])
+                        if day in gaps and (gaps[day] is None or nba in gaps[day])}
+            missing = expected - set(counts.index) - accepted
             unexpected = set(counts.index) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
             passed = not (missing or unexpected or wrong)
@@ -66,6 +72,7 @@ def rows_match_schedule(table: str, rows_per_game: int | None) -> Rule:
                 day, passed, ERROR,
                 "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
                 {"games": len(expected), "rows": int(counts.sum()), "missing_games": capped(missing),
+                 "accepted_gaps": capped(accepted - set(counts.index)),
                  "unscheduled_games": capped(unexpected), "games_with_wrong_row_count": capped(wrong)},
             ))
         return outcomes
@@ -98,20 +105,30 @@ REGULATION_TEAM_MINUTES = 240
 OVERTIME_TEAM_MINUTES = 25
 
 
-def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-    """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+def _box_scores(dates: Sequence[dt.date], data: CheckData) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
+    """Each date with its players' and teams' box-score rows (both None where either is missing)."""
     players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
     teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
-    outcomes = []
     for day in dates:
-        if day not in players or day not in teams:
-            outcomes.append(Outcome(day, True, WARN, "no box scores", {"games": 0}))
+        found = day in players and day in teams
+        yield day, players[day] if found else None, teams[day] if found else None
+
+
+def _no_box_scores(day: dt.date) -> Outcome:
+    return Outcome(day, True, WARN, "no box scores", {"games": 0})
+
+
+def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+    outcomes = []
+    for day, p, team_rows in _box_scores(dates, data):
+        if p is None:
+            outcomes.append(_no_box_scores(day))
             continue
-        p = players[day]
         per_team = p.groupby(["game_id", "team_abbr"]).agg(
             active=("player_status", lambda s: int((s == "active").sum())),
             points=("points", "sum"), minutes=("minutes_decimal", "sum"))
-        team = teams[day].set_index(["game_id", "team_abbr"])
+        team = team_rows.set_index(["game_id", "team_abbr"])
         joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
         expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
         short = joined.index[joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS]
@@ -122,6 +139,24 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
                                 {"teams": len(joined), "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
                                  "points_mismatch": capped({f"{g} {t}" for g, t in points}),
                                  "minutes_off": capped({f"{g} {t}" for g, t in minutes})}))
+    return outcomes
+
+
+def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
+    """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
+    team totals against the players' sums, plus-minus against the margin, makes within attempts,
+    no negative counts, and minutes for whoever scored."""
+    outcomes = []
+    for day, p, team_rows in _box_scores(dates, data):
+        if p is None:
+            outcomes.append(_no_box_scores(day))
+            continue
+        found = box_score.violations(p, team_rows)
+        broken = [name for name, offenders in found.items() if offenders]
+        description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
+        outcomes.append(Outcome(day, not broken, ERROR, description,
+                                {"games": int(team_rows["game_id"].nunique()),
+                                 **{name: capped(offenders) for name, offenders in found.items()}}))
     return outcomes
 
 
@@ -160,8 +195,8 @@ def not_null(column: str, needs_history: bool = True, applies=None) -> CriticalF
     return CriticalField(f"{column} IS NOT NULL", lambda df: df[column].notna(), needs_history, applies)
 
 
-def positive(column: str, needs_history: bool = True) -> CriticalField:
-    return CriticalField(f"{column} > 0", lambda df: df[column].fillna(0) > 0, needs_history)
+def positive(column: str, needs_history: bool = True, applies=None) -> CriticalField:
+    return CriticalField(f"{column} > 0", lambda df: df[column].fillna(0) > 0, needs_history, applies)
 
 
 def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:

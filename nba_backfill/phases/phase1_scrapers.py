@@ -19,9 +19,10 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import dagster as dg
+import pandas as pd
 from dagster import AssetExecutionContext
 
-from nba_backfill import calendar
+from nba_backfill import calendar, ids
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
@@ -29,6 +30,7 @@ from nba_backfill.phases.partition_figures import attach, file_figures
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
 from nba_backfill.sources.credits import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS, estimate_credits
+from nba_backfill.storage.accepted_gaps import accept, gap_rows
 from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
@@ -83,13 +85,19 @@ def parse_iso(value: str) -> dt.datetime:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def events_of_date(events_files: Mapping[str, Any], game_date: dt.date) -> list[dict]:
-    """Event objects of the date's games (historical wrapper or live list), by ET tip-off date."""
+def events_of_date(events_files: Mapping[str, Any], game_date: dt.date, log: Any) -> list[dict]:
+    """Event objects of the date's games (historical wrapper or live list), by ET tip-off date;
+    an event that cannot be scraped is refused in one log line (see :func:`unusable`)."""
     events: list[dict] = []
     for path in [p for p in events_files if path_date(p) == game_date]:
         payload = events_files[path]
         listed = payload["data"] if isinstance(payload, dict) else payload
-        events += [e for e in listed if parse_iso(e["commence_time"]).astimezone(EASTERN).date() == game_date]
+        for event in listed:
+            why = unusable(event)
+            if why is not None:
+                log.warning(f"odds for {game_date}: refused an event of {path}: {why}")
+            elif parse_iso(event["commence_time"]).astimezone(EASTERN).date() == game_date:
+                events.append(event)
     return events
 
 
@@ -98,8 +106,36 @@ def odds_snapshots(commence: dt.datetime) -> list[dt.datetime]:
 
 
 def event_folder(event: Mapping[str, Any]) -> str:
+    """``{event id}-{AWAY}{HOME}``: built from a checked id and two known tricodes only, so what
+    the API sends can never choose where a file lands."""
     away, home = tricode_for_name(event["away_team"]), tricode_for_name(event["home_team"])
-    return f"{event['id']}-{away}{home}"
+    return f"{ids.odds_event_id(event['id'])}-{away}{home}"
+
+
+#: What the scrapers read of a listed event.
+EVENT_FIELDS = ("id", "home_team", "away_team", "commence_time")
+
+
+def unusable(event: Any) -> str | None:
+    """Why an event of a listing cannot be scraped, or None. Its id goes into a URL and a folder,
+    its teams into the folder's name, its tip-off into the snapshot times: an answer that is not
+    what the API documents is refused, and its odds are never asked for."""
+    if not isinstance(event, dict):
+        return f"{repr(event)[:40]} is not an event object"
+    label = repr(event.get("id"))[:40]
+    missing = [field for field in EVENT_FIELDS if field not in event]
+    if missing:
+        return f"event {label}: missing {', '.join(missing)}"
+    try:
+        event_folder(event)
+        parse_iso(event["commence_time"]).astimezone(EASTERN)
+    except ids.InvalidId as err:
+        return str(err)
+    except KeyError as err:  # a team name no franchise has
+        return f"event {label}: {err.args[0]}"
+    except (AttributeError, TypeError, ValueError) as err:
+        return f"event {label}: {err}"
+    return None
 
 
 def odds_credits(paths: list[str], markets: list[str]) -> int:
@@ -123,7 +159,7 @@ def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files
     files: Payloads = {}
     historical = is_historical(day)
     folder = f"{prefix}-history" if historical else prefix
-    for event in events_of_date(events_files, day):
+    for event in events_of_date(events_files, day, dg.get_dagster_logger()):
         snapshots = odds_snapshots(parse_iso(event["commence_time"])) if historical else [None]
         for snap in snapshots:
             try:
@@ -159,6 +195,18 @@ def account_quota(league: Any) -> dict[str, int]:
     return {f"odds_api_requests_{k}": v for k, v in quota.items() if k in ("remaining", "used") and v is not None}
 
 
+def accept_known_gaps(league: Any, warehouse: Any, feed: str, dates: list[dt.date]) -> int:
+    """Record the gaps the source declares for ``feed`` on ``dates`` (a recorded dataset knows
+    what was never published) as accepted, so they are not failures to re-try; how many."""
+    if not hasattr(league, "known_gaps"):
+        return 0
+    who = f"source:{type(league).__name__}"
+    rows = [gap_rows(feed, day, gaps, who) for day in dates if (gaps := league.known_gaps(feed, day))]
+    if rows:
+        accept(warehouse, pd.concat(rows, ignore_index=True))
+    return sum(len(r) for r in rows)
+
+
 def scraper_asset(
     name: str,
     prefixes: list[str],
@@ -168,7 +216,8 @@ def scraper_asset(
 ) -> Callable[[Callable[..., Payloads]], dg.AssetsDefinition]:
     """Decorate a scrape into a Phase 1 asset: ``scrape(league, dates, **inputs)`` for NBA.com
     feeds; for Odds API feeds (``odds_markets`` given) ``scrape(league, day, **inputs)``, one date
-    at a time so an outage costs only its own date."""
+    at a time so an outage costs only its own date. Gaps the source declares in an NBA.com feed
+    are recorded as accepted (storage/accepted_gaps.py)."""
 
     def wrap(scrape: Callable[..., Payloads]) -> dg.AssetsDefinition:
         @daily_asset(
@@ -178,7 +227,7 @@ def scraper_asset(
             group_name=GROUP,
             description=description,
             io_manager_key="raw_io_manager",
-            required_resource_keys={"league"},
+            required_resource_keys={"league", "warehouse"},
             pool=ODDS_API_POOL if odds_markets is not None else NBA_STATS_POOL,
             metadata={"raw_prefixes": prefixes},
             kinds={"json", *raw_kinds()},
@@ -190,12 +239,15 @@ def scraper_asset(
                     files = scrape(context.resources.league, dates, **inputs)
                 except SourceUnavailable as err:
                     retry_server_errors(context, err)
+                accepted = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
             credits = (lambda paths: odds_credits(paths, odds_markets)) if odds_markets is not None else None
             attach(context, file_figures(files, dates, credits))
             metadata: dict[str, Any] = {"preview": preview_files(files)}
-            if odds_markets is not None:
+            if odds_markets is None:
+                metadata["accepted_gaps"] = accepted
+            else:
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
                 metadata |= account_quota(context.resources.league)
             return dg.Output(files, metadata=metadata)

@@ -100,7 +100,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         fouls_committed=INT, defensive_rebounds=INT, opp_paint_attempts=INT, opp_paint_makes=INT,
         opp_mid_range_attempts=INT, opp_mid_range_makes=INT, points_in_paint_allowed=INT,
         mid_range_points_allowed=INT, three_pt_points_allowed=INT, defensive_rating=FLOAT,
-        opponent_pace=FLOAT, win_flag=BOOL, margin_of_victory=INT, processed_at=TIMESTAMP,
+        opponent_pace=FLOAT, win_flag=BOOL, margin_of_victory=INT, shot_zones_available=BOOL,
+        processed_at=TIMESTAMP,
     ),
     "nba_analytics/team_offense_game_summary": columns(
         game_id=STRING, nba_game_id=STRING, game_date=DATE, season_year=INT, team_abbr=STRING,
@@ -143,14 +144,15 @@ SCHEMAS: dict[str, dict[str, str]] = {
         pct_mid_range=FLOAT, pct_three=FLOAT, team_pace=FLOAT, team_off_rating=FLOAT,
         minutes_avg_last_10=FLOAT, vegas_points_line=FLOAT, vegas_opening_line=FLOAT,
         vegas_line_move=FLOAT, has_vegas_line=FLOAT, feature_count=INT, missing_feature_count=INT,
-        games_in_sample=INT, quality_score=INT, quality_tier=STRING, early_season_flag=BOOL,
+        shot_zone_data_available=BOOL, games_in_sample=INT, quality_score=INT, quality_tier=STRING, early_season_flag=BOOL,
         data_source=STRING, processed_at=TIMESTAMP,
     ),
     "nba_precompute/player_composite_factors": columns(
         game_date=DATE, player_lookup=STRING, game_id=STRING, team_abbr=STRING,
         opponent_team_abbr=STRING, analysis_date=LOCAL_TIMESTAMP, fatigue_score=INT,
         shot_zone_mismatch_score=FLOAT, pace_score=FLOAT, usage_spike_score=FLOAT,
-        opponent_strength_score=FLOAT, total_composite_adjustment=FLOAT, games_in_sample=INT,
+        opponent_strength_score=FLOAT, total_composite_adjustment=FLOAT, shot_zone_data_available=BOOL,
+        games_in_sample=INT,
         early_season_flag=BOOL, quality_score=INT, processed_at=TIMESTAMP,
     ),
     "nba_precompute/player_daily_cache": columns(
@@ -171,7 +173,8 @@ SCHEMAS: dict[str, dict[str, str]] = {
         mid_range_pct_last_10=FLOAT, three_pt_pct_last_10=FLOAT, paint_attempts_per_game=FLOAT,
         mid_range_attempts_per_game=FLOAT, three_pt_attempts_per_game=FLOAT,
         assisted_rate_last_10=FLOAT, unassisted_rate_last_10=FLOAT, primary_scoring_zone=STRING,
-        sample_quality_10=STRING, analysis_date=LOCAL_TIMESTAMP, early_season_flag=BOOL,
+        sample_quality_10=STRING, shot_zone_data_available=BOOL, analysis_date=LOCAL_TIMESTAMP,
+        early_season_flag=BOOL,
         quality_score=INT, processed_at=TIMESTAMP,
     ),
     "nba_precompute/team_defense_zone_analysis": columns(
@@ -184,7 +187,7 @@ SCHEMAS: dict[str, dict[str, str]] = {
         opponent_points_per_game=FLOAT, opponent_pace=FLOAT, paint_defense_vs_league_avg=FLOAT,
         mid_range_defense_vs_league_avg=FLOAT, three_pt_defense_vs_league_avg=FLOAT,
         strongest_zone=STRING, weakest_zone=STRING, data_quality_tier=STRING,
-        analysis_date=LOCAL_TIMESTAMP, early_season_flag=BOOL, quality_score=INT,
+        shot_zone_data_available=BOOL, analysis_date=LOCAL_TIMESTAMP, early_season_flag=BOOL, quality_score=INT,
         processed_at=TIMESTAMP,
     ),
     "nba_predictions/player_prop_predictions": columns(

@@ -27,7 +27,7 @@ from dagster import AssetExecutionContext
 
 from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
 from nba_backfill.calendar import lookback as lookback_mapping
-from nba_backfill.environment import warehouse_kind
+from nba_backfill.environment import backfill_policy, warehouse_kind
 from nba_backfill.naming import asset_key, table_name
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
@@ -61,15 +61,14 @@ def preview(df: pd.DataFrame) -> dg.MetadataValue:
 
 def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """``dg.asset`` with what every asset here shares: game-date partitions, and one run per range
-    (``BackfillPolicy.single_run``: a season is one run, not hundreds; it is beta in 1.13, hence
-    the warning filter, kept to this one place)."""
+    (``BackfillPolicy.single_run``: a season is one run, not hundreds), or per chunk of
+    ``NBA_BACKFILL_RUN_DATES`` dates, which a daemon backfill runs at once (gcp target). Backfill
+    policies are beta in 1.13, hence the warning filter, kept to this one place."""
 
     def decorate(fn: Callable[..., Any]) -> dg.AssetsDefinition:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", dg.BetaWarning)
-            return dg.asset(
-                partitions_def=game_dates, backfill_policy=dg.BackfillPolicy.single_run(), owners=OWNERS, **kwargs
-            )(fn)
+            return dg.asset(partitions_def=game_dates, backfill_policy=backfill_policy(), owners=OWNERS, **kwargs)(fn)
 
     return decorate
 
@@ -140,10 +139,14 @@ def table_asset(
     same_day: Mapping[str, str] | None = None,
     lookback: Mapping[str, str] | None = None,
     columns: Mapping[str, Sequence[str]] | None = None,
+    partition_metadata: Callable[[pd.DataFrame, list[dt.date]], Mapping[dt.date, Mapping[str, Any]]] | None = None,
+    run_metadata: Callable[[pd.DataFrame], Mapping[str, Any]] | None = None,
 ) -> dg.AssetsDefinition:
     """An asset over ``compute``. With a ``lookback`` the schedule (D-30..D) is read to verify the
     window, and handed to ``compute`` too if it has a ``schedule`` parameter. ``columns`` narrows
-    what is read of a wide input (param -> columns), to keep season-long runs lean."""
+    what is read of a wide input (param -> columns), to keep season-long runs lean.
+    ``partition_metadata`` adds metadata to each date's materialization (a range run records one
+    per date), ``run_metadata`` to the run's."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
     dataset, name = key.split("/")
     wants_schedule = "schedule" in inspect.signature(compute).parameters
@@ -169,7 +172,9 @@ def table_asset(
         df = compute(dates, **frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
         df = conform(key, df)
-        attach(context, table_figures(df, dates))
-        return dg.Output(df, metadata={"run_dates": len(dates), "preview": preview(df)})
+        extra = partition_metadata(df, dates) if partition_metadata else {}
+        attach(context, {day: {**figures, **extra.get(day, {})} for day, figures in table_figures(df, dates).items()})
+        return dg.Output(df, metadata={"run_dates": len(dates), "preview": preview(df),
+                                       **(run_metadata(df) if run_metadata else {})})
 
     return _table

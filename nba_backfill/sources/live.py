@@ -31,13 +31,16 @@ the feed, the game date (when known) and the status:
 
 The Odds API key travels in the query string. It never reaches an error message (URLs are shown
 with ``apiKey=REDACTED``), the resource's repr, :meth:`LiveApis.quota` or urllib3's DEBUG log of
-request lines (a filter on that logger scrubs it).
+request lines (a filter on that logger scrubs it), nor another host: a redirect that leaves the
+origin loses the key (and any Authorization header) before it is followed.
+
+Ids that go into a request (an event id in the URL path, a game id in the query) are checked
+against their source's shape first (:mod:`nba_backfill.ids`): a hostile id never rewrites a path.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
 import os
 import re
@@ -45,15 +48,15 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import requests
 from pydantic import Field, PrivateAttr
 
-from nba_backfill import calendar
-from nba_backfill.errors import SourceUnavailable
+from nba_backfill import bounded_json, calendar, ids
+from nba_backfill.errors import RawPayloadError, SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, FEED_SPORTS, odds_feed
 
 __all__ = [
@@ -211,6 +214,24 @@ def _schedule_games(season: dict[str, Any]) -> dict[str, dt.date]:
         return {}
 
 
+def _without_api_key(url: str) -> str:
+    """``url`` with any ``apiKey`` query parameter removed."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k.lower() != "apikey"]
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
+class _KeyGuardingSession(requests.Session):
+    """requests already drops an Authorization header when a redirect changes the origin (host,
+    port or scheme); the Odds API key rides in the query string, where a server echoing the query
+    into its Location would carry it along. Drop it there too."""
+
+    def rebuild_auth(self, prepared_request: requests.PreparedRequest, response: requests.Response) -> None:
+        super().rebuild_auth(prepared_request, response)
+        if self.should_strip_auth(response.request.url, prepared_request.url):
+            prepared_request.url = _without_api_key(prepared_request.url)
+
+
 def _snapshot_wrapper(stamp: str, data: Any) -> dict[str, Any]:
     """A historical answer without a snapshot behind it (HTTP 204)."""
     return {"timestamp": stamp, "previous_timestamp": None, "next_timestamp": None, "data": data}
@@ -253,12 +274,12 @@ class LiveApis(dg.ConfigurableResource):
 
     def boxscore(self, nba_game_id: str) -> bytes:
         """boxscoretraditionalv3 of one game, as received."""
-        params = {"GameID": nba_game_id, **BOXSCORE_RANGE}
+        params = {"GameID": ids.nba_game_id(nba_game_id), **BOXSCORE_RANGE}
         return self._stats_json(FEED_BOXSCORE, self._game_dates.get(nba_game_id), "boxscoretraditionalv3", params).raw
 
     def play_by_play(self, nba_game_id: str) -> bytes:
         """playbyplayv3 of one game, as received."""
-        params = {"GameID": nba_game_id, **PBP_RANGE}
+        params = {"GameID": ids.nba_game_id(nba_game_id), **PBP_RANGE}
         return self._stats_json(FEED_PBP, self._game_dates.get(nba_game_id), "playbyplayv3", params).raw
 
     def _season_schedule(self, day: dt.date) -> dict[str, Any]:
@@ -292,7 +313,9 @@ class LiveApis(dg.ConfigurableResource):
         return self._odds(FEED_EVENTS, calendar.as_date(game_date), f"/sports/{SPORT}/events", {}, snapshot, [])
 
     def event_odds(self, event_id: str, markets: list[str], snapshot: dt.datetime | None) -> bytes | dict:
-        """One event's odds for ``markets``, all US books (historical wrapper, or the bare live event)."""
+        """One event's odds for ``markets``, all US books (historical wrapper, or the bare live event).
+        The event id goes into the URL path: anything but an Odds API id is refused (InvalidId)."""
+        event_id = ids.odds_event_id(event_id)
         params = {
             "regions": ",".join(REGIONS), "markets": ",".join(dict.fromkeys(markets)),
             "oddsFormat": "decimal", "dateFormat": "iso",
@@ -333,7 +356,7 @@ class LiveApis(dg.ConfigurableResource):
 
     def _http(self) -> requests.Session:
         if self._session is None:
-            self._session = requests.Session()
+            self._session = _KeyGuardingSession()
         return self._session
 
     def _fetch(self, call: _Call) -> requests.Response:
@@ -387,10 +410,11 @@ class LiveApis(dg.ConfigurableResource):
         if response.status_code == 204 or not raw.strip():
             return None
         try:
-            return _Body(raw, json.loads(raw))
-        except ValueError:
+            return _Body(raw, bounded_json.load(raw, call.feed, call.game_date))
+        except RawPayloadError as err:
             kind = response.headers.get("Content-Type") or "no content type"
-            detail = f"expected JSON, got {kind} ({len(raw)} bytes) from GET {call.shown()}"
+            problem = "expected JSON" if err.problem.startswith("not valid JSON") else err.problem
+            detail = f"{problem}, got {kind} ({len(raw)} bytes) from GET {call.shown()}"
             raise SourceUnavailable(call.feed, call.game_date, response.status_code, detail) from None
 
     def _note_quota(self, headers: Mapping[str, str]) -> None:

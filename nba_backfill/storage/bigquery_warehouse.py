@@ -42,12 +42,20 @@ from google.cloud import bigquery
 from pydantic import PrivateAttr
 
 from nba_backfill.errors import WarehouseError
+from nba_backfill.storage.bigquery_kept import (
+    KEPT_LEDGER_SCHEMA,
+    forget_statement,
+    keep_statements,
+    restore_statements,
+    transaction,
+)
+from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table
 from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, empty_ledger, never_written, to_pandas
 
 #: Every dataset the platform names. A dataset is created when the first table in it is written.
 #: ``scraped`` has no tables, so it is never created: its names appear only as ledger values
 #: (``scraped.<asset>``).
-DATASETS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_meta", "scraped")
+DATASETS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_meta", KEPT_SCHEMA, "scraped")
 
 _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 # A dataset reference in SQL, outside quoted strings: a literal such as 'nba_raw.nbac_schedule' is
@@ -93,8 +101,10 @@ class BigQueryWarehouse(Warehouse):
     def where(self) -> str:
         return f"BigQuery project {self.project}, datasets {self.dataset_prefix}nba_raw .. {self.dataset_prefix}nba_predictions"
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
-        """Replace the rows of ``dates`` with ``df`` in one transaction. An empty ``df`` clears them."""
+    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
+                           keep_as: str | None = None) -> None:
+        """Replace the rows of ``dates`` with ``df`` in one transaction. An empty ``df`` clears them.
+        With ``keep_as``, what is replaced is kept in the same transaction (storage/kept.py)."""
         rows = _storage_table(table, df)
         counts = _row_counts(df, dates)
         with _naming(table, dates, "replacing partitions"):
@@ -105,7 +115,8 @@ class BigQueryWarehouse(Warehouse):
                 schema = _schema(table, rows)
                 types = self._ensure_table(table, schema)
                 self._ensure_ledger()
-                self._run_dml(self._replace_script(table, schema, types, staged_rows, staged_ledger))
+                keep = self._keep(keep_as, table, types, staged_ledger) if keep_as else []
+                self._run_dml(self._replace_script(table, schema, types, staged_rows, staged_ledger, keep))
 
     def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Rows of ``dates`` (all columns, or ``game_date`` plus ``columns``), ordered by date."""
@@ -118,11 +129,13 @@ class BigQueryWarehouse(Warehouse):
                 return never_written(columns)
         return to_pandas(rows)
 
-    def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
+    def record_partitions(self, table: str, counts: Mapping[dt.date, int], keep_as: str | None = None) -> None:
         with _naming(table, list(counts), "recording partitions"):
             with self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger:
                 self._ensure_ledger()
-                self._run_dml(_ledger_merge(self._physical(LEDGER), staged_ledger))
+                merge = _ledger_merge(self._physical(LEDGER), staged_ledger)
+                keep = self._keep(keep_as, table, None, staged_ledger) if keep_as else []
+                self._run_dml(transaction([*keep, merge]) if keep else merge)
 
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
         sql = (
@@ -144,6 +157,40 @@ class BigQueryWarehouse(Warehouse):
             except NotFound:  # no ledger yet: nothing was ever written
                 return empty_ledger()
         return to_pandas(rows.to_arrow(create_bqstorage_client=False))
+
+    def kept(self) -> pd.DataFrame:
+        with _naming(KEPT_LEDGER, [], "reading the kept copies"):
+            try:
+                rows = self._run(f"SELECT {KEPT_LEDGER_COLUMNS} FROM {self._physical(KEPT_LEDGER)}")
+            except NotFound:  # nothing was ever replaced
+                return empty_kept()
+        return to_pandas(rows.to_arrow(create_bqstorage_client=False)).astype({"row_count": "Int64"})
+
+    def restore(self, kept_for: str) -> None:
+        """One transaction over every table the operation replaced partitions of."""
+        kept = self.kept()
+        tables = sorted(set(kept.loc[kept["kept_for"] == kept_for, "table_name"]))
+        statements = []
+        with _naming(KEPT_LEDGER, [], f"restoring what {kept_for} replaced"):
+            for table in tables:
+                types = self._column_types(table)  # None: a table of the raw store's (ledger only)
+                kept_types = self._column_types(kept_table(table)) if types is not None else None
+                statements += restore_statements(
+                    kept_for, table, self._physical(table) if types is not None else None,
+                    self._physical(kept_table(table)) if kept_types else None, kept_types or {},
+                    self._physical(LEDGER), self._physical(KEPT_LEDGER))
+            self._run_dml(transaction([*statements, forget_statement([kept_for], self._physical(KEPT_LEDGER))]))
+
+    def prune_kept(self, kept_for: Sequence[str]) -> None:
+        if not kept_for:
+            return
+        dataset = self._physical(KEPT_LEDGER).split(".")[0]
+        with _naming(KEPT_LEDGER, [], "pruning kept copies"):
+            try:
+                tables = [f"{dataset}.{t.table_id}" for t in self._bq().list_tables(dataset)]
+            except NotFound:
+                return
+            self._run_dml(transaction([forget_statement(kept_for, t) for t in tables]))
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         """Run ``sql`` the way DuckDBWarehouse.query does. Tables are named ``dataset.table``,
@@ -206,6 +253,21 @@ class BigQueryWarehouse(Warehouse):
             self._create_partitioned(LEDGER, _LEDGER_SCHEMA, clustering=["table_name"])
             self._ready.add(LEDGER)
 
+    def _keep(self, keep_as: str, table: str, types: Mapping[str, str] | None, staged_ledger: str) -> list[str]:
+        """The statements that keep what a write to ``table`` (None ``types``: not a table, the
+        ledger entry only) replaces; the tables they write are created here, outside the transaction."""
+        if KEPT_LEDGER not in self._ready:
+            self._create_partitioned(KEPT_LEDGER, KEPT_LEDGER_SCHEMA, clustering=["kept_for"])
+            self._ready.add(KEPT_LEDGER)
+        kept_rows = None
+        if types is not None:
+            kept_rows = kept_table(table)
+            self._ensure_table(kept_rows, [bigquery.SchemaField("kept_for", "STRING"),
+                                           *(bigquery.SchemaField(name, kind) for name, kind in types.items())])
+        return keep_statements(keep_as, table, self._physical(table) if types is not None else None,
+                               self._physical(kept_rows) if kept_rows else None, types or {},
+                               self._physical(LEDGER), self._physical(KEPT_LEDGER), staged_ledger)
+
     def _create_partitioned(
         self, table: str, schema: list[bigquery.SchemaField], clustering: list[str] | None = None
     ) -> None:
@@ -262,20 +324,18 @@ class BigQueryWarehouse(Warehouse):
                 self._bq().delete_table(staging, not_found_ok=True)
 
     def _replace_script(
-        self, table: str, schema: list[bigquery.SchemaField], types: Mapping[str, str], staged_rows: str, staged_ledger: str
+        self, table: str, schema: list[bigquery.SchemaField], types: Mapping[str, str], staged_rows: str,
+        staged_ledger: str, keep: list[str],
     ) -> str:
         target = self._physical(table)
         columns = ", ".join(f"`{f.name}`" for f in schema)
         values = ", ".join(_as_column_type(f, types[f.name]) for f in schema)
-        return "\n".join(
-            [
-                "BEGIN TRANSACTION;",
-                f"DELETE FROM {target} WHERE game_date IN (SELECT game_date FROM {staged_ledger});",
-                f"INSERT INTO {target} ({columns}) SELECT {values} FROM {staged_rows};",
-                _ledger_merge(self._physical(LEDGER), staged_ledger) + ";",
-                "COMMIT TRANSACTION;",
-            ]
-        )
+        return transaction([
+            *keep,
+            f"DELETE FROM {target} WHERE game_date IN (SELECT game_date FROM {staged_ledger})",
+            f"INSERT INTO {target} ({columns}) SELECT {values} FROM {staged_rows}",
+            _ledger_merge(self._physical(LEDGER), staged_ledger),
+        ])
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -14,7 +14,7 @@ from google.cloud import storage
 from google.cloud.storage.retry import DEFAULT_RETRY
 from pydantic import PrivateAttr
 
-from nba_backfill.storage.raw_store import RawStore
+from nba_backfill.storage.raw_store import RawStore, checked_path
 
 
 class GCSRawStore(RawStore):
@@ -35,8 +35,11 @@ class GCSRawStore(RawStore):
             self._bucket = self.gcs.get_client().bucket(self.bucket)
         return self._bucket
 
-    def _name(self, path: str) -> str:
+    def _name(self, path: str, folder: bool = False) -> str:
+        """The object name of a checked path: a bucket has no folders to climb out of, but a name
+        with ``..`` would be read as a climb by anything that mirrors the bucket to disk."""
         root = self.prefix.strip("/")
+        checked_path(f"{root}/{path}" if root else path, folder)
         return f"{root}/{path}" if root else path
 
     def _path(self, name: str) -> str:
@@ -58,7 +61,7 @@ class GCSRawStore(RawStore):
 
     def list(self, prefix: str) -> list[str]:
         """Object paths under ``prefix`` (a folder path ending in ``/``), sorted."""
-        return sorted(self._path(blob.name) for blob in self._handle().list_blobs(prefix=self._name(prefix)))
+        return sorted(self._path(blob.name) for blob in self._handle().list_blobs(prefix=self._name(prefix, folder=True)))
 
     def delete(self, path: str) -> None:
         try:

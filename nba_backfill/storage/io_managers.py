@@ -21,8 +21,10 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from nba_backfill import bounded_json
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.naming import table_name
+from nba_backfill.storage.kept import operation_of
 from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import Warehouse
 
@@ -38,6 +40,11 @@ def path_date(path: str) -> dt.date:
     if not found:
         raise RawPayloadError(path, None, "object path has no /YYYY-MM-DD/ segment")
     return dt.date.fromisoformat(found.group(1))
+
+
+def keep_as(context: dg.OutputContext) -> str:
+    """The operation a write belongs to, under which what it replaces is kept (storage/kept.py)."""
+    return operation_of(context.step_context.dagster_run.tags, context.run_id)
 
 
 def raw_prefixes(definition_metadata: Mapping[str, Any]) -> list[str]:
@@ -60,10 +67,7 @@ class LazyPayloads(Mapping[str, Any]):
     def __getitem__(self, path: str) -> Any:
         if path not in self._paths:
             raise KeyError(path)
-        try:
-            return json.loads(self._store.read(path))
-        except (UnicodeDecodeError, json.JSONDecodeError) as err:
-            raise RawPayloadError(path, path_date(path), f"not valid JSON ({err})") from err
+        return bounded_json.load(self._store.read(path), path, path_date(path))
 
     def __iter__(self) -> Iterator[str]:
         return iter(self._paths)
@@ -85,7 +89,7 @@ class RawFilesIOManager(dg.ConfigurableIOManager):
         for path, payload in obj.items():
             self.store.write(path, encode(payload))
         files_per_date = {day: sum(path_date(p) == day for p in obj) for day in dates}
-        self.warehouse.record_partitions(table_name(context.asset_key), files_per_date)
+        self.warehouse.record_partitions(table_name(context.asset_key), files_per_date, keep_as(context))
         context.add_output_metadata({"run_files": len(obj), "run_dates": len(dates)})
 
     def load_input(self, context: dg.InputContext) -> LazyPayloads:
@@ -109,7 +113,7 @@ class WarehouseIOManager(dg.ConfigurableIOManager):
             outside = sorted(set(obj["game_date"].dt.date) - set(dates))
             if outside:
                 raise ValueError(f"{table}: rows for dates outside the run's partitions: {outside[:10]}")
-        self.warehouse.replace_partitions(table, obj, dates)
+        self.warehouse.replace_partitions(table, obj, dates, keep_as(context))
 
     def load_input(self, context: dg.InputContext) -> pd.DataFrame:
         table = self.table(context.asset_key)

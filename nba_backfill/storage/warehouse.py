@@ -19,6 +19,7 @@ import pandas as pd
 import pyarrow as pa
 
 from nba_backfill.errors import WarehouseError
+from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table, valid_id
 
 LEDGER = "nba_meta.partition_ledger"
 LEDGER_COLUMNS = "table_name, game_date, row_count, written_at"
@@ -31,15 +32,32 @@ class Warehouse(dg.ConfigurableResource):
         """Where the tables are, as a person would query them."""
         raise NotImplementedError
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
+    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
+                           keep_as: str | None = None) -> None:
+        """Replace the rows of ``dates`` with ``df`` in one transaction; with ``keep_as``, keep what
+        is replaced under that operation id (storage/kept.py), in the same transaction."""
         raise NotImplementedError
 
     def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
         """Rows of ``dates`` (all columns, or ``game_date`` plus ``columns``)."""
         raise NotImplementedError
 
-    def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
+    def record_partitions(self, table: str, counts: Mapping[dt.date, int], keep_as: str | None = None) -> None:
         """Note in the ledger that ``table``'s partitions were written elsewhere (the raw store)."""
+        raise NotImplementedError
+
+    def kept(self) -> pd.DataFrame:
+        """The kept ledger: (kept_for, table_name, game_date, row_count, written_at, kept_at) per
+        partition an operation replaced; row_count is NA where the partition was never written."""
+        raise NotImplementedError
+
+    def restore(self, kept_for: str) -> None:
+        """Put back, in one transaction, every partition kept for ``kept_for`` (rows and ledger
+        entries; a partition never written before is removed), then drop those kept copies."""
+        raise NotImplementedError
+
+    def prune_kept(self, kept_for: Sequence[str]) -> None:
+        """Drop the kept copies of these operations."""
         raise NotImplementedError
 
     def present_dates(self, table: str, dates: Sequence[dt.date]) -> set[dt.date]:
@@ -162,7 +180,8 @@ class DuckDBWarehouse(Warehouse):
             if name not in existing:
                 _sql(con, f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date]) -> None:
+    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
+                           keep_as: str | None = None) -> None:
         """Delete the partitions' rows and insert ``df`` in one transaction (empty ``df`` clears)."""
         with self._connect() as con:
             con.register("incoming_raw", df)
@@ -170,6 +189,8 @@ class DuckDBWarehouse(Warehouse):
             con.register("dates", _dates_frame(dates))
             _sql(con, "BEGIN TRANSACTION")
             try:
+                if keep_as:
+                    _keep(con, table, "dates", keep_as)
                 self._ensure_table(con, table)
                 _sql(con, f"DELETE FROM {table} WHERE game_date IN (SELECT game_date FROM dates)")
                 _sql(con, f"INSERT INTO {table} BY NAME SELECT * FROM incoming")
@@ -183,22 +204,24 @@ class DuckDBWarehouse(Warehouse):
                 _sql(con, "ROLLBACK")
                 raise
 
-    def record_partitions(self, table: str, counts: Mapping[dt.date, int]) -> None:
+    def record_partitions(self, table: str, counts: Mapping[dt.date, int], keep_as: str | None = None) -> None:
         frame = pd.DataFrame({"game_date": pd.to_datetime(list(counts)).date, "row_count": list(counts.values())})
         with self._connect() as con:
+            con.register("counts", frame)
             _sql(con, "BEGIN TRANSACTION")
-            self._write_ledger(con, table, frame)
-            _sql(con, "COMMIT")
+            try:
+                if keep_as:
+                    _keep(con, table, "counts", keep_as)
+                self._write_ledger(con, table, frame)
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
 
     @staticmethod
     def _write_ledger(con: duckdb.DuckDBPyConnection, table: str, counts: pd.DataFrame) -> None:
         """Upsert (table, game_date) -> row_count, written now; inside the caller's transaction."""
-        _sql(con, "CREATE SCHEMA IF NOT EXISTS nba_meta")
-        _sql(
-            con,
-            f"CREATE TABLE IF NOT EXISTS {LEDGER} "
-            "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)",
-        )
+        _ensure_ledger(con)
         con.register("counts", counts)
         _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM counts)", [table])
         _sql(con, f"INSERT INTO {LEDGER} SELECT ?, game_date, row_count, now() FROM counts", [table])
@@ -235,3 +258,83 @@ class DuckDBWarehouse(Warehouse):
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         with self._connect() as con:
             return to_pandas(con.sql(sql, params=list(params) or None).to_arrow_table())
+
+    def kept(self) -> pd.DataFrame:
+        with self._connect() as con:
+            if not self._table_exists(con, KEPT_LEDGER):
+                return empty_kept()
+            frame = to_pandas(con.sql(f"SELECT {KEPT_LEDGER_COLUMNS} FROM {KEPT_LEDGER}").to_arrow_table())
+        return frame.astype({"row_count": "Int64"})
+
+    def restore(self, kept_for: str) -> None:
+        with self._connect() as con:
+            _sql(con, "BEGIN TRANSACTION")
+            try:
+                kept = _sql(con, f"SELECT DISTINCT table_name FROM {KEPT_LEDGER} WHERE kept_for = ?", [kept_for]) \
+                    if self._table_exists(con, KEPT_LEDGER) else []
+                for (table,) in kept:
+                    self._restore_table(con, table, kept_for)
+                _sql(con, f"DELETE FROM {KEPT_LEDGER} WHERE kept_for = ?", [kept_for])
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
+
+    def _restore_table(self, con: duckdb.DuckDBPyConnection, table: str, kept_for: str) -> None:
+        """One table's kept partitions back in place (rows, then ledger); in the caller's transaction."""
+        mine = f"(SELECT game_date FROM {KEPT_LEDGER} WHERE kept_for = ? AND table_name = ?)"
+        if self._table_exists(con, table):
+            _sql(con, f"DELETE FROM {table} WHERE game_date IN {mine}", [kept_for, table])
+        if self._table_exists(con, kept_table(table)):
+            _sql(con, f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (kept_for) FROM {kept_table(table)} "
+                      "WHERE kept_for = ?", [kept_for])
+            _sql(con, f"DELETE FROM {kept_table(table)} WHERE kept_for = ?", [kept_for])
+        _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN {mine}", [table, kept_for, table])
+        _sql(con, f"INSERT INTO {LEDGER} SELECT table_name, game_date, row_count, written_at FROM {KEPT_LEDGER} "
+                  "WHERE kept_for = ? AND table_name = ? AND row_count IS NOT NULL", [kept_for, table])
+
+    def prune_kept(self, kept_for: Sequence[str]) -> None:
+        with self._connect() as con:
+            if not self._table_exists(con, KEPT_LEDGER):
+                return
+            con.register("pruned", pd.DataFrame({"kept_for": pd.Series(list(kept_for), dtype=str)}))
+            tables = _sql(con, "SELECT table_name FROM information_schema.tables WHERE table_schema = ?", [KEPT_SCHEMA])
+            _sql(con, "BEGIN TRANSACTION")
+            try:
+                for (name,) in tables:  # the kept ledger among them: every table there has kept_for
+                    _sql(con, f'DELETE FROM {KEPT_SCHEMA}."{name}" WHERE kept_for IN (SELECT kept_for FROM pruned)')
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
+
+
+def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
+    _sql(con, "CREATE SCHEMA IF NOT EXISTS nba_meta")
+    _sql(con, f"CREATE TABLE IF NOT EXISTS {LEDGER} "
+              "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)")
+
+
+def _keep(con: duckdb.DuckDBPyConnection, table: str, dates: str, keep_as: str) -> None:
+    """Keep ``table``'s partitions of the dates in relation ``dates`` as they are, under ``keep_as``,
+    unless this operation kept them already (then those copies are the state before it)."""
+    valid_id(keep_as)
+    _ensure_ledger(con)
+    _sql(con, f"CREATE SCHEMA IF NOT EXISTS {KEPT_SCHEMA}")
+    _sql(con, f"CREATE TABLE IF NOT EXISTS {KEPT_LEDGER} (kept_for VARCHAR, table_name VARCHAR, game_date DATE, "
+              "row_count BIGINT, written_at TIMESTAMPTZ, kept_at TIMESTAMPTZ)")
+    _sql(con, f"CREATE OR REPLACE TEMP TABLE keeping AS SELECT DISTINCT CAST(d.game_date AS DATE) AS game_date "
+              f"FROM {dates} d WHERE CAST(d.game_date AS DATE) NOT IN "
+              f"(SELECT game_date FROM {KEPT_LEDGER} WHERE kept_for = ? AND table_name = ?)", [keep_as, table])
+    _sql(con, f"INSERT INTO {KEPT_LEDGER} SELECT ?, ?, k.game_date, l.row_count, l.written_at, now() FROM keeping k "
+              f"LEFT JOIN {LEDGER} l ON l.table_name = ? AND l.game_date = k.game_date", [keep_as, table, table])
+    if not DuckDBWarehouse._table_exists(con, table):
+        return
+    kept = kept_table(table)
+    _sql(con, f"CREATE TABLE IF NOT EXISTS {kept} AS SELECT CAST(NULL AS VARCHAR) AS kept_for, * FROM {table} LIMIT 0")
+    present = {r[0] for r in _sql(con, f"DESCRIBE {kept}")}
+    for name, kind, *_ in _sql(con, f"DESCRIBE {table}"):
+        if name not in present:  # a column the table gained since it was first kept
+            _sql(con, f'ALTER TABLE {kept} ADD COLUMN "{name}" {kind}')
+    _sql(con, f"INSERT INTO {kept} BY NAME SELECT ? AS kept_for, * FROM {table} "
+              "WHERE game_date IN (SELECT game_date FROM keeping)", [keep_as])

@@ -85,7 +85,7 @@ def test_a_date_that_is_not_a_date_is_a_usage_error(home, capsys):
     assert exit_.value.code == 2 and "is not a date" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize("command", ["plan", "status", "run", "validate"])
+@pytest.mark.parametrize("command", ["plan", "status", "run", "validate", "rollback"])
 def test_every_command_has_help_with_an_example(capsys, command):
     with pytest.raises(SystemExit) as exit_:
         cli.main([command, "--help"])

@@ -58,7 +58,7 @@ def test_the_catalogue_covers_every_table_and_every_kind_of_check():
     tables = {c.asset for c in CATALOGUE if c.name == "unique_grain"}
     assert len(tables) == 18
     assert {c.name for c in CATALOGUE} >= {
-        "raw_files_match_schedule", "rows_match_schedule", "box_scores_add_up", "unique_grain",
+        "raw_files_match_schedule", "rows_match_schedule", "box_scores_add_up", "box_score_consistent", "unique_grain",
         "critical_fields_valid", "lookback_ready", "players_covered", "no_placeholder_lines",
         "real_line_share", "quality_distribution", "fresh_against_upstream"}
 
@@ -108,6 +108,17 @@ def test_box_scores_that_do_not_add_up_are_named(clean, tmp_path):
                      f"AND player_lookup = (SELECT min(player_lookup) FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '{DAY}' AND player_status = 'active')")
     o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_scores_add_up")
     assert not o.passed and len(o.metadata["points_mismatch"]) == 1
+
+
+def test_a_box_score_that_contradicts_itself_fails_the_blocking_consistency_check(clean, tmp_path):
+    # The issue's case: negative assists and a team assist total that is not the players' sum.
+    data = corrupted(clean, tmp_path,
+                     f"UPDATE nba_raw.nbac_gamebook_player_stats SET assists = -3 WHERE game_date = '{DAY}' "
+                     f"AND player_lookup = (SELECT min(player_lookup) FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '{DAY}' AND player_status = 'active')")
+    o = outcome(data, "nba_raw/nbac_gamebook_player_stats", "box_score_consistent")
+    assert not o.passed and o.severity.value == "ERROR" and check("nba_raw/nbac_gamebook_player_stats", "box_score_consistent").blocking
+    assert len(o.metadata["negative_counts"]) == 1 and len(o.metadata["team_totals_not_players_sums"]) == 1
+    assert "negative_counts" in o.description and not o.metadata["plus_minus_not_margin"]
 
 
 ONE_TEAM = (f"game_date = '{DAY}' AND (game_id, team_abbr) = (SELECT (game_id, team_abbr) "

@@ -327,6 +327,7 @@ def test_game_lines_every_file_is_a_snapshot():
 
 def test_game_lines_live_event_with_american_prices():
     event = real(LINES_H2H)["data"]
+    event["bookmakers"] = event["bookmakers"][:1]  # a file is in one price format: DraftKings' alone
     for outcome in event["bookmakers"][0]["markets"][0]["outcomes"]:
         outcome["price"] = {"Atlanta Hawks": 230, "Golden State Warriors": -300}[outcome["name"]]
     path = "odds-api/game-lines/2024-01-24/cd0bc7d0c238f4446ce1c03d0cea7ec4-ATLGSW/20240125_035500.json"
@@ -432,7 +433,8 @@ def test_props_over_and_under_points_differ_keeps_the_over():
 )
 def test_props_price_formats(price, decimal, american):
     payload = real(PROPS_ABRIDGED)
-    payload["data"]["bookmakers"][0]["markets"][0]["outcomes"][0]["price"] = price
+    for outcome in payload["data"]["bookmakers"][0]["markets"][0]["outcomes"]:  # a file is in one format
+        outcome["price"] = price
     row = parsers.parse_player_props({PROPS_ABRIDGED_PATH: payload}).iloc[0]
     assert row["over_price"] == pytest.approx(decimal)
     assert row["over_price_american"] == american

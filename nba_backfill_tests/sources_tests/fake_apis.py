@@ -119,6 +119,7 @@ def _error(status: int, code: str, message: str, **headers: str) -> Answer:
 
 
 NOT_FOUND = _error(404, "EVENT_NOT_FOUND", "Event not found. The event may have expired or the event id is invalid.")
+INVALID_KEY = _error(401, "INVALID_KEY", "API key is not valid or was not supplied.")
 NO_CONTENT = Answer(204, b"", content_type="")
 RATE_LIMITED = _error(429, "EXCEEDED_FREQ_LIMIT", "Requests are being sent too frequently.", **{"Retry-After": "0"})
 SERVER_ERROR = _error(500, "INTERNAL_ERROR", "Internal server error")

@@ -17,6 +17,7 @@ from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources import simulated as sim
 from nba_backfill.sources.faults import FEEDS, FaultPlan, parse_fault_spec
+from nba_backfill.sources.shapes import iso_z
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.teams import BY_FULL_NAME, BY_TRICODE, TEAMS
 from nba_backfill_tests.conftest import REAL_FIXTURES as REAL
@@ -499,8 +500,8 @@ def test_historical_events_shape_and_window(league: SimulatedLeague):
         assert re.fullmatch(r"[0-9a-f]{32}", event["id"])
     stamp = dt.datetime.fromisoformat(ours["timestamp"].replace("Z", "+00:00"))
     assert stamp - snap < dt.timedelta(minutes=1) and stamp >= snap.replace(microsecond=0)
-    assert ours["previous_timestamp"] == sim._iso_z(stamp - dt.timedelta(minutes=5))
-    assert ours["next_timestamp"] == sim._iso_z(stamp + dt.timedelta(minutes=5))
+    assert ours["previous_timestamp"] == iso_z(stamp - dt.timedelta(minutes=5))
+    assert ours["next_timestamp"] == iso_z(stamp + dt.timedelta(minutes=5))
     listed = {e["id"] for e in ours["data"]}
     expected = {
         g.event_id
@@ -528,7 +529,7 @@ def test_event_ids_are_stable_and_resolve_to_their_game(league: SimulatedLeague)
     event = league.event_for_game(g.nba_game_id)
     assert event["id"] == g.event_id == sim.event_id_for(SEED, g.nba_game_id)
     assert event["home_team"] == TEAMS[g.home].full_name
-    assert event["commence_time"] == sim._iso_z(g.tip_utc)
+    assert event["commence_time"] == iso_z(g.tip_utc)
 
 
 def test_historical_event_odds_shape_matches_the_real_wrapper(league: SimulatedLeague):

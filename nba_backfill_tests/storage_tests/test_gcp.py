@@ -209,3 +209,15 @@ def test_every_phase_materializes_on_gcp_and_a_rerun_is_idempotent(gcp_env, home
     assert again.success
     after = warehouse.query(ledger_sql).set_index("table_name").sort_index()
     pd.testing.assert_frame_equal(before, after)
+
+
+def test_accepted_gaps_are_kept_and_merged_in_bigquery_too(warehouse):
+    from nba_backfill.storage import accepted_gaps
+
+    day = dt.date(2025, 11, 3)
+    accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("nbac_play_by_play", day, {"0022500150": "a"}, "source"))
+    accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("odds_api_player_props", day, {None: "b"}, "operator"))
+    accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("nbac_play_by_play", day, {"0022500150": "c"}, "source"))
+    rows = accepted_gaps.accepted(warehouse, [day]).sort_values("feed")
+    assert rows["reason"].tolist() == ["c", "b"] and rows["nba_game_id"].isna().tolist() == [False, True]
+    assert accepted_gaps.accepted_games(rows, "nbac_play_by_play") == {day: {"0022500150"}}

@@ -11,6 +11,7 @@ import dagster as dg
 import pytest
 
 from nba_backfill.backfill import cli
+from nba_backfill_tests.runs import step_spans
 from nba_backfill_tests.sources_tests.simulated_apis import SimulatedApiServer
 
 RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-24"]
@@ -32,24 +33,12 @@ def test_a_backfill_on_gcp_from_the_live_clients_completes_and_resumes_to_nothin
         assert cli.main(["status", *RANGE]) == 0
         assert "test-key-not-real" not in capsys.readouterr().err
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:
-        steps = {r.dagster_run.run_id: _steps(instance, r.dagster_run.run_id) for r in instance.get_run_records()}
+        steps = {r.dagster_run.run_id: step_spans(instance, r.dagster_run.run_id) for r in instance.get_run_records()}
     # --parallel: phases 2-5 compute their independent steps at once, a process each. The scrapers
     # stay in one process: each API takes one call at a time.
     scrapers = {run for run, by_step in steps.items() if any(key.startswith("scraped__") for key in by_step)}
     assert scrapers and all(len({pid for pid, _, _ in steps[run].values()}) == 1 for run in scrapers)
     assert any(_overlapping(by_step.values()) for run, by_step in steps.items() if run not in scrapers)
-
-
-def _steps(instance: dg.DagsterInstance, run_id: str) -> dict[str, tuple[int, float, float]]:
-    """Step key -> (process, started, finished)."""
-    out: dict[str, tuple[int, float, float]] = {}
-    for entry in instance.all_logs(run_id):
-        event = entry.dagster_event
-        if event is not None and event.is_step_start:
-            out[entry.step_key] = (event.pid, entry.timestamp, float("inf"))
-        elif event is not None and (event.is_step_success or event.is_step_failure):
-            out[entry.step_key] = (*out[entry.step_key][:2], entry.timestamp)
-    return out
 
 
 def _overlapping(spans) -> bool:

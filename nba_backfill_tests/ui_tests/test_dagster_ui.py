@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ from nba_backfill.backfill import cli, submit
 from nba_backfill.calendar import GROUP_OF_PHASE
 from nba_backfill.graph import checks
 from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
+from nba_backfill_tests.processes import stop
 
 pytestmark = pytest.mark.slow
 
@@ -38,7 +38,7 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic"
                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 START, END = "2024-10-22", "2024-10-28"
 TARGET = [f"2024-10-{d}" for d in range(22, 29)]
-STARTUP_SECONDS, BACKFILL_SECONDS, STOP_SECONDS = 120, 600, 30
+STARTUP_SECONDS, BACKFILL_SECONDS = 120, 600
 UI_TIMEOUT_MS = 120_000
 REPORT = dg.AssetKey(["nba_meta", "completeness_report"])
 
@@ -80,23 +80,6 @@ def _wait_until_ready(process: subprocess.Popen, url: str, log: Path) -> None:
     pytest.fail(f"dagster dev not ready after {STARTUP_SECONDS} s:\n{log.read_text()[-3000:]}")
 
 
-def _stop(process: subprocess.Popen) -> None:
-    """End dagster dev and everything it started (webserver, daemon, code servers): its process
-    group, gently first."""
-    group = os.getpgid(process.pid)
-    os.killpg(group, signal.SIGTERM)
-    deadline = time.monotonic() + STOP_SECONDS
-    while time.monotonic() < deadline:
-        process.poll()
-        try:
-            os.killpg(group, 0)
-        except ProcessLookupError:
-            return
-        time.sleep(0.5)
-    os.killpg(group, signal.SIGKILL)
-    process.wait()
-
-
 @pytest.fixture(scope="module")
 def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     root = tmp_path_factory.mktemp("dagster_dev")
@@ -113,7 +96,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
             _wait_until_ready(process, url, log)
             yield Dagster(url, env)
         finally:
-            _stop(process)
+            stop(process)
 
 
 def _nba_backfill(dagster: Dagster, *argv: str) -> dict:

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import FULL_SAMPLE_GAMES, window_start
+from nba_backfill.phases.phase3_analytics.identity import match_players
 from nba_backfill.phases.phase3_analytics.lines import player_lines, team_lines
 from nba_backfill.phases.windows import attach, history_in_window, on_dates, quality_score, with_columns
 
@@ -80,7 +81,7 @@ def team_defense_game_summary(dates: list[dt.date], team_offense: pd.DataFrame) 
     off = with_columns(team_offense, ["game_id", "team_abbr", "opponent_team_abbr"])
     opp = off.add_prefix("opp_").rename(columns={"opp_game_id": "game_id", "opp_team_abbr": "opponent_team_abbr"})
     df = off[["game_id", "game_date", "season_year", "team_abbr", "opponent_team_abbr", "home_game", "win_flag",
-              "margin_of_victory", "personal_fouls", "rebounds", "offensive_rebounds"]].merge(
+              "margin_of_victory", "personal_fouls", "rebounds", "offensive_rebounds", "shot_zones_available"]].merge(
         opp, on=["game_id", "opponent_team_abbr"]
     )
     return pd.DataFrame(
@@ -103,6 +104,7 @@ def team_defense_game_summary(dates: list[dt.date], team_offense: pd.DataFrame) 
             "defensive_rating": (100 * _ratio(df["opp_points_scored"], df["opp_possessions"])).round(2),
             "opponent_pace": df["opp_pace"], "win_flag": df["win_flag"],
             "margin_of_victory": df["margin_of_victory"],
+            "shot_zones_available": df["opp_shot_zones_available"].astype("boolean").fillna(False).astype(bool),
         }
     )
 
@@ -154,7 +156,8 @@ def player_game_summary(
     df["usage_rate_valid"] = df["usage_rate"].notna() & (df["usage_rate"] <= 50)
     df["ts_pct"] = _ratio(df["points"], 2 * (df["fg_attempts"] + 0.44 * df["ft_attempts"])).round(3)
     df["efg_pct"] = _ratio(df["fg_makes"] + 0.5 * df["three_pt_makes"], df["fg_attempts"]).round(3)
-    lines = player_lines(props).rename(columns={"current_points_line": "points_line", "opening_points_line": "opening_line"})
+    lines = player_lines(match_players(props, nba_names(g))).rename(
+        columns={"current_points_line": "points_line", "opening_points_line": "opening_line"})
     df = df.merge(lines.drop(columns="line_bookmaker"), on=["game_date", "player_lookup"], how="left")
     df["over_under_result"] = prop_result(df["points"], df["points_line"], df["is_active"])
     df["margin"] = (df["points"] - df["points_line"]).where(df["is_active"])
@@ -169,6 +172,12 @@ def player_game_summary(
         "assisted_fg_makes", "unassisted_fg_makes", "usage_rate", "usage_rate_valid", "ts_pct", "efg_pct",
         "win_flag", "points_line", "opening_line", "line_movement", "over_under_result", "margin",
     ]]
+
+
+def nba_names(gamebook: pd.DataFrame) -> pd.DataFrame:
+    """NBA.com's players (``player_lookup``, ``player_name``) in a gamebook, for line matching."""
+    return with_columns(gamebook, ["player_lookup", "player_name_original"]).rename(
+        columns={"player_name_original": "player_name"})[["player_lookup", "player_name"]]
 
 
 # --- pre-game context ------------------------------------------------------------------------
@@ -256,7 +265,8 @@ def upcoming_player_game_context(
     out["back_to_back"] = (out["days_rest"] == 0).astype(bool)
     out["early_season_flag"] = out["games_in_sample"] < FULL_SAMPLE_GAMES
     out["quality_score"] = quality_score(out["games_in_sample"])
-    out = out.merge(player_lines(props), on=keys, how="left")
+    known = pd.concat([nba_names(gamebook), with_columns(history, ["player_name"])[["player_lookup", "player_name"]]])
+    out = out.merge(player_lines(match_players(props, known)), on=keys, how="left")
     out["has_prop_line"] = out["current_points_line"].notna()
     return out.merge(team_lines(game_lines), on=["game_id", "team_abbr"], how="left")
 

@@ -95,15 +95,22 @@ def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame,
         opponent_pace=per_game["opponent_pace"].round(1),
     )
     league = league_zone_pct(history.rename(columns={"team_abbr": "defending_team_abbr"}), out["game_date"])
+    # Games in the window whose shot zones exist: a game without play-by-play has none to give.
+    out = attach(out, keys, zone_games=window[window["opp_paint_attempts"].notna()].groupby(keys).size())
+    out["shot_zone_data_available"] = out.pop("zone_games").fillna(0) > 0
+    unknown = (out["games_in_sample"].fillna(0) > 0) & ~out["shot_zone_data_available"]
     for zone in ("paint", "mid_range", "three_pt"):
         # Percentage points above the league: positive means a worse defence in that zone. A team
-        # with no sample yet is scored as league average, not left NULL.
+        # with no sample yet is scored as league average; one whose games have no shot zones
+        # (no play-by-play) has no paint or mid-range figure: NULL, never made up.
         diff = 100 * (out[f"{zone}_pct_allowed_last_15"] - league[zone].reindex(out["game_date"]).to_numpy())
-        out[f"{zone}_defense_vs_league_avg"] = diff.fillna(0.0).round(2)
-    vs = out[[f"{z}_defense_vs_league_avg" for z in ("paint", "mid_range", "three_pt")]]
+        from_pbp = zone != "three_pt"  # threes allowed come from the box score
+        out[f"{zone}_defense_vs_league_avg"] = diff.fillna(0.0).round(2).mask(unknown & from_pbp)
+    vs = out[[f"{z}_defense_vs_league_avg" for z in ("paint", "mid_range", "three_pt")]].to_numpy()
     names = np.array(["paint", "mid_range", "three_pt"])
-    out["strongest_zone"] = names[vs.to_numpy().argmin(axis=1)] if len(out) else []
-    out["weakest_zone"] = names[vs.to_numpy().argmax(axis=1)] if len(out) else []
+    # Strongest and weakest zones need all three: none without play-by-play.
+    out["strongest_zone"] = pd.Series(names[vs.argmin(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
+    out["weakest_zone"] = pd.Series(names[vs.argmax(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
     out["data_quality_tier"] = np.select(
         [out["games_in_sample"] >= TEAM_SAMPLE_GAMES, out["games_in_sample"] >= 10], ["high", "medium"], "low"
     )
@@ -159,6 +166,9 @@ def player_shot_zone_analysis(
         assisted_rate_last_10=(100 * _ratio(s["assisted_fg_makes"], s["fg_makes"])).round(1),
     )
     out["unassisted_rate_last_10"] = (100 - out["assisted_rate_last_10"]).round(1)
+    # Zones exist for games with play-by-play (PGS leaves them NULL otherwise), complete or not.
+    out = attach(out, keys, zone_games=window[window["paint_attempts"].notna()].groupby(keys).size())
+    out["shot_zone_data_available"] = out.pop("zone_games").fillna(0) > 0
     out["primary_scoring_zone"] = primary_zone(out["paint_rate_last_10"], out["mid_range_rate_last_10"], out["three_pt_rate_last_10"])
     sample = out["games_in_sample_10"].fillna(0)
     out["sample_quality_10"] = np.select(
@@ -267,6 +277,8 @@ def player_composite_factors(
     df = df.merge(defense.rename(columns={"team_abbr": "opponent_team_abbr"}), on=["game_date", "opponent_team_abbr"], how="left")
     df["fatigue_score"] = fatigue_score(df)
     df["shot_zone_mismatch_score"] = shot_zone_mismatch(main_zone(df), df, df)
+    # The mismatch needs both sides' zones: the player's shots and the opponent's defence by zone.
+    df["shot_zone_data_available"] = df["paint_rate_last_10"].notna() & df["paint_defense_vs_league_avg"].notna()
     expected_pace = (df["team_pace_last_10"] + df["opponent_pace_last_10"]) / 2
     df["pace_score"] = ((expected_pace - LEAGUE_PACE) / 2).clip(-3, 3).round(2)
     df["usage_spike_score"] = ((df["usage_rate_last_3"] - df["usage_rate_last_10"]) * 0.3).clip(-3, 3).round(2)
@@ -278,7 +290,7 @@ def player_composite_factors(
     df["analysis_date"] = df["game_date"]
     df = df.rename(columns={"games_in_sample": "context_games"})
     out = df[[*keys, "game_id", "team_abbr", "opponent_team_abbr", "analysis_date", "fatigue_score", *factors,
-              "total_composite_adjustment", "context_games"]].rename(columns={"context_games": "games_in_sample"})
+              "total_composite_adjustment", "shot_zone_data_available", "context_games"]].rename(columns={"context_games": "games_in_sample"})
     return _finish(out, "games_in_sample")
 
 
@@ -306,10 +318,13 @@ def ml_feature_store(
     ctx = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "opponent_team_abbr"]), dates)
     df = ctx[[*keys, "game_id", "team_abbr", "opponent_team_abbr", "home_game", "days_rest", "back_to_back",
               "current_points_line", "opening_points_line", "line_movement", "has_prop_line"]]
+    # The composite factors' shot_zone_data_available (player and opponent zones) is the one kept.
     cache = with_columns(daily_cache, keys).drop(columns=["game_id", "team_abbr", "processed_at", "early_season_flag",
-                                                          "quality_score", "cache_date"], errors="ignore")
-    factors = with_columns(composite_factors, keys)[[*keys, "fatigue_score", "shot_zone_mismatch_score", "pace_score",
-                                                      "usage_spike_score", "opponent_strength_score"]]
+                                                          "quality_score", "cache_date", "shot_zone_data_available"],
+                                                 errors="ignore")
+    factors = with_columns(composite_factors, [*keys, "shot_zone_data_available"])[[
+        *keys, "fatigue_score", "shot_zone_mismatch_score", "pace_score", "usage_spike_score", "opponent_strength_score",
+        "shot_zone_data_available"]]
     zones = with_columns(shot_zones, [*keys, "mid_range_rate_last_10"])[[*keys, "mid_range_rate_last_10"]]
     defense = with_columns(defense_zones, ["game_date", "team_abbr", "defensive_rating_last_15", "opponent_pace"])
     defense = defense[["game_date", "team_abbr", "defensive_rating_last_15", "opponent_pace"]].rename(
@@ -331,4 +346,5 @@ def ml_feature_store(
     df["quality_tier"] = quality_tier(df["quality_score"])
     df["data_source"] = np.where(df["early_season_flag"], "early_season", "phase4")
     return df[[*keys, "game_id", "team_abbr", "opponent_team_abbr", *FEATURES, "feature_count", "missing_feature_count",
-               "games_in_sample", "quality_score", "quality_tier", "early_season_flag", "data_source"]]
+               "shot_zone_data_available", "games_in_sample", "quality_score", "quality_tier", "early_season_flag",
+               "data_source"]]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from nba_backfill.phases.phase5_predictions import transforms
+from nba_backfill.phases.phase5_predictions import grading, transforms
 from nba_backfill.phases.table_asset import table_asset
 
 GROUP = "phase5_predictions"
@@ -23,6 +23,9 @@ assets = [
             "predictions": "nba_predictions/player_prop_predictions",
             "player_game_summary": "nba_analytics/player_game_summary",
         },
-        description="Each prediction graded against the box score (push, PASS and NO_LINE grade NULL; DNP voids).",
+        partition_metadata=grading.partition_figures,
+        run_metadata=grading.run_figures,
+        description="Each prediction graded against the box score (push, PASS and NO_LINE grade NULL; DNP voids); "
+                    "each date's grading (predictions with a line, MAE of predictions and lines, hit rate) as metadata.",
     ),
 ]

@@ -34,7 +34,6 @@ from nba_backfill.sources.simulated.league import (
     EASTERN,
     FIRST_SEASON,
     _ascii,
-    _iso_z,
     league,
     roster,
 )
@@ -52,7 +51,6 @@ from nba_backfill.sources.simulated.season import (
 
 __all__ = [
     "_ascii",
-    "_iso_z",
     "BOOKMAKERS",
     "boxscore_payload",
     "decode_game_id",

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from nba_backfill import calendar
+from nba_backfill.sources.shapes import BOOK_TITLES
 from nba_backfill.teams import TEAMS
 
 DEFAULT_SEED = 20241022
@@ -29,11 +30,9 @@ HOME_EDGE = 1.2  # points added to the home mean, taken from the away mean
 
 
 #: (key, title) of the simulated sportsbooks.
-BOOKMAKERS: tuple[tuple[str, str], ...] = (
-    ("draftkings", "DraftKings"),
-    ("fanduel", "FanDuel"),
-    ("betmgm", "BetMGM"),
-    ("williamhill_us", "Caesars"),
+#: The simulated league's books (key, title), in priority order.
+BOOKMAKERS: tuple[tuple[str, str], ...] = tuple(
+    (key, BOOK_TITLES[key]) for key in ("draftkings", "fanduel", "betmgm", "williamhill_us")
 )
 _BOOK_VIG = (1.048, 1.045, 1.052, 1.05)
 #: Markets are posted this long before tip-off; a snapshot earlier than that omits them.
@@ -150,9 +149,6 @@ def _slug(text: str) -> str:
     return "".join(out).strip("-")
 
 
-def _iso_z(moment: dt.datetime) -> str:
-    """UTC ``YYYY-MM-DDTHH:MM:SSZ`` (Odds API style)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def _as_utc(moment: dt.datetime) -> dt.datetime:

@@ -14,13 +14,13 @@ import numpy as np
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
+from nba_backfill.sources.shapes import box_stats, iso_z, meta, schedule_team
 from nba_backfill.sources.simulated.game import _COUNT_FIELDS, _SUBTYPES, Side, game_sim
 from nba_backfill.sources.simulated.league import (
     ARENAS,
     EASTERN,
     ROSTER_SIZE,
     UTC,
-    _iso_z,
     _mix,
     _seed_key,
 )
@@ -67,11 +67,6 @@ def _local_wall(moment_utc: dt.datetime, team: Team) -> str:
     return moment_utc.astimezone(ZoneInfo(team.timezone)).strftime("%Y-%m-%dT%H:%M:00Z")
 
 
-def _schedule_team(team: Team, record: tuple[int, int], score: int) -> dict[str, Any]:
-    return {
-        "teamId": team.team_id, "teamName": team.name, "teamCity": team.city, "teamTricode": team.tricode,
-        "teamSlug": team.slug, "wins": record[0], "losses": record[1], "score": score, "seed": 0,
-    }  # fmt: skip
 
 
 _EMPTY_BROADCASTERS = {
@@ -113,9 +108,9 @@ def _schedule_game(seed: int, sea: Season, g: SimGame, today: dt.date) -> dict[s
         "gameDateEst": f"{g.game_date}T00:00:00Z",
         "gameTimeEst": f"1900-01-01T{g.tip_et:%H:%M}:00Z",
         "gameDateTimeEst": f"{g.tip_et:%Y-%m-%dT%H:%M}:00Z",
-        "gameDateUTC": _iso_z(midnight_utc),
+        "gameDateUTC": iso_z(midnight_utc),
         "gameTimeUTC": f"1900-01-01T{g.tip_utc:%H:%M}:00Z",
-        "gameDateTimeUTC": _iso_z(g.tip_utc),
+        "gameDateTimeUTC": iso_z(g.tip_utc),
         "awayTeamTime": _local_wall(g.tip_utc, away),
         "homeTeamTime": _local_wall(g.tip_utc, home),
         "day": _DAY_NAMES[g.game_date.weekday()],
@@ -135,18 +130,12 @@ def _schedule_game(seed: int, sea: Season, g: SimGame, today: dt.date) -> dict[s
         "gameSubtype": "",
         "isNeutral": False,
         "broadcasters": {k: [] for k in _EMPTY_BROADCASTERS},
-        "homeTeam": _schedule_team(home, _record(sea, g.home, g.home_no, final, today), g.home_score if final else 0),
-        "awayTeam": _schedule_team(away, _record(sea, g.away, g.away_no, final, today), g.away_score if final else 0),
+        "homeTeam": schedule_team(home, _record(sea, g.home, g.home_no, final, today), g.home_score if final else 0),
+        "awayTeam": schedule_team(away, _record(sea, g.away, g.away_no, final, today), g.away_score if final else 0),
         "pointsLeaders": leaders,
     }
 
 
-def _meta(request: str, moment: dt.datetime) -> dict[str, Any]:
-    return {
-        "version": 1,
-        "request": request,
-        "time": moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-2] + "Z",
-    }
 
 
 def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None) -> dict[str, Any]:
@@ -164,35 +153,21 @@ def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None
         )
     stamp = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0), tzinfo=UTC)
     return {
-        "meta": _meta(f"http://nba.cloud/league/00/{fmt}/scheduleleaguev2?Format=json", stamp),
+        "meta": meta(f"http://nba.cloud/league/00/{fmt}/scheduleleaguev2?Format=json", stamp),
         "leagueSchedule": {"seasonYear": fmt, "leagueId": "00", "gameDates": dates, "weeks": [], "broadcasterList": []},
     }
 
 
-def _mmss(seconds: int) -> str:
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
-def _pct(made: int, attempted: int) -> float:
-    return round(made / attempted, 3) if attempted else 0.0
 
 
-def _stats(sec: int, fgm: int, fga: int, tpm: int, tpa: int, ftm: int, fta: int, oreb: int, dreb: int,
-           ast: int, stl: int, blk: int, tov: int, pf: int, pts: int) -> dict[str, Any]:  # fmt: skip
-    return {
-        "minutes": _mmss(sec), "fieldGoalsMade": fgm, "fieldGoalsAttempted": fga,
-        "fieldGoalsPercentage": _pct(fgm, fga), "threePointersMade": tpm, "threePointersAttempted": tpa,
-        "threePointersPercentage": _pct(tpm, tpa), "freeThrowsMade": ftm, "freeThrowsAttempted": fta,
-        "freeThrowsPercentage": _pct(ftm, fta), "reboundsOffensive": oreb, "reboundsDefensive": dreb,
-        "reboundsTotal": oreb + dreb, "assists": ast, "steals": stl, "blocks": blk, "turnovers": tov,
-        "foulsPersonal": pf, "points": pts,
-    }  # fmt: skip
 
 
 
 
 def _group_stats(side: Side, slots: Sequence[int]) -> dict[str, Any]:
-    return _stats(*(sum(getattr(side, f)[s] for s in slots) for f in _COUNT_FIELDS))
+    return box_stats(*(sum(getattr(side, f)[s] for s in slots) for f in _COUNT_FIELDS))
 
 
 def _box_team(side: Side) -> dict[str, Any]:
@@ -205,7 +180,7 @@ def _box_team(side: Side) -> dict[str, Any]:
             stats.update(minutes="", fieldGoalsPercentage=0.0, threePointersPercentage=0.0,
                          freeThrowsPercentage=0.0, plusMinusPoints=0.0)  # fmt: skip
         else:
-            stats = _stats(*(getattr(side, f)[s] for f in _COUNT_FIELDS))
+            stats = box_stats(*(getattr(side, f)[s] for f in _COUNT_FIELDS))
             stats["plusMinusPoints"] = float(side.pm[s])
         players.append({
             "personId": p.person_id, "firstName": p.first_name, "familyName": p.family_name,
@@ -240,7 +215,7 @@ def boxscore_payload(seed: int, nba_game_id: str, today: dt.date | None = None) 
 def _boxscore(seed: int, g: SimGame) -> dict[str, Any]:
     sim = game_sim(seed, g.season, g.seq)
     return {
-        "meta": _meta(
+        "meta": meta(
             f"http://nba.cloud/games/{g.nba_game_id}/boxscoretraditional?Format=json", g.tip_utc + dt.timedelta(hours=4)
         ),
         "boxScoreTraditional": {
@@ -392,7 +367,7 @@ def _play_by_play(seed: int, g: SimGame) -> dict[str, Any]:
                 })  # fmt: skip
         marker("PT00M00.00S", period, f"End of {_period_name(period)} ({_wall(bounds[period - 1][1])})", "end", 1)
     return {
-        "meta": _meta(
+        "meta": meta(
             f"http://nba.cloud/games/{g.nba_game_id}/playbyplay?Format=json", g.tip_utc + dt.timedelta(hours=4)
         ),
         "game": {"gameId": g.nba_game_id, "videoAvailable": 1, "actions": actions},

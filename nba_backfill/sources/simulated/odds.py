@@ -12,6 +12,7 @@ import numpy as np
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.feeds import FEED_EVENTS, odds_feed
+from nba_backfill.sources.shapes import historical_wrapper, iso_z
 from nba_backfill.sources.simulated.game import GameSim, game_sim
 from nba_backfill.sources.simulated.league import (
     _BOOK_VIG,
@@ -19,7 +20,6 @@ from nba_backfill.sources.simulated.league import (
     LINES_POSTED_BEFORE,
     PROPS_POSTED_BEFORE,
     _as_utc,
-    _iso_z,
     _mix,
     _phi,
 )
@@ -28,7 +28,6 @@ from nba_backfill.sources.simulated.season import SimGame, _find_event, _find_ga
 # Payloads: The Odds API
 # ==================================================================================================
 
-HISTORICAL_STEP = dt.timedelta(minutes=5)
 #: Historical events listings keep games that tipped off up to this long before the snapshot.
 EVENTS_LOOKBACK = dt.timedelta(hours=3)
 #: A live (snapshot-less) call sees the market as of this long before tip-off: the closing line.
@@ -38,7 +37,7 @@ LIVE_LEAD = dt.timedelta(minutes=5)
 def _event(g: SimGame) -> dict[str, Any]:
     return {
         "id": g.event_id, "sport_key": "basketball_nba", "sport_title": "NBA",
-        "commence_time": _iso_z(g.tip_utc), "home_team": g.home_team.full_name, "away_team": g.away_team.full_name,
+        "commence_time": iso_z(g.tip_utc), "home_team": g.home_team.full_name, "away_team": g.away_team.full_name,
     }  # fmt: skip
 
 
@@ -47,11 +46,6 @@ def event_for_game(seed: int, nba_game_id: str) -> dict[str, Any]:
     return _event(_find_game(seed, nba_game_id, FEED_EVENTS))
 
 
-def _wrap(snapshot: dt.datetime, data: Any) -> dict[str, Any]:
-    return {
-        "timestamp": _iso_z(snapshot), "previous_timestamp": _iso_z(snapshot - HISTORICAL_STEP),
-        "next_timestamp": _iso_z(snapshot + HISTORICAL_STEP), "data": data,
-    }  # fmt: skip
 
 
 def odds_events_payload(
@@ -67,7 +61,7 @@ def odds_events_payload(
     cutoff = snap - EVENTS_LOOKBACK
     games = [g for d in (day, day + dt.timedelta(days=1)) for g in games_on(seed, d) if g.tip_utc > cutoff]
     games.sort(key=lambda g: (g.tip_utc, g.event_id))
-    return _wrap(snap, [_event(g) for g in games])
+    return historical_wrapper(snap, [_event(g) for g in games])
 
 
 def _decimal(p: float, vig: float) -> float:
@@ -174,9 +168,9 @@ def _bookmakers(sim: GameSim, markets: Sequence[str], at: dt.datetime) -> list[d
             else:
                 continue
             market_update = book_update - dt.timedelta(seconds=(jitter >> 12) % 40)
-            out.append({"key": m, "last_update": _iso_z(market_update), "outcomes": outcomes})
+            out.append({"key": m, "last_update": iso_z(market_update), "outcomes": outcomes})
         if out:
-            books.append({"key": key, "title": title, "last_update": _iso_z(book_update), "markets": out})
+            books.append({"key": key, "title": title, "last_update": iso_z(book_update), "markets": out})
     return books
 
 
@@ -196,12 +190,12 @@ def _event_odds(
     snap = None if snapshot is None else _as_utc(snapshot).replace(microsecond=0)
     if snap is not None and snap > g.tip_utc:
         raise SourceUnavailable(
-            feed, g.game_date, 404, f"EVENT_NOT_FOUND: event {g.event_id} started at {_iso_z(g.tip_utc)}"
+            feed, g.game_date, 404, f"EVENT_NOT_FOUND: event {g.event_id} started at {iso_z(g.tip_utc)}"
         )
     sim = game_sim(seed, g.season, g.seq)
     event = _event(g)
     event["bookmakers"] = _bookmakers(sim, list(markets), snap if snap is not None else g.tip_utc - LIVE_LEAD)
-    return event if snap is None else _wrap(snap, event)
+    return event if snap is None else historical_wrapper(snap, event)
 
 
 # ==================================================================================================

@@ -10,7 +10,7 @@ from typing import Any, NamedTuple, NoReturn
 
 import pandas as pd
 
-from nba_backfill import calendar
+from nba_backfill import calendar, ids
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.phases.phase2_raw.parsers.schemas import Files, Row, _frame
 from nba_backfill.teams import BY_TRICODE, Team, tricode_for_name
@@ -170,17 +170,18 @@ def _optional_utc(obj: dict, key: str, src: _Src, at: str = "") -> pd.Timestamp 
 # Teams and game ids
 # --------------------------------------------------------------------------------------------------
 
-_NBA_GAME_ID = re.compile(r"^\d{10}$")
 # Preseason (001…) and All-Star (003…) games may face clubs outside the NBA (Melbourne United,
 # Team LeBron). Those games are skipped; anywhere else an unknown tricode is an error.
 _MAY_HAVE_FOREIGN_TEAMS = {"1", "3"}
 
 
 def _nba_game_id(value: str, src: _Src, where: str) -> str:
-    if not _NBA_GAME_ID.match(value):
-        src.fail(f"{where} {value!r} is not a 10-digit NBA.com game id")
+    try:
+        ids.nba_game_id(value)
+    except ids.InvalidId as err:
+        src.fail(f"{where}: {err}")
     segment = _path_game_segment(src).removeprefix("game-")
-    if _NBA_GAME_ID.match(segment) and segment != value:
+    if ids.NBA_GAME_ID.fullmatch(segment) and segment != value:
         src.fail(f"{where} {value!r} does not match the game {segment!r} in the path")
     return value
 

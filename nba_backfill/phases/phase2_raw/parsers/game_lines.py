@@ -10,6 +10,7 @@ from nba_backfill.phases.phase2_raw.parsers.odds import (
     _Market,
     _markets,
     _minutes_before,
+    _one_price_format,
     _price,
     _snapshot_time,
     _unwrap,
@@ -30,10 +31,13 @@ def parse_game_lines(files: Files) -> pd.DataFrame:
 
 def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    rows = [row for m in _markets(event, _GAME_LINE_MARKETS, src) for row in _game_line_rows(m, src)]
+    markets = _markets(event, _GAME_LINE_MARKETS, src)
+    _one_price_format(markets, src)
+    rows = [row for m in markets for row in _game_line_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
     header = _event_header(event, src)
+    _outcomes_of_the_game(rows, header, src)
     taken_at = _snapshot_time(snapshot, src)
     common = {
         "snapshot_timestamp": taken_at, "previous_snapshot_timestamp": snapshot.previous,
@@ -42,6 +46,17 @@ def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
         "data_source": snapshot.data_source, "source_file_path": src.path,
     }  # fmt: skip
     return [{**common, **row} for row in rows]
+
+
+def _outcomes_of_the_game(rows: list[Row], header: Row, src: _Src) -> None:
+    """h2h and spread outcomes name one of the game's two teams, totals Over or Under: a line on
+    a team not in the game belongs to no side of it."""
+    teams = {header["home_team"], header["away_team"]}
+    for row in rows:
+        allowed = {"Over", "Under"} if row["market_key"] == "totals" else teams
+        if row["outcome_name"] not in allowed:
+            src.fail(f"{row['bookmaker_key']} {row['market_key']} outcome {row['outcome_name']!r} is not one of "
+                     f"{', '.join(sorted(allowed))}")
 
 
 def _game_line_rows(m: _Market, src: _Src) -> list[Row]:

@@ -9,7 +9,7 @@ from typing import Any, NamedTuple
 
 import pandas as pd
 
-from nba_backfill import calendar
+from nba_backfill import calendar, ids
 from nba_backfill.phases.phase2_raw.parsers.common import (
     _coerce,
     _items,
@@ -84,9 +84,11 @@ def _event_header(event: dict, src: _Src) -> Row:
     away_name = _require(event, "away_team", src, "str")
     home = _tricode_for_name(home_name, src, "home_team")
     away = _tricode_for_name(away_name, src, "away_team")
+    if home == away:
+        src.fail(f"home_team and away_team are both {home_name!r}")
     return {
         "game_id": calendar.game_id(game_date, away, home),
-        "odds_api_event_id": _require(event, "id", src, "str"),
+        "odds_api_event_id": _event_id(_require(event, "id", src, "str"), src),
         "commence_time": commence,
         "game_date": game_date,
         "home_team": home_name,
@@ -94,6 +96,13 @@ def _event_header(event: dict, src: _Src) -> Row:
         "home_team_abbr": home,
         "away_team_abbr": away,
     }
+
+
+def _event_id(value: str, src: _Src) -> str:
+    try:
+        return ids.odds_event_id(value)
+    except ids.InvalidId as err:
+        src.fail(f"id: {err}")
 
 
 class _Market(NamedTuple):
@@ -127,9 +136,30 @@ def _round_half_away(x: float) -> int:
     return int(math.copysign(math.floor(abs(x) + 0.5), x))
 
 
+#: The longest odds a book plausibly posts, in American odds (+100000 is decimal 1001).
+MAX_AMERICAN = 100_000
+
+
+def _one_price_format(markets: list[_Market], src: _Src) -> None:
+    """A file's prices are all decimal or all American. The two overlap nowhere but are told
+    apart by size alone (|price| >= 100 is American), so a decimal longshot of 150 in a decimal
+    file would silently become +150 (decimal 2.5): a file mixing the two is refused."""
+    seen: dict[bool, str] = {}
+    for m in markets:
+        for at, outcome in _items(m.market, "outcomes", src, m.at):
+            price = outcome.get("price")
+            if isinstance(price, (int, float)) and not isinstance(price, bool):
+                seen.setdefault(abs(price) >= 100, f"{at}.price {price!r}")
+    if len(seen) == 2:
+        src.fail(f"prices mix decimal odds ({seen[False]}) and American odds ({seen[True]}): "
+                 "a decimal price >= 100 would be read as American")
+
+
 def _price(value: Any, src: _Src, where: str) -> _Price:
     """Decimal and American odds from either: |price| >= 100 is American, 1 < price < 100 decimal."""
     price = _coerce(value, "number", src, where)
+    if abs(price) > MAX_AMERICAN:
+        src.fail(f"{where} {value!r} is beyond any odds a book posts (|American| <= {MAX_AMERICAN})")
     if abs(price) >= 100:
         decimal = 1 + price / 100 if price > 0 else 1 + 100 / -price
         return _Price(decimal, _round_half_away(price))

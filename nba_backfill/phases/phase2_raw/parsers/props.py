@@ -14,6 +14,7 @@ from nba_backfill.phases.phase2_raw.parsers.odds import (
     _Market,
     _markets,
     _minutes_before,
+    _one_price_format,
     _Price,
     _price,
     _snapshot_time,
@@ -39,7 +40,9 @@ def parse_player_props(files: Files) -> pd.DataFrame:
 
 def _props_rows(src: _Src, payload: dict) -> list[Row]:
     event, snapshot = _unwrap(payload, src)
-    rows = [row for m in _markets(event, ("player_points",), src) for row in _props_market_rows(m, src)]
+    markets = _markets(event, ("player_points",), src)
+    _one_price_format(markets, src)
+    rows = [row for m in markets for row in _props_market_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
         return []
     header = _event_header(event, src)

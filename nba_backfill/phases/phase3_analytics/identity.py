@@ -1,0 +1,56 @@
+"""Player identity across sources: which NBA.com player a book's line is for.
+
+Both sources' names become ``player_lookup`` (lowercased, accents folded, spaces and punctuation
+removed: "Nikola Jokić" and "Nikola Jokic" meet on ``nikolajokic``). What that cannot reconcile is
+resolved here, and only here, against the players NBA.com lists:
+
+- a generational suffix written by one side only ("Jimmy Butler III" / "Jimmy Butler",
+  "Dereck Lively II" / "Dereck Lively"): names are compared without a trailing suffix;
+- a nickname or another given name ("Nic Claxton" / "Nicolas Claxton"): :data:`ALIASES`, a small
+  table of the spellings seen on real lines that nothing else reconciles.
+
+A line is moved to an NBA.com player only when its own lookup names nobody and its suffix-free,
+aliased key names exactly one player, so two players can never be merged.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from nba_backfill.calendar import player_lookup
+
+_SUFFIX = re.compile(r"[\s,]+(jr|sr|ii|iii|iv|v)\.?$", re.IGNORECASE)
+
+#: Book spelling -> NBA.com spelling, as identity keys (see :func:`identity_key`). Each entry was
+#: named unmatched by the ``lines_matched`` check on the 2025-26 dataset.
+ALIASES = {
+    "nicolasclaxton": "nicclaxton",
+    "carltoncarrington": "bubcarrington",
+    "ronholland": "ronaldholland",
+    "herbjones": "herbertjones",
+    "vincentwilliams": "vincewilliams",
+}
+
+
+def identity_key(name: str) -> str:
+    """``player_lookup`` of the name without a trailing generational suffix, aliases applied."""
+    key = player_lookup(_SUFFIX.sub("", name.strip()))
+    return ALIASES.get(key, key)
+
+
+def match_players(props: pd.DataFrame, players: pd.DataFrame) -> pd.DataFrame:
+    """``props`` (``player_name``, ``player_lookup``) with each line's ``player_lookup`` set to the
+    NBA.com player it names among ``players`` (``player_name``, ``player_lookup``). Lines already on
+    a known lookup, and lines no known player answers to, keep theirs."""
+    if props.empty or players.empty:
+        return props
+    known = players[["player_lookup", "player_name"]].dropna().drop_duplicates("player_lookup")
+    keys = known.assign(key=known["player_name"].map(identity_key)).drop_duplicates("key", keep=False)
+    by_key = dict(zip(keys["key"], keys["player_lookup"]))
+    unknown = ~props["player_lookup"].isin(set(known["player_lookup"]))
+    resolved = props.loc[unknown, "player_name"].map(lambda n: by_key.get(identity_key(n)))
+    out = props.copy()
+    out.loc[unknown, "player_lookup"] = resolved.fillna(out.loc[unknown, "player_lookup"])
+    return out
