@@ -12,7 +12,8 @@ from pathlib import Path
 import pytest
 
 from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
-from nba_backfill_tests.ui_tests.test_dagster_ui import BIN, REPO, STARTUP_SECONDS, _stop
+from nba_backfill_tests.processes import stop
+from nba_backfill_tests.ui_tests.test_dagster_ui import BIN, REPO, STARTUP_SECONDS
 
 pytestmark = pytest.mark.slow
 
@@ -46,7 +47,7 @@ def test_ui_starts_dg_dev_without_warnings(tmp_path: Path):
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.5)
         finally:
-            _stop(process)
+            stop(process)
     text = log.read_text()
     assert "Serving dagster-webserver" in text
     assert "warning" not in text.lower(), text[-3000:]
