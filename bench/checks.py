@@ -32,8 +32,8 @@ def main() -> int:
     from nba_backfill.calendar import date_range
     from nba_backfill.checks.catalogue import evaluate
     from nba_backfill.checks.data import CheckData
+    from nba_backfill.environment import resources
     from nba_backfill.graph import checks
-    from nba_backfill.resources import resources
 
     platform = resources()
     if not args.home:

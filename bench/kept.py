@@ -32,7 +32,7 @@ def main() -> int:
 
     from nba_backfill.backfill.execute import materialize_range
     from nba_backfill.calendar import date_range
-    from nba_backfill.resources import resources
+    from nba_backfill.environment import resources
 
     platform = resources()
     if not args.home:

@@ -56,8 +56,8 @@ def measure() -> dict:
     """In the child: the run from empty, then status, validate --strict and the grading."""
     from nba_backfill.backfill.cli import main as nba_backfill
     from nba_backfill.calendar import date_range
+    from nba_backfill.environment import resources
     from nba_backfill.phases.phase5_predictions.grading import figures, grade
-    from nba_backfill.resources import resources
 
     began = time.perf_counter()
     with contextlib.redirect_stdout(io.StringIO()):

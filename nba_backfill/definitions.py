@@ -9,13 +9,12 @@ from nba_backfill.alerts import backfill_alert_sensors, webhook
 from nba_backfill.automation import gap_backfill_sensor, todays_slate_schedule
 from nba_backfill.backfill.planning_job import planned_backfill
 from nba_backfill.reports import completeness_report
-from nba_backfill.resources import resources
 
 defs = graph.platform(
     assets=[completeness_report],
     jobs=[planned_backfill],
     schedules=[todays_slate_schedule],
     sensors=[gap_backfill_sensor, *backfill_alert_sensors],
-    resources={**resources(), "alert_webhook": webhook()},
+    resources={**environment.resources(), "alert_webhook": webhook()},
     executor=environment.executor(),
 )

@@ -1,12 +1,11 @@
-"""Resources chosen by environment: asset code never names a backend or a source."""
+"""How each backend's and each source's resources are built; which ones a run gets is decided in
+``environment.py`` with the other environment choices. Asset code never names a backend or a source."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from nba_backfill import settings
-from nba_backfill.sources.dataset import dataset_source
-from nba_backfill.sources.live import live_source
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
@@ -35,8 +34,3 @@ def gcp_storage() -> dict[str, Any]:
 def simulated_source() -> dict[str, Any]:
     return {"league": SimulatedLeague(seed=settings.sim_seed())}
 
-
-def resources() -> dict[str, Any]:
-    storage = {"local": local_storage, "gcp": gcp_storage}[settings.target()]
-    source = {"simulated": simulated_source, "live": live_source, "dataset": dataset_source}[settings.source()]
-    return storage() | source()

@@ -10,7 +10,7 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from nba_backfill.resources import resources
+from nba_backfill.environment import resources
 
 #: Recorded real API responses, carried by the repository (provenance and licences: MANIFEST.md there).
 REAL_FIXTURES = Path(__file__).resolve().parent / "fixtures" / "real"

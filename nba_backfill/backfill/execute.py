@@ -16,8 +16,8 @@ import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from nba_backfill.environment import parallel_executor
+from nba_backfill.environment import resources as default_resources
 from nba_backfill.graph import all_assets, all_checks, platform
-from nba_backfill.resources import resources as default_resources
 
 #: A range run's result, in process or not: both give its events.
 RangeResult = dg.ExecuteInProcessResult | dg.JobExecutionResult

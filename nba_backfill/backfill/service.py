@@ -24,10 +24,10 @@ from nba_backfill.calendar import PHASES, date_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
+from nba_backfill.environment import resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
 from nba_backfill.naming import asset_name, table_name
-from nba_backfill.resources import resources
 from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]

@@ -14,8 +14,8 @@ import pytest
 from nba_backfill.calendar import date_range
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.lines_matched import classify, lines_matched
+from nba_backfill.environment import resources
 from nba_backfill.phases.phase3_analytics.lines import MIN_LINE, pre_tip
-from nba_backfill.resources import resources
 from nba_backfill.storage.accepted_gaps import accepted
 
 FEW = ("2025-10-21", "2025-10-23")

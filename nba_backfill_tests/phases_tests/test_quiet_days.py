@@ -5,9 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.environment import resources
 from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.phases.phase3_analytics import transforms
-from nba_backfill.resources import resources
 
 BREAK = [dt.date(2024, 2, 16), dt.date(2024, 2, 17)]
 

@@ -10,9 +10,9 @@ import pandas as pd
 import pytest
 
 from nba_backfill.datasets import REAL_2025_26
+from nba_backfill.environment import resources
 from nba_backfill.errors import ConfigurationError, SourceUnavailable
 from nba_backfill.phases.phase2_raw import parsers
-from nba_backfill.resources import resources
 from nba_backfill.sources.dataset import NO_PBP_REASON, DatasetSource
 
 UTC = dt.timezone.utc

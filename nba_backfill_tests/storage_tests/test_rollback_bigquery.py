@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from nba_backfill.backfill import cli
-from nba_backfill.resources import resources
+from nba_backfill.environment import resources
 
 pytestmark = pytest.mark.filterwarnings("ignore:Arrow output on a DB-API result:UserWarning")
 

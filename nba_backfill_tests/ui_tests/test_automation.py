@@ -14,8 +14,8 @@ from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.backfill.run import TARGET_TAG
 from nba_backfill.calendar import date_range
 from nba_backfill.definitions import defs
+from nba_backfill.environment import resources
 from nba_backfill.reports import completeness_report
-from nba_backfill.resources import resources
 
 TODAY = dt.date(2024, 11, 15)
 ACCURACY = "nba_predictions/prediction_accuracy"
