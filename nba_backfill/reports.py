@@ -13,7 +13,9 @@ import datetime as dt
 import io
 
 import dagster as dg
+import numpy as np
 import pandas as pd
+from PIL import Image  # matplotlib's own dependency
 
 from nba_backfill.backfill.plan import Graph
 from nba_backfill.backfill.run import TARGET_TAG
@@ -23,10 +25,13 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import completeness_matrix
 from nba_backfill.environment import warehouse_kind
 from nba_backfill.graph import all_assets, checks
+from nba_backfill.phases.partition_figures import QUALITY_TABLE, quality_by_date
 from nba_backfill.phases.table_asset import OWNERS
 
 #: Dates shown when no backfill ran yet: the last ones written.
 DEFAULT_DAYS = 14
+#: Side of one (phase, date) cell in the inline heat map: small enough to stay inline for a season.
+CELL_PIXELS = 6
 #: Heat-map colour per state (the states of checks/matrix.py).
 COLOURS = {"complete": "#2e7d32", "accepted": "#66bb6a", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
            "blocked": "#fb8c00", "failed": "#c62828"}
@@ -87,6 +92,15 @@ def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
     return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=columns))
 
 
+def quality_table(quality: pd.DataFrame) -> dg.MetadataValue:
+    """The runbook's per-date quality figures as a table (blank where a date has no rows)."""
+    columns = [dg.TableColumn("date", "string"), dg.TableColumn("players", "int"),
+               *(dg.TableColumn(c, "float") for c in quality.columns[2:])]
+    records = [dg.TableRecord({k: (str(v) if k == "date" else None if pd.isna(v) else v) for k, v in r.items()})
+               for r in quality.to_dict("records")]
+    return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=columns))
+
+
 def heat_map_png(matrix: pd.DataFrame) -> bytes:
     """Phases down, dates across, one coloured cell per state, with a legend."""
     # Imported on use, for start-up speed: only this asset draws, and matplotlib loads slowly.
@@ -113,28 +127,44 @@ def heat_map_png(matrix: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
-def heat_map(matrix: pd.DataFrame) -> dg.MetadataValue:
+def cells_png(matrix: pd.DataFrame) -> bytes:
+    """The heat map without labels: one CELL_PIXELS square per (phase, date), a 4-bit palette PNG,
+    a few hundred bytes even for a season."""
+    states = list(COLOURS)
+    cells = np.array([[states.index(state) for state in matrix[p]] for p in PHASES], dtype="uint8")
+    image = Image.fromarray(np.kron(cells, np.ones((CELL_PIXELS, CELL_PIXELS), dtype="uint8")), mode="P")
+    image.putpalette([int(c[i : i + 2], 16) for c in COLOURS.values() for i in (1, 3, 5)])
+    buffer = io.BytesIO()
+    image.save(buffer, format="PNG", optimize=True, bits=4)
+    return buffer.getvalue()
+
+
+def heat_map(png: bytes, alt: str) -> dg.MetadataValue:
     # Embedded as a data: URI, so the image lives in the event log with the rest of the metadata.
-    encoded = base64.b64encode(heat_map_png(matrix)).decode()
-    return dg.MetadataValue.md(f"![completeness by date and phase](data:image/png;base64,{encoded})")
+    # The UI shows markdown of under 1,000 characters inline, longer behind "[Show Markdown]".
+    return dg.MetadataValue.md(f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode()})")
 
 
 @dg.asset(
     key=["nba_meta", "completeness_report"], group_name="reports", owners=OWNERS, kinds={"pandas", warehouse_kind()},
     required_resource_keys={"warehouse", "raw_store"},
     description="Completeness by date and phase (nba-backfill status) for the last backfill's range, "
-                "or the dates given in the config: a table and a heat map.",
+                "or the dates given in the config: a table, a heat map and the per-date quality figures.",
 )
 def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) -> dg.MaterializeResult:
     data = CheckData(context.resources.warehouse, context.resources.raw_store)
     start, end = report_range(config, context.instance, data, Graph(all_assets).order)
     matrix = completeness_matrix(start, end, data, all_assets, checks, context.instance)
     summary = summarize(matrix)
+    dates = list(matrix["date"])
+    quality = quality_by_date(data.warehouse.read(QUALITY_TABLE, dates, ["quality_score", "early_season_flag"]), dates)
     return dg.MaterializeResult(metadata={
         "range": f"{start} .. {end}",
         "complete_game_dates": f"{summary['complete_game_dates']} of {summary['game_dates']}",
         "dates_needing_work": len(summary["dates_needing_work"]),
         "matrix": matrix_table(matrix),
-        "heat_map": heat_map(matrix),
+        "heat_map": heat_map(cells_png(matrix), "phases 1-5 down, dates across"),
+        "heat_map_labelled": heat_map(heat_map_png(matrix), "completeness by date and phase"),
+        "quality_by_date": quality_table(quality),
     })
 

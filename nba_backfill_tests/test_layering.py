@@ -20,9 +20,9 @@ MAX_LINES = 600
 #: that matches a module names its floor).
 FLOORS = [
     ("entry points", ["nba_backfill.definitions", "nba_backfill.backfill.cli"]),
-    ("automation, reports, the backfill service and its public face",
-     ["nba_backfill.automation", "nba_backfill.reports", "nba_backfill.backfill", "nba_backfill.api",
-      "nba_backfill.testing"]),
+    ("automation, reports, alerts, the backfill service and its public face",
+     ["nba_backfill.automation", "nba_backfill.reports", "nba_backfill.alerts", "nba_backfill.backfill",
+      "nba_backfill.api", "nba_backfill.testing"]),
     ("the asset graph", ["nba_backfill.graph"]),
     ("checks", ["nba_backfill.checks"]),
     ("phases", ["nba_backfill.phases"]),

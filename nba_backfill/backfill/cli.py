@@ -4,8 +4,9 @@
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
   validate  run the asset checks over the range without materializing
+  report    the runbook's per-date quality table and each table's rows and last write
   rollback  put back the partitions a run replaced (its kept copies)
-  ui        dagster dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
+  ui        dg dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
 """
@@ -25,16 +26,19 @@ from pathlib import Path
 
 import dagster as dg
 import pandas as pd
+import requests
 from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
 from nba_backfill import settings
-from nba_backfill.backfill import preflight
+from nba_backfill.alerts import report_message, send
+from nba_backfill.backfill import figures, preflight
 from nba_backfill.backfill.lock import LockHeld, operator_lock, setup_lock
 from nba_backfill.backfill.preflight import BadDates
 from nba_backfill.backfill.progress import Progress
+from nba_backfill.backfill.refresh import refresh_completeness
 from nba_backfill.backfill.rollback import RollbackError
 from nba_backfill.backfill.run import Outcome
 from nba_backfill.backfill.service import Session, resume_command, summarize
@@ -47,6 +51,7 @@ EXAMPLES = {
     "status": "nba-backfill status --start-date 2024-10-22 --end-date 2024-11-14",
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
+    "report": "nba-backfill report --start-date 2024-11-14 --end-date 2024-11-14",
     "rollback": "nba-backfill rollback --run-id run-20241115T093000-1a2b3c",
 }
 #: The commands that write (or, validate, read what a writer would be halfway through): one at a time per home.
@@ -54,9 +59,9 @@ WRITERS = ("run", "validate", "rollback")
 
 
 def instance_yaml(home: Path) -> str:
-    """The dagster.yaml of the local instance at ``home``, shared by nba-backfill and `dagster dev`."""
+    """The dagster.yaml of the local instance at ``home``, shared by nba-backfill and `dg dev`."""
     return f"""\
-# The local Dagster instance shared by nba-backfill and `dagster dev` (SQLite storage).
+# The local Dagster instance shared by nba-backfill and `dg dev` (SQLite storage).
 telemetry:
   enabled: false
 # Dagster's SQLite event log in its usual place, with connections kept open: reconnecting for each
@@ -90,9 +95,11 @@ def _date(text: str) -> dt.date:
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True, metavar="{plan,status,run,validate,rollback,ui}")
+    commands = parser.add_subparsers(dest="command", required=True,
+                                     metavar="{plan,status,run,validate,report,rollback,ui}")
     helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
-             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only"}
+             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only",
+             "report": "per date: the quality table, each table's rows and last write"}
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text, epilog=f"example: {EXAMPLES[name]}")
         sub.add_argument("--start-date", type=_date, required=True, help="first game date, YYYY-MM-DD")
@@ -128,7 +135,7 @@ def _parser() -> argparse.ArgumentParser:
     for name in WRITERS:
         commands.choices[name].add_argument("--no-wait", action="store_true",
                                             help="exit 2 at once, naming it, if another command holds this home")
-    commands.add_parser("ui", help="dagster dev -w workspace.yaml on this instance (arguments after it go to dagster dev)")
+    commands.add_parser("ui", help="dg dev -w workspace.yaml on this instance (arguments after it go to dg dev)")
     return parser
 
 
@@ -160,14 +167,14 @@ def _operator(args: argparse.Namespace, argv: Sequence[str]) -> contextlib.Abstr
 
 
 def ui(argv: Sequence[str]) -> int:
-    """Replace this process with ``dagster dev -w workspace.yaml`` on the nba-backfill instance
-    (extra arguments, e.g. ``-p 3001``, are passed on)."""
+    """Replace this process with ``dg dev -w workspace.yaml`` on the nba-backfill instance (extra
+    arguments, e.g. ``-p 3001``, are passed on): Dagster 1.13 supersedes ``dagster dev`` by it."""
     if not Path("workspace.yaml").exists():
         print("nba-backfill ui: error: run it from the repository (no workspace.yaml here)", file=sys.stderr)
         return 2
     _prepare_instance()
-    dagster = str(Path(sys.executable).parent / "dagster")
-    os.execv(dagster, [dagster, "dev", "-w", "workspace.yaml", *argv])
+    dg_cli = str(Path(sys.executable).parent / "dg")
+    os.execv(dg_cli, [dg_cli, "dev", "-w", "workspace.yaml", *argv])
     return 0  # not reached: execv does not return
 
 
@@ -241,11 +248,30 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     return print_report(session, args, outcome)
 
 
+def refresh_report(session: Session, args: argparse.Namespace) -> None:
+    """The completeness report in the UI, for the range just worked on (a failure there does not
+    change the command's outcome: one line says so)."""
+    if not refresh_completeness(session, args.start_date, args.end_date):
+        print(f"nba-backfill {args.command}: warning: nba_meta/completeness_report could not be refreshed "
+              "(its failed run is in the Dagster instance)", file=sys.stderr)
+
+
+def alert(args: argparse.Namespace, report: dict) -> None:
+    """The report to the people who wait (``NBA_ALERT_WEBHOOK_URL``); a webhook that refuses it
+    does not change the run's outcome: one line says so."""
+    try:
+        send(report_message(report, str(args.start_date), str(args.end_date)))
+    except (requests.RequestException, ValueError) as err:
+        print(f"nba-backfill {args.command}: warning: the alert was not sent ({type(err).__name__})", file=sys.stderr)
+
+
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
     """The run's report (see ``Session.report``); exit 1 unless every game date of the range ends
     complete in the target phases."""
     resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
     report = session.report(args.start_date, args.end_date, outcome, resume, args.phases, **extra)
+    refresh_report(session, args)
+    alert(args, report)
     if args.json:
         print(json.dumps(report))
     else:
@@ -259,22 +285,43 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
         if report["undo"]:
             print(f"undo with: {report['undo']}")
         print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
-              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dagster dev -w workspace.yaml")
+              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dg dev -w workspace.yaml")
     return 1 if report["failed"] or report["blocked"] or report["incomplete"] else 0
 
 
 def cmd_validate(session: Session, args: argparse.Namespace) -> int:
     results = session.validate(args.start_date, args.end_date)
+    refresh_report(session, args)
     failures = results[~results["passed"]]
     errors = failures[failures["severity"] == "ERROR"]
     if args.json:
-        rows = failures.assign(game_date=failures["game_date"].astype(str)).drop(columns=["metadata"]).to_dict("records")
-        print(json.dumps({"evaluations": len(results), "failures": rows, "errors": len(errors)}))
+        rows = failures.assign(game_date=failures["game_date"].astype(str)).to_dict("records")  # metadata kept
+        print(json.dumps({"evaluations": len(results), "failures": rows, "errors": len(errors)}, default=str))
     else:
         print(f"{len(results)} check evaluations, {len(failures)} failed ({len(errors)} at ERROR)")
         for r in failures.sort_values(["game_date", "asset", "check"]).itertuples():
             print(f"{r.severity:5}  {r.game_date}  {r.asset}:{r.check}  {r.description}")
     return 1 if args.strict and len(errors) else 0
+
+
+def cmd_report(session: Session, args: argparse.Namespace) -> int:
+    quality = figures.quality(session, args.start_date, args.end_date)
+    writes = figures.table_writes(session, args.start_date, args.end_date)
+    if args.json:
+        print(json.dumps({"quality": quality.astype(object).where(quality.notna(), None).to_dict("records"),
+                          "tables": writes.to_dict("records")}, default=str))
+        return 0
+    console = _console()
+    console.print(_frame_table(quality, "quality by date (nba_precompute.ml_feature_store)"))
+    console.print(_frame_table(writes, "tables written: rows and last write"))
+    return 0
+
+
+def _frame_table(frame: pd.DataFrame, title: str) -> Table:
+    table = Table(*frame.columns, title=title, box=box.SIMPLE_HEAD)
+    for row in frame.itertuples(index=False):
+        table.add_row(*("" if pd.isna(v) else str(v) for v in row))
+    return table
 
 
 def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
@@ -302,12 +349,13 @@ def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
     return 1 if unchecked else 0
 
 
-COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "rollback": cmd_rollback}
+COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "report": cmd_report,
+            "rollback": cmd_rollback}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
-    if argv[:1] == ["ui"]:  # everything after it is dagster dev's
+    if argv[:1] == ["ui"]:  # everything after it is dg dev's
         return ui(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)

@@ -26,6 +26,7 @@ from nba_backfill import calendar, ids
 from nba_backfill.calendar import TIMEZONE
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.phases.partition_figures import attach, file_figures
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
 from nba_backfill.sources.credits import LINE_MARKETS, ODDS_LEADS, PROP_MARKETS, estimate_credits
@@ -241,11 +242,12 @@ def scraper_asset(
                 accepted = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
-            metadata: dict[str, Any] = {"files": len(files), "preview": preview_files(files)}
+            credits = (lambda paths: odds_credits(paths, odds_markets)) if odds_markets is not None else None
+            attach(context, file_figures(files, dates, credits))
+            metadata: dict[str, Any] = {"preview": preview_files(files)}
             if odds_markets is None:
                 metadata["accepted_gaps"] = accepted
             else:
-                metadata["odds_api_credits"] = odds_credits(list(files), odds_markets)
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
                 metadata |= account_quota(context.resources.league)
             return dg.Output(files, metadata=metadata)

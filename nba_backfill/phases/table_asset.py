@@ -9,8 +9,9 @@ turns that into a daily-partitioned, range-capable Dagster asset that
 - refuses to compute when a lookback window is incomplete against the schedule (and Dagster does
   not stop later backfill runs on a failed blocking check, so the asset must),
 - stamps ``processed_at``, conforms the rows to the table's declared columns (phases/schemas.py)
-  and reports row counts, a preview of the first rows and, where rows carry
-  a ``quality_score``, its spread and the early-season rows.
+  and reports, on each date's own materialization, its rows and where they apply its quality
+  spread, early-season rows and share of players with a line (phases/partition_figures.py); the
+  run's date count and a preview of its first rows go on all of them.
 """
 
 
@@ -30,6 +31,7 @@ from nba_backfill.environment import backfill_policy, warehouse_kind
 from nba_backfill.naming import asset_key, table_name
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
+from nba_backfill.phases.partition_figures import attach, table_figures
 from nba_backfill.phases.schemas import column_schema, conform
 from nba_backfill.storage.io_managers import partition_dates
 
@@ -55,18 +57,6 @@ def _inputs(
 def preview(df: pd.DataFrame) -> dg.MetadataValue:
     """The first rows as a markdown table (pandas renders it with tabulate)."""
     return dg.MetadataValue.md(df.head(PREVIEW_ROWS).to_markdown(index=False) if len(df) else "_no rows_")
-
-
-def quality_summary(df: pd.DataFrame) -> dict[str, float | int]:
-    """Spread of ``quality_score`` (10 x games in the window, capped at 100) and early-season rows."""
-    if "quality_score" not in df or not len(df):
-        return {}
-    q = df["quality_score"].astype(float)
-    summary: dict[str, float | int] = {"quality_score_min": float(q.min()), "quality_score_avg": round(float(q.mean()), 1),
-                                       "quality_score_max": float(q.max())}
-    if "early_season_flag" in df:
-        summary["early_season_rows"] = int(df["early_season_flag"].astype(bool).sum())
-    return summary
 
 
 def daily_asset(**kwargs: Any) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
@@ -182,9 +172,9 @@ def table_asset(
         df = compute(dates, **frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
         df = conform(key, df)
-        for day, figures in (partition_metadata(df, dates) if partition_metadata else {}).items():
-            context.add_asset_metadata(dict(figures), partition_key=str(day))
-        return dg.Output(df, metadata={"dagster/row_count": len(df), "dates": len(dates), "preview": preview(df),
-                                       **quality_summary(df), **(run_metadata(df) if run_metadata else {})})
+        extra = partition_metadata(df, dates) if partition_metadata else {}
+        attach(context, {day: {**figures, **extra.get(day, {})} for day, figures in table_figures(df, dates).items()})
+        return dg.Output(df, metadata={"run_dates": len(dates), "preview": preview(df),
+                                       **(run_metadata(df) if run_metadata else {})})
 
     return _table

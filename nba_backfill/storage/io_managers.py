@@ -90,7 +90,7 @@ class RawFilesIOManager(dg.ConfigurableIOManager):
             self.store.write(path, encode(payload))
         files_per_date = {day: sum(path_date(p) == day for p in obj) for day in dates}
         self.warehouse.record_partitions(table_name(context.asset_key), files_per_date, keep_as(context))
-        context.add_output_metadata({"files": len(obj), "dates": len(dates)})
+        context.add_output_metadata({"run_files": len(obj), "run_dates": len(dates)})
 
     def load_input(self, context: dg.InputContext) -> LazyPayloads:
         prefixes = raw_prefixes(context.upstream_output.definition_metadata)

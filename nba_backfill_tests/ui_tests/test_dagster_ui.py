@@ -90,7 +90,7 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     url, log = f"http://127.0.0.1:{free_port()}", root / "dagster-dev.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
-            [str(BIN / "dagster"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
+            [str(BIN / "dg"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
             cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
         )
         try:
@@ -166,13 +166,19 @@ def page(dagster_dev):
         browser.close()
 
 
-def _wait_for_materialization(dagster: Dagster, key: dg.AssetKey) -> None:
-    """The run the UI launched goes through the daemon's queue: wait for its materialization."""
-    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+def _latest_materialization(dagster: Dagster, key: dg.AssetKey) -> float:
     with dagster.instance() as instance:
-        while instance.get_latest_materialization_event(key) is None:
-            assert time.monotonic() < deadline, f"{key.to_user_string()} was not materialized"
-            time.sleep(1)
+        event = instance.get_latest_materialization_event(key)
+        return event.timestamp if event else 0.0
+
+
+def _wait_for_materialization(dagster: Dagster, key: dg.AssetKey, after: float = 0.0) -> None:
+    """The run the UI launched goes through the daemon's queue: wait for its materialization (one
+    newer than the time ``after``)."""
+    deadline = time.monotonic() + UI_TIMEOUT_MS / 1000
+    while _latest_materialization(dagster, key) <= after:
+        assert time.monotonic() < deadline, f"{key.to_user_string()} was not materialized"
+        time.sleep(1)
 
 
 def _screenshot(page, name: str) -> None:
@@ -201,12 +207,16 @@ def test_the_backfill_page_shows_it_succeeded(dagster_dev, backfill, page):
 def test_the_completeness_report_shows_the_backfilled_range_as_a_heat_map(dagster_dev, backfill, page):
     from playwright.sync_api import expect
 
+    # `run --submit` refreshed it at its end: no one has to click Materialize.
     page.goto(f"{dagster_dev.url}/assets/nba_meta/completeness_report")
-    page.locator("button", has_text="Materialize").first.click()
-    _wait_for_materialization(dagster_dev, REPORT)
-    page.reload()  # the overview's metadata does not refresh by itself
-    expect(page.get_by_text(f"{START} .. {END}")).to_be_visible()  # the last backfill's target range
+    expect(page.get_by_text(f"{START} .. {END}")).to_be_visible()  # the backfill's target range
+    expect(page.locator("img[src^='data:image/png']").first).to_be_visible()  # inline, not behind a dialog
     _screenshot(page, "completeness-report")
-    page.get_by_text("[Show Markdown]").last.click()
-    expect(page.locator("img[src^='data:image/png']")).to_be_visible()
+    refreshed = _latest_materialization(dagster_dev, REPORT)
+    page.locator("button", has_text="Materialize").first.click()  # by hand: the last backfill's range again
+    _wait_for_materialization(dagster_dev, REPORT, after=refreshed)
+    page.reload()  # the overview's metadata does not refresh by itself
+    expect(page.get_by_text(f"{START} .. {END}")).to_be_visible()
+    page.get_by_text("[Show Markdown]").last.click()  # the labelled heat map
+    expect(page.locator("img[alt='completeness by date and phase']")).to_be_visible()
     _screenshot(page, "completeness-heat-map")
