@@ -41,12 +41,19 @@ def main() -> int:
     began = time.perf_counter()
     results = evaluate(checks, date_range(*SEASON), CheckData(platform["warehouse"], platform["raw_store"]))
     seconds = time.perf_counter() - began
-    report = {"checks": len(checks), "dates": len(date_range(*SEASON)), "evaluations": len(results),
-              "failed": int((~results["passed"]).sum()), "seconds": round(seconds, 1)}
+    report = {
+        "checks": len(checks),
+        "dates": len(date_range(*SEASON)),
+        "evaluations": len(results),
+        "failed": int((~results["passed"]).sum()),
+        "seconds": round(seconds, 1),
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "checks.json").write_text(json.dumps(report, indent=2))
-    print(f"{report['checks']} checks x {report['dates']} dates = {report['evaluations']} evaluations "
-          f"in {report['seconds']} s ({report['failed']} failed)")
+    print(
+        f"{report['checks']} checks x {report['dates']} dates = {report['evaluations']} evaluations "
+        f"in {report['seconds']} s ({report['failed']} failed)"
+    )
     return 0
 
 

@@ -52,14 +52,21 @@ def main() -> int:
     began = time.perf_counter()
     warehouse.restore("bench-kept")
     restore = time.perf_counter() - began
-    report = {"dates": len(dates), "tables": len(tables), "rows": sum(len(f) for f in frames.values()),
-              "rewrite_seconds": round(plain, 2), "rewrite_keeping_seconds": round(keeping, 2),
-              "rollback_seconds": round(restore, 2)}
+    report = {
+        "dates": len(dates),
+        "tables": len(tables),
+        "rows": sum(len(f) for f in frames.values()),
+        "rewrite_seconds": round(plain, 2),
+        "rewrite_keeping_seconds": round(keeping, 2),
+        "rollback_seconds": round(restore, 2),
+    }
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "kept.json").write_text(json.dumps(report, indent=2))
-    print(f"{report['rows']} rows of {report['tables']} tables over {report['dates']} dates: rewritten in "
-          f"{report['rewrite_seconds']} s, {report['rewrite_keeping_seconds']} s keeping what was replaced; "
-          f"rolled back in {report['rollback_seconds']} s")
+    print(
+        f"{report['rows']} rows of {report['tables']} tables over {report['dates']} dates: rewritten in "
+        f"{report['rewrite_seconds']} s, {report['rewrite_keeping_seconds']} s keeping what was replaced; "
+        f"rolled back in {report['rollback_seconds']} s"
+    )
     return 0
 
 

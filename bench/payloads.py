@@ -37,10 +37,16 @@ def main() -> int:
         raw = (REAL / name).read_bytes()
         plain = _per_call_ms(json.loads, raw)
         bounded = _per_call_ms(lambda r: bounded_json.load(r, name), raw)
-        report[name] = {"bytes": len(raw), "json_loads_ms": plain, "bounded_load_ms": bounded,
-                        "overhead": round(bounded / plain - 1, 2)}
-        print(f"{name:70} {len(raw):>8} B  json.loads {plain:7.3f} ms  bounded {bounded:7.3f} ms  "
-              f"(+{report[name]['overhead']:.0%})")
+        report[name] = {
+            "bytes": len(raw),
+            "json_loads_ms": plain,
+            "bounded_load_ms": bounded,
+            "overhead": round(bounded / plain - 1, 2),
+        }
+        print(
+            f"{name:70} {len(raw):>8} B  json.loads {plain:7.3f} ms  bounded {bounded:7.3f} ms  "
+            f"(+{report[name]['overhead']:.0%})"
+        )
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "payloads.json").write_text(json.dumps(report, indent=2))
     return 0

@@ -40,12 +40,15 @@ def readme_comparison(warehouse, dates) -> dict:
 
     graded = warehouse.read("nba_predictions.prediction_accuracy", dates)
     props = pre_tip(warehouse.read("nba_raw.odds_api_player_points_props", dates))
-    latest = props.sort_values("snapshot_timestamp").drop_duplicates(["game_date", "player_lookup", "bookmaker"], keep="last")
+    latest = props.sort_values("snapshot_timestamp").drop_duplicates(
+        ["game_date", "player_lookup", "bookmaker"], keep="last"
+    )
     median = latest.groupby(["game_date", "player_lookup"])["points_line"].median().rename("median_line").reset_index()
     rows = graded[graded["line_value"].notna() & ~graded["is_voided"].astype(bool) & (graded["quality_score"] >= 50)]
     rows = rows.merge(median, on=["game_date", "player_lookup"], how="left")
     return {
-        "player_games": len(rows), "dates": int(rows["game_date"].nunique()),
+        "player_games": len(rows),
+        "dates": int(rows["game_date"].nunique()),
         "mae_line_median": round(float((rows["median_line"] - rows["actual_points"]).abs().mean()), 2),
         "mae_line_chosen": round(float((rows["line_value"] - rows["actual_points"]).abs().mean()), 2),
         "mae_predicted": round(float((rows["predicted_points"] - rows["actual_points"]).abs().mean()), 2),
@@ -77,9 +80,14 @@ def measure() -> dict:
     by_date = grade(rows, "game_date")
     by_date["game_date"] = by_date["game_date"].astype(str)
     return {
-        "range": f"{START}..{END}", "run_exit": run_exit, "wall_seconds": round(seconds, 1), "peak_rss_mib": peak,
-        "status_exit": outputs["status"][0], "status": outputs["status"][1]["summary"],
-        "validate_strict_exit": outputs["validate"][0], "validate_errors": errors_of(outputs["validate"][1]),
+        "range": f"{START}..{END}",
+        "run_exit": run_exit,
+        "wall_seconds": round(seconds, 1),
+        "peak_rss_mib": peak,
+        "status_exit": outputs["status"][0],
+        "status": outputs["status"][1]["summary"],
+        "validate_strict_exit": outputs["validate"][0],
+        "validate_errors": errors_of(outputs["validate"][1]),
         "validate_warnings": [f for f in outputs["validate"][1]["failures"] if f["severity"] == "WARN"],
         "overall": figures(rows),
         "by_quality_band": records(grade(rows, "quality_band")),
@@ -105,28 +113,44 @@ def main() -> int:
         return 0
     with tempfile.TemporaryDirectory() as home:
         env = os.environ | {"NBA_BACKFILL_HOME": home, "NBA_BACKFILL_SOURCE": "dataset"}
-        for variable in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "DAGSTER_HOME", "NBA_DATASET_DIR", "NBA_BACKFILL_TARGET"):
+        for variable in (
+            "NBA_SIM_OUTAGES",
+            "NBA_SIM_CORRUPT",
+            "DAGSTER_HOME",
+            "NBA_DATASET_DIR",
+            "NBA_BACKFILL_TARGET",
+        ):
             env.pop(variable, None)
         out = subprocess.run([sys.executable, __file__, "--child"], env=env, capture_output=True, text=True, check=True)
     report = json.loads(out.stdout.strip().splitlines()[-1])
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "real_data.json").write_text(json.dumps(report, indent=2))
     o, c = report["overall"], report["readme_comparison"]
-    print(f"{report['range']}: run exit {report['run_exit']}, wall {report['wall_seconds']} s, "
-          f"peak RSS {report['peak_rss_mib']} MiB; status exit {report['status_exit']}, "
-          f"validate --strict exit {report['validate_strict_exit']} ({len(report['validate_errors'])} ERROR)")
-    print(f"predictions {o['predictions']}, with a line {o['with_line']}: MAE predicted {o['mae_predicted']}, "
-          f"MAE line {o['mae_line']}; calls {o['calls']}: {o['hits']} hits, {o['misses']} misses "
-          f"(hit rate {o['hit_rate']}), pushes {o['pushes']}, PASS {o['pass']}, NO_LINE {o['no_line']}, voided {o['voided']}")
+    print(
+        f"{report['range']}: run exit {report['run_exit']}, wall {report['wall_seconds']} s, "
+        f"peak RSS {report['peak_rss_mib']} MiB; status exit {report['status_exit']}, "
+        f"validate --strict exit {report['validate_strict_exit']} ({len(report['validate_errors'])} ERROR)"
+    )
+    print(
+        f"predictions {o['predictions']}, with a line {o['with_line']}: MAE predicted {o['mae_predicted']}, "
+        f"MAE line {o['mae_line']}; calls {o['calls']}: {o['hits']} hits, {o['misses']} misses "
+        f"(hit rate {o['hit_rate']}), pushes {o['pushes']}, PASS {o['pass']}, NO_LINE {o['no_line']}, voided {o['voided']}"
+    )
     for band in report["by_quality_band"]:
-        print(f"  quality {band['quality_band']:>5}: with line {band['with_line']:5}, MAE predicted {band['mae_predicted']}, "
-              f"MAE line {band['mae_line']}, hit rate {band['hit_rate']} of {band['hits'] + band['misses']}")
-    print(f"README set (line, >= 5 earlier games): {c['player_games']} player-games on {c['dates']} dates; "
-          f"median line MAE {c['mae_line_median']} (README {README_FIGURES['mae_line_median']}), "
-          f"chosen line MAE {c['mae_line_chosen']}, prediction MAE {c['mae_predicted']} "
-          f"(README baseline {README_FIGURES['mae_baseline']})")
+        print(
+            f"  quality {band['quality_band']:>5}: with line {band['with_line']:5}, MAE predicted {band['mae_predicted']}, "
+            f"MAE line {band['mae_line']}, hit rate {band['hit_rate']} of {band['hits'] + band['misses']}"
+        )
+    print(
+        f"README set (line, >= 5 earlier games): {c['player_games']} player-games on {c['dates']} dates; "
+        f"median line MAE {c['mae_line_median']} (README {README_FIGURES['mae_line_median']}), "
+        f"chosen line MAE {c['mae_line_chosen']}, prediction MAE {c['mae_predicted']} "
+        f"(README baseline {README_FIGURES['mae_baseline']})"
+    )
     for failure in report["validate_errors"] + report["validate_warnings"]:
-        print(f"  {failure['severity']} {failure['game_date']} {failure['asset']}:{failure['check']} {failure['description']}")
+        print(
+            f"  {failure['severity']} {failure['game_date']} {failure['asset']}:{failure['check']} {failure['description']}"
+        )
     return 0 if report["run_exit"] == 0 and report["status_exit"] == 0 else 1
 
 

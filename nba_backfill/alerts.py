@@ -33,8 +33,13 @@ WEBHOOK_ENV = "NBA_ALERT_WEBHOOK_URL"
 TIMEOUT_SECONDS = 10
 BACKFILL_TAG = "dagster/backfill"
 SHOWN_DATES = 10
-UNFINISHED = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-              dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+UNFINISHED = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 
 
 class AlertWebhook(dg.ConfigurableResource):
@@ -72,8 +77,10 @@ def _dated(title: str, reasons: Mapping[str, list[str]]) -> list[str]:
 def report_message(report: Mapping[str, Any], start: str, end: str) -> str:
     """The alert of a command-line backfill, from its final report (``Session.report``)."""
     done = not report["failed"] and not report["blocked"]
-    lines = [f"nba-backfill {start} .. {end}: {'finished' if done else 'NOT finished'}, "
-             f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"]
+    lines = [
+        f"nba-backfill {start} .. {end}: {'finished' if done else 'NOT finished'}, "
+        f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"
+    ]
     lines += _dated("failed", report["failed"]) + _dated("blocked", report["blocked"])
     if report.get("resume"):
         lines.append(f"resume with: {report['resume']}")
@@ -82,7 +89,9 @@ def report_message(report: Mapping[str, Any], start: str, end: str) -> str:
 
 def first_error(instance: dg.DagsterInstance, run_id: str) -> str:
     """The first step failure's message of a run (or the run's own failure)."""
-    for record in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}):
+    for record in instance.all_logs(
+        run_id, of_type={dg.DagsterEventType.STEP_FAILURE, dg.DagsterEventType.RUN_FAILURE}
+    ):
         event = record.dagster_event
         error = getattr(event.event_specific_data, "error", None)
         while error is not None and error.cause is not None:  # past Dagster's "Error occurred while executing"
@@ -105,8 +114,10 @@ def backfill_message(instance: dg.DagsterInstance, backfill_id: str) -> str:
     failed = [r for r in runs if r.status == dg.DagsterRunStatus.FAILURE]
     dates = sorted({d for r in runs for d in run_dates(r) if d})
     span = f"{dates[0]} .. {dates[-1]}" if dates else "its partitions"
-    lines = [f"backfill {backfill_id} over {span}: {'FAILED' if failed else 'finished'}, "
-             f"{len(runs) - len(failed)} of {len(runs)} runs succeeded"]
+    lines = [
+        f"backfill {backfill_id} over {span}: {'FAILED' if failed else 'finished'}, "
+        f"{len(runs) - len(failed)} of {len(runs)} runs succeeded"
+    ]
     for run in failed[:SHOWN_DATES]:
         first, last = run_dates(run)
         lines.append(f"failed: {first or '?'} .. {last or '?'}: {first_error(instance, run.run_id)}")
@@ -125,25 +136,34 @@ def target_done(instance: dg.DagsterInstance, backfill_id: str) -> bool:
     if instance.get_runs_count(dg.RunsFilter(tags={BACKFILL_TAG: backfill_id}, statuses=UNFINISHED)):
         return False
     target = backfill.asset_backfill_data.target_subset
-    return all(set(target.get_partitions_subset(key).get_partition_keys()) <= instance.get_materialized_partitions(key)
-               for key in target.partitions_subsets_by_asset_key)
+    return all(
+        set(target.get_partitions_subset(key).get_partition_keys()) <= instance.get_materialized_partitions(key)
+        for key in target.partitions_subsets_by_asset_key
+    )
 
 
 def build_alert_sensors() -> list[dg.SensorDefinition]:
     """The run-status sensors that alert on a backfill's end (they take the ``alert_webhook``
     resource, so a test hands them a local server)."""
 
-    @dg.run_status_sensor(run_status=dg.DagsterRunStatus.SUCCESS, name="backfill_finished_alert",
-                          monitor_all_code_locations=False, default_status=dg.DefaultSensorStatus.RUNNING,
-                          description="Posts a backfill's outcome to NBA_ALERT_WEBHOOK_URL when its last run succeeds.")
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        name="backfill_finished_alert",
+        monitor_all_code_locations=False,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Posts a backfill's outcome to NBA_ALERT_WEBHOOK_URL when its last run succeeds.",
+    )
     def backfill_finished_alert(context: dg.RunStatusSensorContext, alert_webhook: AlertWebhook):
         backfill_id = context.dagster_run.tags.get(BACKFILL_TAG)
         if backfill_id and target_done(context.instance, backfill_id):
             alert_webhook.post(backfill_message(context.instance, backfill_id))
 
-    @dg.run_failure_sensor(name="backfill_failed_alert", monitor_all_code_locations=False,
-                           default_status=dg.DefaultSensorStatus.RUNNING,
-                           description="Posts a backfill's outcome to NBA_ALERT_WEBHOOK_URL when one of its runs fails.")
+    @dg.run_failure_sensor(
+        name="backfill_failed_alert",
+        monitor_all_code_locations=False,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        description="Posts a backfill's outcome to NBA_ALERT_WEBHOOK_URL when one of its runs fails.",
+    )
     def backfill_failed_alert(context: dg.RunFailureSensorContext, alert_webhook: AlertWebhook):
         # A failed run fails its backfill (what reads its partitions will not run): say so now.
         backfill_id = context.dagster_run.tags.get(BACKFILL_TAG)

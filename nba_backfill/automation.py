@@ -32,21 +32,29 @@ PARTITIONED = dg.AssetSelection.groups(*GROUP_OF_PHASE.values())
 SLATE_HOUR_ET = 9
 GAP_DAYS = 14
 GAP_SENSOR_INTERVAL_SECONDS = 3600
-BUSY_RUN_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-                     dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING]
+BUSY_RUN_STATUSES = [
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
+]
 BUSY_BACKFILL_STATUSES = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING]
 
 todays_slate_job = dg.define_asset_job(
-    "todays_slate", selection=PARTITIONED,
+    "todays_slate",
+    selection=PARTITIONED,
     description="Every phase over yesterday and today: the morning run of the day's slate.",
 )
 
 
 @dg.schedule(
-    job=todays_slate_job, name="todays_slate_schedule", cron_schedule=f"0 {SLATE_HOUR_ET} * * *",
+    job=todays_slate_job,
+    name="todays_slate_schedule",
+    cron_schedule=f"0 {SLATE_HOUR_ET} * * *",
     execution_timezone=TIMEZONE,
     description=f"At {SLATE_HOUR_ET:02d}:00 ET, one run over yesterday and today: yesterday's games are final "
-                "now, and today's windows read them.",
+    "now, and today's windows read them.",
 )
 def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
     # Yesterday's partitions were written yesterday morning, before its games were played. Without
@@ -54,8 +62,10 @@ def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     # them: the window check counts the games its schedule partition calls final.
     today = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date()
     yesterday = today - dt.timedelta(days=1)
-    return dg.RunRequest(run_key=str(today), tags={ASSET_PARTITION_RANGE_START_TAG: str(yesterday),
-                                                   ASSET_PARTITION_RANGE_END_TAG: str(today)})
+    return dg.RunRequest(
+        run_key=str(today),
+        tags={ASSET_PARTITION_RANGE_START_TAG: str(yesterday), ASSET_PARTITION_RANGE_END_TAG: str(today)},
+    )
 
 
 def busy(instance: dg.DagsterInstance) -> str | None:
@@ -81,10 +91,13 @@ def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Pla
 def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:
     # AssetGraphSubset is internal, but it is what RunRequest.for_asset_graph_subset (a sensor's
     # way to launch one backfill over several assets with different partitions) takes.
-    return AssetGraphSubset(partitions_subsets_by_asset_key={
-        asset_key(asset): game_dates.subset_with_partition_keys([str(d) for d in sorted(dates)])
-        for asset, dates in to_run.items() if dates
-    })
+    return AssetGraphSubset(
+        partitions_subsets_by_asset_key={
+            asset_key(asset): game_dates.subset_with_partition_keys([str(d) for d in sorted(dates)])
+            for asset, dates in to_run.items()
+            if dates
+        }
+    )
 
 
 def fingerprint(to_run: Partitions) -> str:
@@ -96,7 +109,9 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = calend
     """The gap sensor over the ``days`` dates before ``today()`` (today is the schedule's)."""
 
     @dg.sensor(
-        name="gap_backfill_sensor", asset_selection=PARTITIONED, minimum_interval_seconds=GAP_SENSOR_INTERVAL_SECONDS,
+        name="gap_backfill_sensor",
+        asset_selection=PARTITIONED,
+        minimum_interval_seconds=GAP_SENSOR_INTERVAL_SECONDS,
         default_status=dg.DefaultSensorStatus.STOPPED,
         description=f"Backfill, as one backfill, the missing or failed partitions of the last {days} days.",
     )
@@ -108,16 +123,22 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = calend
         start = end - dt.timedelta(days=days - 1)
         plan = plan_gaps(context.instance, start, end)
         if plan is None:
-            return dg.SkipReason("the warehouse has no partitions yet (or is busy): run the first backfill with nba-backfill")
+            return dg.SkipReason(
+                "the warehouse has no partitions yet (or is busy): run the first backfill with nba-backfill"
+            )
         to_run = {a: d for a, d in plan.to_run.items() if d}
         if not to_run:
             return dg.SkipReason(f"no missing or failed partitions in {start} .. {end}")
         submitted = fingerprint(to_run)
         if submitted == context.cursor:  # the last backfill failed on exactly these
-            return dg.SkipReason(f"the same {sum(map(len, to_run.values()))} partitions were submitted last time "
-                                 "and are still missing or failed: see that backfill, fix the cause, re-run it")
+            return dg.SkipReason(
+                f"the same {sum(map(len, to_run.values()))} partitions were submitted last time "
+                "and are still missing or failed: see that backfill, fix the cause, re-run it"
+            )
         context.update_cursor(submitted)
-        return dg.RunRequest.for_asset_graph_subset(asset_graph_subset(to_run), tags={"nba_backfill/gaps": f"{start}..{end}"})
+        return dg.RunRequest.for_asset_graph_subset(
+            asset_graph_subset(to_run), tags={"nba_backfill/gaps": f"{start}..{end}"}
+        )
 
     return gap_backfill_sensor
 

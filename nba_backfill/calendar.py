@@ -31,7 +31,9 @@ schedule_through_date = dg.TimeWindowPartitionMapping(start_offset=-LOOKBACK_DAY
 
 #: The five phases, in the order data flows through them, and the asset group of each.
 PHASES = ("phase1", "phase2", "phase3", "phase4", "phase5")
-GROUP_OF_PHASE = dict(zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions")))
+GROUP_OF_PHASE = dict(
+    zip(PHASES, ("phase1_scrapers", "phase2_raw", "phase3_analytics", "phase4_precompute", "phase5_predictions"))
+)
 PHASE_OF_GROUP = {group: phase for phase, group in GROUP_OF_PHASE.items()}
 
 #: Regular-season opening nights (reference/source-system.md §0); unknown years fall back to Oct 22.

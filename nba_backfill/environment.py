@@ -23,11 +23,15 @@ from nba_backfill.sources.live import live_source
 #: A process per step, so a run's independent steps compute at once. Each is forked from a server
 #: that has imported the platform once: spawning a fresh interpreter per step costs seconds.
 parallel_executor = dg.multiprocess_executor.configured(
-    {"start_method": {"forkserver": {"preload_modules": ["nba_backfill.definitions"]}}}, name="parallel_executor")
+    {"start_method": {"forkserver": {"preload_modules": ["nba_backfill.definitions"]}}}, name="parallel_executor"
+)
 
 STORAGE: dict[str, Callable[[], dict[str, Any]]] = {"local": build.local_storage, "gcp": build.gcp_storage}
 SOURCES: dict[str, Callable[[], dict[str, Any]]] = {
-    "simulated": build.simulated_source, "live": live_source, "dataset": dataset_source}
+    "simulated": build.simulated_source,
+    "live": live_source,
+    "dataset": dataset_source,
+}
 
 
 def resources() -> dict[str, Any]:
@@ -57,6 +61,7 @@ def backfill_policy() -> dg.BackfillPolicy:
     if chunk is None:
         return dg.BackfillPolicy.single_run()
     if settings.target() == "local":
-        raise ConfigurationError("NBA_BACKFILL_RUN_DATES: chunked backfills need NBA_BACKFILL_TARGET=gcp "
-                                 "(DuckDB admits one writing process)")
+        raise ConfigurationError(
+            "NBA_BACKFILL_RUN_DATES: chunked backfills need NBA_BACKFILL_TARGET=gcp (DuckDB admits one writing process)"
+        )
     return dg.BackfillPolicy.multi_run(chunk)

@@ -33,8 +33,15 @@ DEFAULT_DAYS = 14
 #: Side of one (phase, date) cell in the inline heat map: small enough to stay inline for a season.
 CELL_PIXELS = 6
 #: Heat-map colour per state (the states of checks/matrix.py).
-COLOURS = {"complete": "#2e7d32", "accepted": "#66bb6a", "no games": "#a5d6a7", "stale": "#fdd835", "missing": "#e0e0e0",
-           "blocked": "#fb8c00", "failed": "#c62828"}
+COLOURS = {
+    "complete": "#2e7d32",
+    "accepted": "#66bb6a",
+    "no games": "#a5d6a7",
+    "stale": "#fdd835",
+    "missing": "#e0e0e0",
+    "blocked": "#fb8c00",
+    "failed": "#c62828",
+}
 
 
 class ReportRange(dg.Config):
@@ -72,8 +79,9 @@ def last_backfill_range(instance: dg.DagsterInstance, order: list[dg.AssetKey]) 
     return max(found)[1:] if found else None
 
 
-def report_range(config: ReportRange, instance: dg.DagsterInstance, data: CheckData,
-                 order: list[dg.AssetKey]) -> tuple[dt.date, dt.date]:
+def report_range(
+    config: ReportRange, instance: dg.DagsterInstance, data: CheckData, order: list[dg.AssetKey]
+) -> tuple[dt.date, dt.date]:
     if config.start_date and config.end_date:
         return dt.date.fromisoformat(config.start_date), dt.date.fromisoformat(config.end_date)
     found = last_backfill_range(instance, order)
@@ -85,19 +93,35 @@ def report_range(config: ReportRange, instance: dg.DagsterInstance, data: CheckD
 
 
 def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
-    columns = [dg.TableColumn("date", "string"), dg.TableColumn("games", "int"),
-               *(dg.TableColumn(p, "string") for p in PHASES)]
-    records = [dg.TableRecord({"date": str(r.date), "games": None if pd.isna(r.games) else int(r.games),
-                               **{p: getattr(r, p) for p in PHASES}}) for r in matrix.itertuples()]
+    columns = [
+        dg.TableColumn("date", "string"),
+        dg.TableColumn("games", "int"),
+        *(dg.TableColumn(p, "string") for p in PHASES),
+    ]
+    records = [
+        dg.TableRecord(
+            {
+                "date": str(r.date),
+                "games": None if pd.isna(r.games) else int(r.games),
+                **{p: getattr(r, p) for p in PHASES},
+            }
+        )
+        for r in matrix.itertuples()
+    ]
     return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=columns))
 
 
 def quality_table(quality: pd.DataFrame) -> dg.MetadataValue:
     """The runbook's per-date quality figures as a table (blank where a date has no rows)."""
-    columns = [dg.TableColumn("date", "string"), dg.TableColumn("players", "int"),
-               *(dg.TableColumn(c, "float") for c in quality.columns[2:])]
-    records = [dg.TableRecord({k: (str(v) if k == "date" else None if pd.isna(v) else v) for k, v in r.items()})
-               for r in quality.to_dict("records")]
+    columns = [
+        dg.TableColumn("date", "string"),
+        dg.TableColumn("players", "int"),
+        *(dg.TableColumn(c, "float") for c in quality.columns[2:]),
+    ]
+    records = [
+        dg.TableRecord({k: (str(v) if k == "date" else None if pd.isna(v) else v) for k, v in r.items()})
+        for r in quality.to_dict("records")
+    ]
     return dg.MetadataValue.table(records, schema=dg.TableSchema(columns=columns))
 
 
@@ -118,8 +142,13 @@ def heat_map_png(matrix: pd.DataFrame) -> bytes:
     ax.set_yticks(range(len(PHASES)), PHASES)
     step = max(1, len(matrix) // 30)  # a readable number of date labels
     ax.set_xticks(range(0, len(matrix), step), [str(d)[5:] for d in matrix["date"][::step]], rotation=90, fontsize=7)
-    ax.legend(handles=[Patch(color=c, label=s) for s, c in COLOURS.items()], loc="upper left",
-              bbox_to_anchor=(1.01, 1), fontsize=7, frameon=False)
+    ax.legend(
+        handles=[Patch(color=c, label=s) for s, c in COLOURS.items()],
+        loc="upper left",
+        bbox_to_anchor=(1.01, 1),
+        fontsize=7,
+        frameon=False,
+    )
     fig.tight_layout()
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -146,10 +175,13 @@ def heat_map(png: bytes, alt: str) -> dg.MetadataValue:
 
 
 @dg.asset(
-    key=["nba_meta", "completeness_report"], group_name="reports", owners=OWNERS, kinds={"pandas", warehouse_kind()},
+    key=["nba_meta", "completeness_report"],
+    group_name="reports",
+    owners=OWNERS,
+    kinds={"pandas", warehouse_kind()},
     required_resource_keys={"warehouse", "raw_store"},
     description="Completeness by date and phase (nba-backfill status) for the last backfill's range, "
-                "or the dates given in the config: a table, a heat map and the per-date quality figures.",
+    "or the dates given in the config: a table, a heat map and the per-date quality figures.",
 )
 def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) -> dg.MaterializeResult:
     data = CheckData(context.resources.warehouse, context.resources.raw_store)
@@ -158,13 +190,14 @@ def completeness_report(context: dg.AssetExecutionContext, config: ReportRange) 
     summary = summarize(matrix)
     dates = list(matrix["date"])
     quality = quality_by_date(data.warehouse.read(QUALITY_TABLE, dates, ["quality_score", "early_season_flag"]), dates)
-    return dg.MaterializeResult(metadata={
-        "range": f"{start} .. {end}",
-        "complete_game_dates": f"{summary['complete_game_dates']} of {summary['game_dates']}",
-        "dates_needing_work": len(summary["dates_needing_work"]),
-        "matrix": matrix_table(matrix),
-        "heat_map": heat_map(cells_png(matrix), "phases 1-5 down, dates across"),
-        "heat_map_labelled": heat_map(heat_map_png(matrix), "completeness by date and phase"),
-        "quality_by_date": quality_table(quality),
-    })
-
+    return dg.MaterializeResult(
+        metadata={
+            "range": f"{start} .. {end}",
+            "complete_game_dates": f"{summary['complete_game_dates']} of {summary['game_dates']}",
+            "dates_needing_work": len(summary["dates_needing_work"]),
+            "matrix": matrix_table(matrix),
+            "heat_map": heat_map(cells_png(matrix), "phases 1-5 down, dates across"),
+            "heat_map_labelled": heat_map(heat_map_png(matrix), "completeness by date and phase"),
+            "quality_by_date": quality_table(quality),
+        }
+    )

@@ -38,6 +38,8 @@ def gcp_storage() -> dict[str, Any]:
 def simulated_source() -> dict[str, Any]:
     """The simulated league of the command line: its seed and faults are the ``NBA_SIM_*`` variables
     (the resource itself reads no environment; code passes them as values)."""
-    return {"league": SimulatedLeague(seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""),
-                                      corrupt=os.environ.get(CORRUPT_ENV, ""))}
-
+    return {
+        "league": SimulatedLeague(
+            seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""), corrupt=os.environ.get(CORRUPT_ENV, "")
+        )
+    }

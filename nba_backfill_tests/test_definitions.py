@@ -32,7 +32,13 @@ def test_the_graph_has_24_assets_in_five_phase_groups_keyed_by_dataset():
     for key, node in assets.items():
         assert GROUPS[node.group_name] == key.path[0], key
         per_group[node.group_name] = per_group.get(node.group_name, 0) + 1
-    assert per_group == {"phase1_scrapers": 6, "phase2_raw": 6, "phase3_analytics": 5, "phase4_precompute": 5, "phase5_predictions": 2}
+    assert per_group == {
+        "phase1_scrapers": 6,
+        "phase2_raw": 6,
+        "phase3_analytics": 5,
+        "phase4_precompute": 5,
+        "phase5_predictions": 2,
+    }
 
 
 def test_the_only_other_asset_is_the_completeness_report():

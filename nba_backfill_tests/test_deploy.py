@@ -38,13 +38,19 @@ def instance_disagreements(instance: dict, values: dict) -> list[str]:
     if not values["concurrency"].get("enabled"):
         out.append("concurrency.enabled is not true: the chart would ignore the limits")
     if chart_runs.get("maxConcurrentRuns") != runs["max_concurrent_runs"]:
-        out.append(f"maxConcurrentRuns {chart_runs.get('maxConcurrentRuns')} != max_concurrent_runs {runs['max_concurrent_runs']}")
+        out.append(
+            f"maxConcurrentRuns {chart_runs.get('maxConcurrentRuns')} != max_concurrent_runs {runs['max_concurrent_runs']}"
+        )
     if _tag_limits(chart_runs.get("tagConcurrencyLimits", []), "key", "value", "limit") != _tag_limits(
-            runs.get("tag_concurrency_limits", []), "key", "value", "limit"):
+        runs.get("tag_concurrency_limits", []), "key", "value", "limit"
+    ):
         out.append("tagConcurrencyLimits differ from tag_concurrency_limits")
     pools, chart_pools = instance["concurrency"]["pools"], values["concurrency"].get("pools", {})
-    for ours, theirs in (("default_limit", "defaultLimit"), ("granularity", "granularity"),
-                         ("op_granularity_run_buffer", "opGranularityRunBuffer")):
+    for ours, theirs in (
+        ("default_limit", "defaultLimit"),
+        ("granularity", "granularity"),
+        ("op_granularity_run_buffer", "opGranularityRunBuffer"),
+    ):
         if pools.get(ours) != chart_pools.get(theirs):
             out.append(f"pools.{theirs} {chart_pools.get(theirs)} != pools.{ours} {pools.get(ours)}")
     coordinator = values["dagsterDaemon"]["runCoordinator"]
@@ -95,7 +101,9 @@ def test_the_chart_values_give_the_instance_of_deploy_dagster_yaml():
 
 def test_the_image_serves_the_code_location_the_project_declares():
     files = _files()
-    assert code_location_disagreements(files["values"], files["dockerfile"], files["pyproject"], files["workspace"]) == []
+    assert (
+        code_location_disagreements(files["values"], files["dockerfile"], files["pyproject"], files["workspace"]) == []
+    )
 
 
 def test_every_pool_the_scrapers_use_gets_the_default_limit_of_one_on_both():
@@ -107,26 +115,32 @@ def test_every_pool_the_scrapers_use_gets_the_default_limit_of_one_on_both():
     assert files["values"]["concurrency"]["pools"] == {"defaultLimit": 1}
 
 
-@pytest.mark.parametrize("drift, named", [
-    (lambda v, d: v["concurrency"]["runs"].update(maxConcurrentRuns=8), "maxConcurrentRuns 8"),
-    (lambda v, d: v["concurrency"]["runs"]["tagConcurrencyLimits"][0].update(limit=3), "tagConcurrencyLimits"),
-    (lambda v, d: v["concurrency"]["pools"].update(defaultLimit=2), "pools.defaultLimit 2"),
-    (lambda v, d: v["concurrency"].update(enabled=False), "concurrency.enabled"),
-    (lambda v, d: v["dagsterDaemon"]["runCoordinator"].update(enabled=False), "run coordinator"),
-    (lambda v, d: v["postgresql"].pop("postgresqlScheme"), "postgresqlScheme"),
-])
+@pytest.mark.parametrize(
+    "drift, named",
+    [
+        (lambda v, d: v["concurrency"]["runs"].update(maxConcurrentRuns=8), "maxConcurrentRuns 8"),
+        (lambda v, d: v["concurrency"]["runs"]["tagConcurrencyLimits"][0].update(limit=3), "tagConcurrencyLimits"),
+        (lambda v, d: v["concurrency"]["pools"].update(defaultLimit=2), "pools.defaultLimit 2"),
+        (lambda v, d: v["concurrency"].update(enabled=False), "concurrency.enabled"),
+        (lambda v, d: v["dagsterDaemon"]["runCoordinator"].update(enabled=False), "run coordinator"),
+        (lambda v, d: v["postgresql"].pop("postgresqlScheme"), "postgresqlScheme"),
+    ],
+)
 def test_a_drifted_chart_value_is_named(drift, named):
     files = _files()
     drift(files["values"], files["dockerfile"])
     assert [m for m in instance_disagreements(files["instance"], files["values"]) if named in m]
 
 
-@pytest.mark.parametrize("old, new, named", [
-    ('"-m", "nba_backfill.definitions"]', '"-m", "nba_backfill.other"]', "CMD"),
-    ('"-p", "3030"', '"-p", "4000"', "port"),
-    ("EXPOSE 3030", "EXPOSE 4000", "port"),
-    ('".[k8s]"', '".[production]"', "dagster-k8s"),
-])
+@pytest.mark.parametrize(
+    "old, new, named",
+    [
+        ('"-m", "nba_backfill.definitions"]', '"-m", "nba_backfill.other"]', "CMD"),
+        ('"-p", "3030"', '"-p", "4000"', "port"),
+        ("EXPOSE 3030", "EXPOSE 4000", "port"),
+        ('".[k8s]"', '".[production]"', "dagster-k8s"),
+    ],
+)
 def test_a_drifted_image_is_named(old, new, named):
     files = _files()
     assert old in files["dockerfile"]

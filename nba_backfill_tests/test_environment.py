@@ -27,11 +27,14 @@ def test_the_gcp_target_runs_chunks_of_the_given_dates(home, monkeypatch):
     assert policy().max_partitions_per_run == 7
 
 
-@pytest.mark.parametrize("target, value, named", [
-    ("gcp", "0", "NBA_BACKFILL_RUN_DATES='0'"),
-    ("gcp", "a week", "NBA_BACKFILL_RUN_DATES='a week'"),
-    ("local", "7", "need NBA_BACKFILL_TARGET=gcp"),
-])
+@pytest.mark.parametrize(
+    "target, value, named",
+    [
+        ("gcp", "0", "NBA_BACKFILL_RUN_DATES='0'"),
+        ("gcp", "a week", "NBA_BACKFILL_RUN_DATES='a week'"),
+        ("local", "7", "need NBA_BACKFILL_TARGET=gcp"),
+    ],
+)
 def test_a_chunk_that_cannot_work_is_refused_naming_the_variable(home, monkeypatch, target, value, named):
     monkeypatch.setenv("NBA_BACKFILL_TARGET", target)
     monkeypatch.setenv("NBA_BACKFILL_RUN_DATES", value)

@@ -20,16 +20,42 @@ MAX_LINES = 600
 #: that matches a module names its floor).
 FLOORS = [
     ("entry points", ["nba_backfill.definitions", "nba_backfill.backfill.cli"]),
-    ("automation, reports, alerts, the backfill service and its public face",
-     ["nba_backfill.automation", "nba_backfill.reports", "nba_backfill.alerts", "nba_backfill.backfill",
-      "nba_backfill.api", "nba_backfill.testing"]),
+    (
+        "automation, reports, alerts, the backfill service and its public face",
+        [
+            "nba_backfill.automation",
+            "nba_backfill.reports",
+            "nba_backfill.alerts",
+            "nba_backfill.backfill",
+            "nba_backfill.api",
+            "nba_backfill.testing",
+        ],
+    ),
     ("the asset graph", ["nba_backfill.graph"]),
     ("checks", ["nba_backfill.checks"]),
     ("phases", ["nba_backfill.phases"]),
-    ("storage, sources, settings", ["nba_backfill.storage", "nba_backfill.sources", "nba_backfill.settings",
-                                    "nba_backfill.resources", "nba_backfill.environment"]),
-    ("calendar", ["nba_backfill.calendar", "nba_backfill.naming", "nba_backfill.teams", "nba_backfill.errors",
-                  "nba_backfill.ids", "nba_backfill.bounded_json", "nba_backfill.datasets"]),
+    (
+        "storage, sources, settings",
+        [
+            "nba_backfill.storage",
+            "nba_backfill.sources",
+            "nba_backfill.settings",
+            "nba_backfill.resources",
+            "nba_backfill.environment",
+        ],
+    ),
+    (
+        "calendar",
+        [
+            "nba_backfill.calendar",
+            "nba_backfill.naming",
+            "nba_backfill.teams",
+            "nba_backfill.errors",
+            "nba_backfill.ids",
+            "nba_backfill.bounded_json",
+            "nba_backfill.datasets",
+        ],
+    ),
 ]
 
 
@@ -50,7 +76,11 @@ def imported(module: str, path: Path, known: set[str]) -> dict[str, int]:
         if isinstance(node, ast.Import):
             names = [alias.name for alias in node.names]
         elif isinstance(node, ast.ImportFrom):
-            base = ".".join([*package[: len(package) - node.level + 1], node.module or ""]).strip(".") if node.level else node.module or ""
+            base = (
+                ".".join([*package[: len(package) - node.level + 1], node.module or ""]).strip(".")
+                if node.level
+                else node.module or ""
+            )
             # `from a import b` imports the module a.b if there is one, else the name b of a
             names = [f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base for alias in node.names]
         else:
@@ -141,6 +171,7 @@ def test_no_product_module_is_longer_than_600_lines():
 
 # --- the walker itself finds what it must (on a small package written here) ---------------------
 
+
 def write(root: Path, files: dict[str, str]) -> Path:
     for name, text in files.items():
         path = root / "nba_backfill" / name
@@ -151,16 +182,19 @@ def write(root: Path, files: dict[str, str]) -> Path:
 
 @pytest.fixture
 def toy(tmp_path: Path) -> Path:
-    return write(tmp_path, {
-        "__init__.py": "",
-        "calendar.py": "import datetime\n",
-        "definitions.py": "from nba_backfill import graph\n",
-        "graph.py": "from nba_backfill.checks import rules\n",
-        "checks/__init__.py": "",
-        "checks/rules.py": "from nba_backfill.phases import windows\n",
-        "phases/__init__.py": "",
-        "phases/windows.py": "from nba_backfill.calendar import date_range\n",
-    })
+    return write(
+        tmp_path,
+        {
+            "__init__.py": "",
+            "calendar.py": "import datetime\n",
+            "definitions.py": "from nba_backfill import graph\n",
+            "graph.py": "from nba_backfill.checks import rules\n",
+            "checks/__init__.py": "",
+            "checks/rules.py": "from nba_backfill.phases import windows\n",
+            "phases/__init__.py": "",
+            "phases/windows.py": "from nba_backfill.calendar import date_range\n",
+        },
+    )
 
 
 def test_a_clean_package_passes(toy):
@@ -173,11 +207,17 @@ def test_a_function_level_import_closing_a_cycle_is_found(toy):
     (toy / "calendar.py").write_text("def today():\n    from nba_backfill.phases.windows import x\n    return x\n")
     graph = import_graph(toy)
     assert cycles(graph) == [["nba_backfill.calendar", "nba_backfill.phases.windows"]]
-    assert violations(graph) == ["nba_backfill.calendar:2 imports nba_backfill.phases.windows (upward: phases above calendar)"]
+    assert violations(graph) == [
+        "nba_backfill.calendar:2 imports nba_backfill.phases.windows (upward: phases above calendar)"
+    ]
 
 
 def test_importing_an_entry_point_or_checks_from_phases_is_found(toy):
-    (toy / "phases" / "windows.py").write_text("from ..checks import rules\nfrom nba_backfill.definitions import defs\n")
+    (toy / "phases" / "windows.py").write_text(
+        "from ..checks import rules\nfrom nba_backfill.definitions import defs\n"
+    )
     found = violations(import_graph(toy))
     assert "nba_backfill.phases.windows:1 imports nba_backfill.checks.rules (phases never import checks)" in found
-    assert "nba_backfill.phases.windows:2 imports nba_backfill.definitions (an entry point: nothing imports it)" in found
+    assert (
+        "nba_backfill.phases.windows:2 imports nba_backfill.definitions (an entry point: nothing imports it)" in found
+    )

@@ -93,13 +93,19 @@ def _date(text: str) -> dt.date:
 
 
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="nba-backfill", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    commands = parser.add_subparsers(dest="command", required=True,
-                                     metavar="{plan,status,run,validate,report,rollback,ui}")
-    helps = {"plan": "what a backfill of the range needs", "status": "completeness per date and phase",
-             "run": "materialize the range (resumes where it stopped)", "validate": "run the asset checks only",
-             "report": "per date: the quality table, each table's rows and last write"}
+    parser = argparse.ArgumentParser(
+        prog="nba-backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="{plan,status,run,validate,report,rollback,ui}"
+    )
+    helps = {
+        "plan": "what a backfill of the range needs",
+        "status": "completeness per date and phase",
+        "run": "materialize the range (resumes where it stopped)",
+        "validate": "run the asset checks only",
+        "report": "per date: the quality table, each table's rows and last write",
+    }
     for name, text in helps.items():
         sub = commands.add_parser(name, help=text, description=text, epilog=f"example: {EXAMPLES[name]}")
         sub.add_argument("--start-date", type=_date, required=True, help="first game date, YYYY-MM-DD")
@@ -108,33 +114,54 @@ def _parser() -> argparse.ArgumentParser:
         if name in ("plan", "run"):
             sub.add_argument("--phases", default="1-5", help="target phases, e.g. 4-5 or 2,3 (default 1-5)")
             mode = sub.add_mutually_exclusive_group()
-            mode.add_argument("--only-missing", action="store_true", default=True,
-                              help="run missing and failed partitions only (default)")
+            mode.add_argument(
+                "--only-missing",
+                action="store_true",
+                default=True,
+                help="run missing and failed partitions only (default)",
+            )
             mode.add_argument("--force", action="store_true", help="recompute the target range even if complete")
         if name == "run":
-            sub.add_argument("--allow-over-budget", action="store_true",
-                             help="start even if the estimated Odds API credits exceed what remains")
-            sub.add_argument("--parallel", action="store_true",
-                             help="compute the independent assets of phases 2-5 at once, a process per step "
-                             "(a warehouse that admits concurrent writers only: BigQuery, not DuckDB; "
-                             "a submitted backfill on BigQuery always runs so)")
-            sub.add_argument("--submit", action="store_true",
-                             help="launch it as one Dagster backfill, run by the daemon and shown in the UI")
-            sub.add_argument("--url", help="submit through this Dagster webserver, e.g. http://127.0.0.1:3000 "
-                             "(implies --submit; default: in this process, against DAGSTER_HOME)")
+            sub.add_argument(
+                "--allow-over-budget",
+                action="store_true",
+                help="start even if the estimated Odds API credits exceed what remains",
+            )
+            sub.add_argument(
+                "--parallel",
+                action="store_true",
+                help="compute the independent assets of phases 2-5 at once, a process per step "
+                "(a warehouse that admits concurrent writers only: BigQuery, not DuckDB; "
+                "a submitted backfill on BigQuery always runs so)",
+            )
+            sub.add_argument(
+                "--submit",
+                action="store_true",
+                help="launch it as one Dagster backfill, run by the daemon and shown in the UI",
+            )
+            sub.add_argument(
+                "--url",
+                help="submit through this Dagster webserver, e.g. http://127.0.0.1:3000 "
+                "(implies --submit; default: in this process, against DAGSTER_HOME)",
+            )
         if name == "validate":
             sub.add_argument("--strict", action="store_true", help="exit 1 if any check fails at ERROR")
-    rollback = commands.add_parser("rollback", help="put back what a run replaced", epilog=f"example: {EXAMPLES['rollback']}",
-                                   description="put back, byte for byte, the partitions a run (or a Dagster backfill) "
-                                   "replaced; its id is in run's report")
+    rollback = commands.add_parser(
+        "rollback",
+        help="put back what a run replaced",
+        epilog=f"example: {EXAMPLES['rollback']}",
+        description="put back, byte for byte, the partitions a run (or a Dagster backfill) "
+        "replaced; its id is in run's report",
+    )
     what = rollback.add_mutually_exclusive_group(required=True)
     what.add_argument("--run-id", help="the run whose replacements to undo (newest first)")
     what.add_argument("--list", action="store_true", help="the runs whose kept copies can be put back")
     what.add_argument("--prune", type=int, metavar="DAYS", help="drop kept copies older than DAYS days")
     rollback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
     for name in WRITERS:
-        commands.choices[name].add_argument("--no-wait", action="store_true",
-                                            help="exit 2 at once, naming it, if another command holds this home")
+        commands.choices[name].add_argument(
+            "--no-wait", action="store_true", help="exit 2 at once, naming it, if another command holds this home"
+        )
     commands.add_parser("ui", help="dg dev -w workspace.yaml on this instance (arguments after it go to dg dev)")
     return parser
 
@@ -181,8 +208,14 @@ def ui(argv: Sequence[str]) -> int:
 # --- commands -----------------------------------------------------------------------------------
 
 #: How each state of the completeness matrix shows on a terminal.
-STYLES = {"complete": "green", "no games": "dim green", "stale": "yellow", "missing": "dim",
-          "blocked": "dark_orange", "failed": "bold red"}
+STYLES = {
+    "complete": "green",
+    "no games": "dim green",
+    "stale": "yellow",
+    "missing": "dim",
+    "blocked": "dark_orange",
+    "failed": "bold red",
+}
 
 
 def _console() -> Console:
@@ -195,7 +228,9 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(plan.to_json()))
         return 0
-    print(f"backfill {plan.start} .. {plan.end}, target phases {', '.join(plan.phases)}{' (forced)' if plan.force else ''}")
+    print(
+        f"backfill {plan.start} .. {plan.end}, target phases {', '.join(plan.phases)}{' (forced)' if plan.force else ''}"
+    )
     for phase, span in plan.ranges().items():
         print(f"  {phase}: {span['start']} .. {span['end']}")
     table = Table("asset", "needed", "complete", "to run", box=box.SIMPLE_HEAD)
@@ -210,8 +245,15 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
     matrix = session.matrix(args.start_date, args.end_date)
     summary = summarize(matrix)
     if args.json:
-        dates = [{"date": str(r.date), "games": None if pd.isna(r.games) else int(r.games),
-                  **{p: getattr(r, p) for p in PHASES}, "reasons": r.reasons} for r in matrix.itertuples()]
+        dates = [
+            {
+                "date": str(r.date),
+                "games": None if pd.isna(r.games) else int(r.games),
+                **{p: getattr(r, p) for p in PHASES},
+                "reasons": r.reasons,
+            }
+            for r in matrix.itertuples()
+        ]
         print(json.dumps({"dates": dates, "summary": summary}, default=str))
     else:
         table = Table("date", "games", *PHASES, box=box.SIMPLE_HEAD)
@@ -219,8 +261,14 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
             states = [Text(getattr(r, p), style=STYLES.get(getattr(r, p), "")) for p in PHASES]
             table.add_row(str(r.date), "?" if pd.isna(r.games) else str(int(r.games)), *states)
         _console().print(table)
-        print(f"{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
-              + (f"; {summary['dates_without_schedule']} date(s) without a loaded schedule" if summary["dates_without_schedule"] else ""))
+        print(
+            f"{summary['complete_game_dates']} of {summary['game_dates']} game dates complete"
+            + (
+                f"; {summary['dates_without_schedule']} date(s) without a loaded schedule"
+                if summary["dates_without_schedule"]
+                else ""
+            )
+        )
         for phase, states in summary["by_phase"].items():
             print(f"  {phase}: " + ", ".join(f"{n} {state}" for state, n in sorted(states.items())))
         if summary["dates_needing_work"]:
@@ -233,8 +281,16 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     if args.submit or args.url:
         try:
             with Progress(enabled=not args.json) as progress:
-                outcome, backfill_id = submit(session, args.start_date, args.end_date, args.phases, args.force,
-                                              args.allow_over_budget, args.url, progress)
+                outcome, backfill_id = submit(
+                    session,
+                    args.start_date,
+                    args.end_date,
+                    args.phases,
+                    args.force,
+                    args.allow_over_budget,
+                    args.url,
+                    progress,
+                )
         except SubmitError as err:
             print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
             return 1
@@ -252,8 +308,11 @@ def refresh_report(session: Session, args: argparse.Namespace) -> None:
     """The completeness report in the UI, for the range just worked on (a failure there does not
     change the command's outcome: one line says so)."""
     if not refresh_completeness(session, args.start_date, args.end_date):
-        print(f"nba-backfill {args.command}: warning: nba_meta/completeness_report could not be refreshed "
-              "(its failed run is in the Dagster instance)", file=sys.stderr)
+        print(
+            f"nba-backfill {args.command}: warning: nba_meta/completeness_report could not be refreshed "
+            "(its failed run is in the Dagster instance)",
+            file=sys.stderr,
+        )
 
 
 def alert(args: argparse.Namespace, report: dict) -> None:
@@ -275,8 +334,10 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"
-              f"{'' if args.phases == '1-5' else f' in phases {args.phases}'} ({sum(report['ran'].values())} partitions materialized)")
+        print(
+            f"{report['complete_game_dates']} of {report['game_dates']} game dates complete"
+            f"{'' if args.phases == '1-5' else f' in phases {args.phases}'} ({sum(report['ran'].values())} partitions materialized)"
+        )
         for title in ("failed", "blocked", "incomplete"):
             for day, reasons in report[title].items():
                 print(f"{title}: {day}: {'; '.join(reasons)}")
@@ -284,8 +345,10 @@ def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, f
             print(f"resume with: {report['resume']}")
         if report["undo"]:
             print(f"undo with: {report['undo']}")
-        print(f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
-              f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dg dev -w workspace.yaml")
+        print(
+            f"tables: {report['results']['warehouse']}\nraw files: {report['results']['raw_files']}\n"
+            f"runs and checks: DAGSTER_HOME={report['results']['dagster_instance']} dg dev -w workspace.yaml"
+        )
     return 1 if report["failed"] or report["blocked"] or report["incomplete"] else 0
 
 
@@ -308,8 +371,15 @@ def cmd_report(session: Session, args: argparse.Namespace) -> int:
     quality = figures.quality(session, args.start_date, args.end_date)
     writes = figures.table_writes(session, args.start_date, args.end_date)
     if args.json:
-        print(json.dumps({"quality": quality.astype(object).where(quality.notna(), None).to_dict("records"),
-                          "tables": writes.to_dict("records")}, default=str))
+        print(
+            json.dumps(
+                {
+                    "quality": quality.astype(object).where(quality.notna(), None).to_dict("records"),
+                    "tables": writes.to_dict("records"),
+                },
+                default=str,
+            )
+        )
         return 0
     console = _console()
     console.print(_frame_table(quality, "quality by date (nba_precompute.ml_feature_store)"))
@@ -333,24 +403,39 @@ def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
         if args.prune is not None:
             print(f"pruned the kept copies of {len(pruned)} run(s) older than {args.prune} days")
         for op in listed:
-            print(f"{op['run_id']}  kept {op['kept_at']}  {op['partitions']} partitions of {op['tables']} tables, {op['dates']}")
+            print(
+                f"{op['run_id']}  kept {op['kept_at']}  {op['partitions']} partitions of {op['tables']} tables, {op['dates']}"
+            )
         return 0
     restored, unchecked = session.rollback(args.run_id)
     back = restored[restored["row_count"].notna()]
-    report = {"run_id": args.run_id, "restored": len(back), "removed": len(restored) - len(back),
-              "tables": int(restored["table_name"].nunique()), "check_runs_failed": unchecked,
-              "dates": f"{restored['game_date'].min().date()}..{restored['game_date'].max().date()}"}
+    report = {
+        "run_id": args.run_id,
+        "restored": len(back),
+        "removed": len(restored) - len(back),
+        "tables": int(restored["table_name"].nunique()),
+        "check_runs_failed": unchecked,
+        "dates": f"{restored['game_date'].min().date()}..{restored['game_date'].max().date()}",
+    }
     if args.json:
         print(json.dumps(report))
     else:
-        print(f"rolled back {args.run_id}: {report['restored']} partitions of {report['tables']} tables restored, "
-              f"{report['removed']} that it first wrote removed ({report['dates']}); their checks ran again"
-              + (f" ({unchecked} check run(s) failed to execute: see the Dagster instance)" if unchecked else ""))
+        print(
+            f"rolled back {args.run_id}: {report['restored']} partitions of {report['tables']} tables restored, "
+            f"{report['removed']} that it first wrote removed ({report['dates']}); their checks ran again"
+            + (f" ({unchecked} check run(s) failed to execute: see the Dagster instance)" if unchecked else "")
+        )
     return 1 if unchecked else 0
 
 
-COMMANDS = {"plan": cmd_plan, "status": cmd_status, "run": cmd_run, "validate": cmd_validate, "report": cmd_report,
-            "rollback": cmd_rollback}
+COMMANDS = {
+    "plan": cmd_plan,
+    "status": cmd_status,
+    "run": cmd_run,
+    "validate": cmd_validate,
+    "report": cmd_report,
+    "rollback": cmd_rollback,
+}
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -364,7 +449,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             preflight.check(args.command, args.start_date, args.end_date)
         with _operator(args, argv), _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)
-    except (UsageError, BadDates, ConfigurationError, WarehouseError, LockHeld, RollbackError) as err:  # expected: one line
+    except (
+        UsageError,
+        BadDates,
+        ConfigurationError,
+        WarehouseError,
+        LockHeld,
+        RollbackError,
+    ) as err:  # expected: one line
         print(f"nba-backfill {args.command}: error: {err}", file=sys.stderr)
         return 1 if isinstance(err, WarehouseError) else 2  # the warehouse in use or failing; a bad argument
 

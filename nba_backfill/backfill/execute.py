@@ -49,8 +49,14 @@ def materialize_range(
     run_config = {"loggers": {"console": {"config": {"log_level": log_level}}}}
     if parallel:
         keys = sorted(selection.resolve(all_assets)) if selection is not None else None
-        return dg.execute_job(dg.reconstructable(parallel_job), instance, run_config=run_config, tags=tags,
-                              raise_on_error=raise_on_error, asset_selection=keys)
+        return dg.execute_job(
+            dg.reconstructable(parallel_job),
+            instance,
+            run_config=run_config,
+            tags=tags,
+            raise_on_error=raise_on_error,
+            asset_selection=keys,
+        )
     return dg.materialize(
         [*all_assets, *(all_checks if with_checks else [])],
         selection=selection,

@@ -14,7 +14,9 @@ from nba_backfill.phases.partition_figures import QUALITY_TABLE, quality_by_date
 
 def quality(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
     dates = date_range(start, end)
-    return quality_by_date(session.data.warehouse.read(QUALITY_TABLE, dates, ["quality_score", "early_season_flag"]), dates)
+    return quality_by_date(
+        session.data.warehouse.read(QUALITY_TABLE, dates, ["quality_score", "early_season_flag"]), dates
+    )
 
 
 def table_writes(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame:
@@ -22,5 +24,11 @@ def table_writes(session: Session, start: dt.date, end: dt.date) -> pd.DataFrame
     ledger = session.data.ledger
     days = ledger["game_date"].dt.date
     chosen = ledger[(days >= start) & (days <= end)].sort_values(["game_date", "table_name"])
-    return pd.DataFrame({"date": chosen["game_date"].dt.date.astype(str), "table": chosen["table_name"],
-                         "rows": chosen["row_count"].astype(int), "written_at": chosen["written_at"].astype(str)})
+    return pd.DataFrame(
+        {
+            "date": chosen["game_date"].dt.date.astype(str),
+            "table": chosen["table_name"],
+            "rows": chosen["row_count"].astype(int),
+            "written_at": chosen["written_at"].astype(str),
+        }
+    )

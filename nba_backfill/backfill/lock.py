@@ -82,8 +82,15 @@ def _announce(handle: IO[str], command: str) -> None:
     """Say who holds the lock: in the lock file itself, truncated only by its holder."""
     handle.seek(0)
     handle.truncate()
-    handle.write(json.dumps({"pid": os.getpid(), "command": command,
-                             "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")}))
+    handle.write(
+        json.dumps(
+            {
+                "pid": os.getpid(),
+                "command": command,
+                "started": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+            }
+        )
+    )
     handle.flush()
 
 

@@ -55,17 +55,27 @@ class Plan:
         markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
         return sum(
             date_credits(self.games.get(day, estimated_games(day)), n)
-            for asset, n in markets.items() for day in self.to_run.get(asset, ())
+            for asset, n in markets.items()
+            for day in self.to_run.get(asset, ())
         )
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per asset: partitions needed, already complete among them, and to run."""
-        return {a: {"needed": len(self.needed.get(a, ())), "complete": len(self.complete.get(a, set()) & self.needed.get(a, set())),
-                    "to_run": len(self.to_run.get(a, ()))} for a in self.phase_of}
+        return {
+            a: {
+                "needed": len(self.needed.get(a, ())),
+                "complete": len(self.complete.get(a, set()) & self.needed.get(a, set())),
+                "to_run": len(self.to_run.get(a, ())),
+            }
+            for a in self.phase_of
+        }
 
     def to_json(self) -> dict:
         return {
-            "start": str(self.start), "end": str(self.end), "phases": list(self.phases), "force": self.force,
+            "start": str(self.start),
+            "end": str(self.end),
+            "phases": list(self.phases),
+            "force": self.force,
             "ranges": self.ranges(),
             "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
             "assets": self.counts(),
@@ -98,12 +108,14 @@ class Graph:
 
     def _toposort(self) -> list[dg.AssetKey]:
         done: list[dg.AssetKey] = []
+
         def visit(key: dg.AssetKey) -> None:
             if key in done:
                 return
             for parent in self.assets[key].dependency_keys:
                 visit(parent)
             done.append(key)
+
         for key in self.assets:
             visit(key)
         return done
@@ -116,7 +128,9 @@ class Graph:
         if not keys:
             return set()
         subset = game_dates.subset_with_partition_keys(keys)
-        result = self.mapping(child, parent).get_upstream_mapped_partitions_result_for_partitions(subset, game_dates, game_dates)
+        result = self.mapping(child, parent).get_upstream_mapped_partitions_result_for_partitions(
+            subset, game_dates, game_dates
+        )
         return {dt.date.fromisoformat(k) for k in result.partitions_subset.get_partition_keys()}
 
     def downstream(self, parent: dg.AssetKey, child: dg.AssetKey, dates: Iterable[dt.date]) -> set[dt.date]:
@@ -140,7 +154,9 @@ def _name(key: dg.AssetKey) -> str:
     return key.to_user_string()
 
 
-def _pull(graph: Graph, targets: Partitions, complete: Partitions, force_targets: bool) -> tuple[Partitions, Partitions]:
+def _pull(
+    graph: Graph, targets: Partitions, complete: Partitions, force_targets: bool
+) -> tuple[Partitions, Partitions]:
     """Walk from the last phase back: each asset's needed partitions, and which must run."""
     needed: Partitions = {_name(k): set(targets.get(_name(k), set())) for k in graph.order}
     to_run: Partitions = {_name(k): set() for k in graph.order}
@@ -182,8 +198,14 @@ def reads(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -
 
 
 def make_plan(
-    start: dt.date, end: dt.date, phases: tuple[str, ...], force: bool, graph: Graph,
-    written: Partitions, failed: Partitions, games: Mapping[dt.date, int] | None = None,
+    start: dt.date,
+    end: dt.date,
+    phases: tuple[str, ...],
+    force: bool,
+    graph: Graph,
+    written: Partitions,
+    failed: Partitions,
+    games: Mapping[dt.date, int] | None = None,
 ) -> Plan:
     complete = {a: written.get(a, set()) - failed.get(a, set()) for a in graph.phase_of}
     targets = targets_of(graph, start, end, phases)

@@ -42,12 +42,19 @@ def plan_and_submit(context: dg.OpExecutionContext, config: PlanConfig) -> str:
         return ""
     with graphql(context.instance, None) as execute:
         backfill_id = launch(execute, plan)
-    context.add_output_metadata({"backfill_id": backfill_id, "partitions": sum(len(d) for d in plan.to_run.values()),
-                                 **{f"range/{phase}": f"{s['start']} .. {s['end']}" for phase, s in plan.ranges().items()}})
+    context.add_output_metadata(
+        {
+            "backfill_id": backfill_id,
+            "partitions": sum(len(d) for d in plan.to_run.values()),
+            **{f"range/{phase}": f"{s['start']} .. {s['end']}" for phase, s in plan.ranges().items()},
+        }
+    )
     return backfill_id
 
 
-@dg.job(description="Lookback-aware backfill from the Launchpad: give start_date, end_date and phases; "
-                    "it submits the planned per-asset ranges as one backfill (see the Backfills page).")
+@dg.job(
+    description="Lookback-aware backfill from the Launchpad: give start_date, end_date and phases; "
+    "it submits the planned per-asset ranges as one backfill (see the Backfills page)."
+)
 def planned_backfill():
     plan_and_submit()

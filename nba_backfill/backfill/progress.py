@@ -22,11 +22,16 @@ class Progress:
         self.enabled = enabled
         console = Console(file=self.stream)
         self.tty = enabled and console.is_terminal
-        self.bars = Bars(
-            TextColumn("{task.description:7}"), BarColumn(bar_width=BAR_WIDTH, complete_style="green", finished_style="green"),
-            TextColumn("{task.completed}/{task.total} dates, {task.fields[failed]} failed {task.fields[note]}"),
-            console=console,
-        ) if self.tty else None
+        self.bars = (
+            Bars(
+                TextColumn("{task.description:7}"),
+                BarColumn(bar_width=BAR_WIDTH, complete_style="green", finished_style="green"),
+                TextColumn("{task.completed}/{task.total} dates, {task.fields[failed]} failed {task.fields[note]}"),
+                console=console,
+            )
+            if self.tty
+            else None
+        )
         self.tasks: dict[str, int] = {}
 
     def __enter__(self) -> Progress:
@@ -48,5 +53,11 @@ class Progress:
         if phase not in self.tasks:
             self.tasks[phase] = self.bars.add_task(phase, total=total, failed=failed, note="")
         # A phase with a failure turns red; its bar still counts what completed.
-        self.bars.update(self.tasks[phase], description=f"[red]{phase}" if failed else phase, completed=done,
-                         total=total, failed=failed, note=note[:40])
+        self.bars.update(
+            self.tasks[phase],
+            description=f"[red]{phase}" if failed else phase,
+            completed=done,
+            total=total,
+            failed=failed,
+            note=note[:40],
+        )

@@ -43,9 +43,15 @@ def operations(warehouse: Warehouse) -> list[dict]:
     kept = warehouse.kept()
     out = []
     for kept_for, rows in kept.groupby("kept_for"):
-        out.append({"run_id": kept_for, "kept_at": rows["kept_at"].max().isoformat(timespec="seconds"),
-                    "tables": int(rows["table_name"].nunique()), "partitions": len(rows),
-                    "dates": f"{rows['game_date'].min().date()}..{rows['game_date'].max().date()}"})
+        out.append(
+            {
+                "run_id": kept_for,
+                "kept_at": rows["kept_at"].max().isoformat(timespec="seconds"),
+                "tables": int(rows["table_name"].nunique()),
+                "partitions": len(rows),
+                "dates": f"{rows['game_date'].min().date()}..{rows['game_date'].max().date()}",
+            }
+        )
     return sorted(out, key=lambda o: o["kept_at"], reverse=True)
 
 
@@ -65,28 +71,44 @@ def rollback(warehouse: Warehouse, kept_for: str) -> pd.DataFrame:
     kept = warehouse.kept()
     mine = kept[kept["kept_for"] == kept_for]
     if mine.empty:
-        raise RollbackError(f"nothing is kept for run id {kept_for} (never run, pruned or rolled back already; "
-                            "nba-backfill rollback --list shows what can be)")
+        raise RollbackError(
+            f"nothing is kept for run id {kept_for} (never run, pruned or rolled back already; "
+            "nba-backfill rollback --list shows what can be)"
+        )
     later = _later(kept, kept_for)
     if later:
-        raise RollbackError(f"run id {kept_for}: some of its partitions were rewritten since by "
-                            f"{', '.join(later)}; roll those back first (newest first)")
+        raise RollbackError(
+            f"run id {kept_for}: some of its partitions were rewritten since by "
+            f"{', '.join(later)}; roll those back first (newest first)"
+        )
     warehouse.restore(kept_for)
     return mine
 
 
-def record(instance: dg.DagsterInstance, restored: pd.DataFrame, kept_for: str, checks: Sequence[Check],
-           resources: Mapping[str, Any]) -> int:
+def record(
+    instance: dg.DagsterInstance,
+    restored: pd.DataFrame,
+    kept_for: str,
+    checks: Sequence[Check],
+    resources: Mapping[str, Any],
+) -> int:
     """Tell the instance what is in place now: a materialization per restored partition, then its
     asset's checks run (a Dagster run per set of dates) on the restored rows. Returns the number
     of check runs that failed to execute (a check that runs and fails is a result, not a failure)."""
     back = restored[restored["row_count"].notna()]
     for r in back.itertuples():
-        instance.report_runless_asset_event(dg.AssetMaterialization(
-            asset_key=dg.AssetKey(r.table_name.split(".")), partition=str(r.game_date.date()),
-            description=f"restored by nba-backfill rollback --run-id {kept_for}",
-            metadata={"rolled_back_run": kept_for, "rows": int(r.row_count),
-                      "written_at": r.written_at.isoformat()}))
+        instance.report_runless_asset_event(
+            dg.AssetMaterialization(
+                asset_key=dg.AssetKey(r.table_name.split(".")),
+                partition=str(r.game_date.date()),
+                description=f"restored by nba-backfill rollback --run-id {kept_for}",
+                metadata={
+                    "rolled_back_run": kept_for,
+                    "rows": int(r.row_count),
+                    "written_at": r.written_at.isoformat(),
+                },
+            )
+        )
     by_dates: dict[frozenset[dt.date], list[dg.AssetCheckKey]] = {}
     for check in checks:
         dates = frozenset(back.loc[back["table_name"] == table_name(check.asset), "game_date"].dt.date)
@@ -95,9 +117,16 @@ def record(instance: dg.DagsterInstance, restored: pd.DataFrame, kept_for: str, 
     failed = 0
     for dates, keys in by_dates.items():
         for stretch in stretches(set(dates)):
-            result = materialize_range(stretch[0], stretch[-1], selection=dg.AssetSelection.checks(*keys),
-                                       resources=resources, instance=instance, raise_on_error=False,
-                                       log_level="CRITICAL", tags={ROLLBACK_TAG: kept_for})
+            result = materialize_range(
+                stretch[0],
+                stretch[-1],
+                selection=dg.AssetSelection.checks(*keys),
+                resources=resources,
+                instance=instance,
+                raise_on_error=False,
+                log_level="CRITICAL",
+                tags={ROLLBACK_TAG: kept_for},
+            )
             failed += not result.success
     return failed
 

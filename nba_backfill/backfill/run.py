@@ -69,8 +69,11 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
 
 
 #: How Dagster words the errors it wraps around the one that happened (user code, an IO manager).
-WRAPPERS = ("Error occurred while executing", "Error occurred while handling output",
-            "Error occurred while loading input")
+WRAPPERS = (
+    "Error occurred while executing",
+    "Error occurred while handling output",
+    "Error occurred while loading input",
+)
 
 
 def _first_error(result: RangeResult) -> str:
@@ -89,7 +92,9 @@ def asset_of_step(step_key: str, assets: list[str]) -> str | None:
     return max(owners, key=len) if owners else None
 
 
-def phase_progress(plan: Plan, phase: str, done: Partitions, failed: Mapping[tuple[str, dt.date], Any]) -> tuple[int, int, int]:
+def phase_progress(
+    plan: Plan, phase: str, done: Partitions, failed: Mapping[tuple[str, dt.date], Any]
+) -> tuple[int, int, int]:
     """(dates whose every planned asset of the phase is done, dates planned, dates with a failure)."""
     assets = [a for a in plan.assets_of(phase) if plan.to_run.get(a)]
     dates = set().union(*(plan.to_run[a] for a in assets)) if assets else set()
@@ -99,8 +104,16 @@ def phase_progress(plan: Plan, phase: str, done: Partitions, failed: Mapping[tup
 
 
 class Runner:
-    def __init__(self, plan: Plan, graph: Graph, written: Partitions, resources: Mapping[str, Any],
-                 instance: dg.DagsterInstance | None, progress: Progress, parallel: bool = False):
+    def __init__(
+        self,
+        plan: Plan,
+        graph: Graph,
+        written: Partitions,
+        resources: Mapping[str, Any],
+        instance: dg.DagsterInstance | None,
+        progress: Progress,
+        parallel: bool = False,
+    ):
         self.plan, self.graph, self.resources, self.instance = plan, graph, resources, instance
         self.parallel = parallel
         self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
@@ -129,7 +142,9 @@ class Runner:
             if not missing:
                 continue
             for day in self.graph.downstream(parent, key, missing) & dates:
-                self.outcome.blocked.setdefault((asset, day), waits_for(name, self.graph.upstream(key, parent, [day]) & missing))
+                self.outcome.blocked.setdefault(
+                    (asset, day), waits_for(name, self.graph.upstream(key, parent, [day]) & missing)
+                )
         return {d for d in dates if (asset, d) not in self.outcome.blocked}
 
     def _run_phase(self, phase: str, work: dict[str, set[dt.date]]) -> None:
@@ -143,11 +158,17 @@ class Runner:
 
     def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date]) -> None:
         selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
-        result = materialize_range(stretch[0], stretch[-1], selection=selection, resources=self.resources,
-                                   tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}",
-                                         OPERATION_TAG: self.outcome.operation},
-                                   instance=self.instance, raise_on_error=False, log_level="CRITICAL",
-                                   parallel=self.parallel and phase != SCRAPERS)
+        result = materialize_range(
+            stretch[0],
+            stretch[-1],
+            selection=selection,
+            resources=self.resources,
+            tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}", OPERATION_TAG: self.outcome.operation},
+            instance=self.instance,
+            raise_on_error=False,
+            log_level="CRITICAL",
+            parallel=self.parallel and phase != SCRAPERS,
+        )
         finished = self._materialized(result, assets, stretch)
         for asset in finished:
             self.available.setdefault(asset, set()).update(stretch)

@@ -67,8 +67,9 @@ class Session:
         except ValueError as err:
             raise UsageError(str(err)) from None
         span = reads(self.graph, start, end, chosen)
-        return make_plan(start, end, chosen, force, self.graph, self.written, self.failed(span),
-                         games_by_date(self.data, span))
+        return make_plan(
+            start, end, chosen, force, self.graph, self.written, self.failed(span), games_by_date(self.data, span)
+        )
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
@@ -90,15 +91,18 @@ class Session:
 
     def check_parallel(self, parallel: bool) -> None:
         if parallel and not self.resources["warehouse"].concurrent_writers():
-            raise UsageError("--parallel needs a warehouse that admits concurrent writers (NBA_BACKFILL_TARGET=gcp); "
-                             "DuckDB admits one writing process")
+            raise UsageError(
+                "--parallel needs a warehouse that admits concurrent writers (NBA_BACKFILL_TARGET=gcp); "
+                "DuckDB admits one writing process"
+            )
 
     def run(self, plan: Plan, progress: Progress, parallel: bool = False) -> Outcome:
         """Materialize what ``plan`` says, phase by phase, in this process."""
         return Runner(plan, self.graph, self.written, self.resources, self.instance, progress, parallel=parallel).run()
 
-    def report(self, start: dt.date, end: dt.date, outcome: Outcome, resume: str, phases: str = "1-5",
-               **extra: Any) -> Report:
+    def report(
+        self, start: dt.date, end: dt.date, outcome: Outcome, resume: str, phases: str = "1-5", **extra: Any
+    ) -> Report:
         """What a run achieved, over scheduled game dates: failed and blocked dates with why, the
         dates left incomplete in the target ``phases`` (whoever did the work: another run may have
         been writing the same dates), ``resume`` (the command that resumes) when anything is left to
@@ -113,16 +117,26 @@ class Session:
         game_dates = [str(d) for d in matrix.loc[matrix["games"].fillna(0) > 0, "date"]]
         undo = outcome.operation and (outcome.done or outcome.failed)
         return {
-            "complete_game_dates": len(set(game_dates) - set(left)), "game_dates": len(game_dates),
+            "complete_game_dates": len(set(game_dates) - set(left)),
+            "game_dates": len(game_dates),
             "phases": phases,
             "ran": {a: len(d) for a, d in outcome.done.items()},
-            "failed": {str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3] for d in failed_dates},
-            "blocked": {str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3] for d in blocked_dates},
+            "failed": {
+                str(d): sorted({f"{a}: {why}" for (a, day), why in outcome.failed.items() if day == d})[:3]
+                for d in failed_dates
+            },
+            "blocked": {
+                str(d): sorted({f"{a} waits for {why}" for (a, day), why in outcome.blocked.items() if day == d})[:3]
+                for d in blocked_dates
+            },
             "incomplete": incomplete,
             "resume": resume if failed_dates or blocked_dates or incomplete else None,
             "undo": f"nba-backfill rollback --run-id {outcome.operation}" if undo else None,
-            "results": {"warehouse": self.data.warehouse.where(), "raw_files": self.data.raw_store.where(),
-                        "dagster_instance": str(self.instance.root_directory)},
+            "results": {
+                "warehouse": self.data.warehouse.where(),
+                "raw_files": self.data.raw_store.where(),
+                "dagster_instance": str(self.instance.root_directory),
+            },
             **extra,
         }
 
@@ -146,7 +160,8 @@ def summarize(matrix: pd.DataFrame) -> dict:
     unknown = matrix["games"].isna()
     needs_work = matrix[~complete]
     return {
-        "dates": len(matrix), "game_dates": int(game_dates.sum()),
+        "dates": len(matrix),
+        "game_dates": int(game_dates.sum()),
         "complete_game_dates": int((game_dates & complete).sum()),
         "dates_without_schedule": int(unknown.sum()),
         "by_phase": {p: matrix.loc[game_dates, p].value_counts().to_dict() for p in PHASES},  # over game dates

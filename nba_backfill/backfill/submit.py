@@ -83,6 +83,7 @@ class SubmitError(Exception):
 
 # --- GraphQL, in process or over HTTP -------------------------------------------------------------
 
+
 def _data(answer: Mapping[str, Any]) -> dict:
     if answer.get("errors"):
         raise SubmitError(f"GraphQL: {answer['errors'][0]['message']}")
@@ -118,8 +119,9 @@ def graphql(instance, url: str | None) -> Iterator[GraphQL]:
     from dagster._core.workspace.load_target import InProcessWorkspaceLoadTarget
     from dagster_graphql import __version__
 
-    origin = InProcessCodeLocationOrigin(LoadableTargetOrigin(module_name="nba_backfill.definitions"),
-                                         location_name="nba_backfill")
+    origin = InProcessCodeLocationOrigin(
+        LoadableTargetOrigin(module_name="nba_backfill.definitions"), location_name="nba_backfill"
+    )
     with WorkspaceProcessContext(instance, InProcessWorkspaceLoadTarget(origin), version=__version__) as workspace:
         yield partial(_in_process, workspace)
 
@@ -132,24 +134,32 @@ def daemon_alive(answer: Mapping[str, Any]) -> bool:
 
 def no_daemon(url: str | None) -> str:
     where = f"the instance behind {url}" if url else f"DAGSTER_HOME={settings.dagster_home()}"
-    return (f"no Dagster daemon is running for {where}; start one with `dagster-daemon run -w workspace.yaml` "
-            "or `dagster dev -w workspace.yaml` (same DAGSTER_HOME), then submit again")
+    return (
+        f"no Dagster daemon is running for {where}; start one with `dagster-daemon run -w workspace.yaml` "
+        "or `dagster dev -w workspace.yaml` (same DAGSTER_HOME), then submit again"
+    )
 
 
 # --- launch ---------------------------------------------------------------------------------------
 
+
 def partitions_by_assets(to_run: Partitions) -> list[dict]:
     """The plan as GraphQL ``partitionsByAssets``: each asset's dates as ranges of consecutive days."""
     return [
-        {"assetKey": {"path": asset_key(asset).path},
-         "partitions": {"ranges": [{"start": str(s[0]), "end": str(s[-1])} for s in stretches(dates)]}}
-        for asset, dates in to_run.items() if dates
+        {
+            "assetKey": {"path": asset_key(asset).path},
+            "partitions": {"ranges": [{"start": str(s[0]), "end": str(s[-1])} for s in stretches(dates)]},
+        }
+        for asset, dates in to_run.items()
+        if dates
     ]
 
 
 def launch(execute: GraphQL, plan: Plan) -> str:
-    params = {"partitionsByAssets": partitions_by_assets(plan.to_run),
-              "title": f"nba-backfill {plan.start} .. {plan.end} phases {','.join(p[-1] for p in plan.phases)}"}
+    params = {
+        "partitionsByAssets": partitions_by_assets(plan.to_run),
+        "title": f"nba-backfill {plan.start} .. {plan.end} phases {','.join(p[-1] for p in plan.phases)}",
+    }
     result = execute(LAUNCH, {"params": params})["launchPartitionBackfill"]
     if result["__typename"] != "LaunchBackfillSuccess":
         raise SubmitError(f"{result['__typename']}: {result.get('message', '')}")
@@ -157,6 +167,7 @@ def launch(execute: GraphQL, plan: Plan) -> str:
 
 
 # --- follow ---------------------------------------------------------------------------------------
+
 
 def _run_dates(run: Mapping[str, Any]) -> set[dt.date]:
     tags = {t["key"]: t["value"] for t in run["tags"]}
@@ -224,6 +235,7 @@ def follow(execute: GraphQL, backfill_id: str, follower: Follower) -> dict:
 
 # --- outcome and report ---------------------------------------------------------------------------
 
+
 def _first_failure(execute: GraphQL, run_id: str) -> str:
     """The first failed step of a run and its innermost message, as ``run`` reports it."""
     events = execute(STEP_FAILURES, {"runId": run_id})["logsForRun"].get("events", [])
@@ -235,8 +247,9 @@ def _first_failure(execute: GraphQL, run_id: str) -> str:
     return f"run {run_id} failed"
 
 
-def _blocked(plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, dt.date]],
-             status: str) -> dict[tuple[str, dt.date], str]:
+def _blocked(
+    plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, dt.date]], status: str
+) -> dict[tuple[str, dt.date], str]:
     """Planned partitions that neither ran nor failed, with what they wait for (as ``run`` words it);
     walked in graph order so a partition can wait for one that is itself blocked."""
     blocked: dict[tuple[str, dt.date], str] = {}
@@ -248,7 +261,9 @@ def _blocked(plan: Plan, graph: Graph, done: Partitions, failed: set[tuple[str, 
             blocked[(asset, day)] = f"the backfill, which ended {status}"
             for parent in sorted(graph.assets[key].dependency_keys, key=graph.order.index):
                 name = parent.to_user_string()
-                wanted = sorted(d for d in graph.upstream(key, parent, [day]) if (name, d) in failed or (name, d) in blocked)
+                wanted = sorted(
+                    d for d in graph.upstream(key, parent, [day]) if (name, d) in failed or (name, d) in blocked
+                )
                 if wanted:
                     blocked[(asset, day)] = waits_for(name, wanted)
                     break
@@ -264,22 +279,36 @@ def outcome(execute: GraphQL, backfill: Mapping[str, Any], plan: Plan, graph: Gr
 
 # --- the command ----------------------------------------------------------------------------------
 
-def backfill(execute: GraphQL, plan: Plan, graph: Graph, url: str | None, progress: Progress) -> tuple[Outcome, str | None]:
+
+def backfill(
+    execute: GraphQL, plan: Plan, graph: Graph, url: str | None, progress: Progress
+) -> tuple[Outcome, str | None]:
     """Launch the plan as one backfill and follow it to its end; nothing to run launches nothing."""
     if not any(plan.to_run.values()):
         return Outcome(), None
     backfill_id = launch(execute, plan)
     where = f" ({url.rstrip('/')}/runs/b/{backfill_id})" if url else ""
-    print(f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
-          file=sys.stderr, flush=True)
+    print(
+        f"launched Dagster backfill {backfill_id}{where}; Ctrl-C stops following it, not the backfill",
+        file=sys.stderr,
+        flush=True,
+    )
     ended = follow(execute, backfill_id, Follower(plan, progress))
     result = outcome(execute, ended, plan, graph)
     result.operation = backfill_id  # its runs' kept copies are filed under the backfill's id
     return result, backfill_id
 
 
-def submit(session: Session, start: dt.date, end: dt.date, phases: str, force: bool, allow_over_budget: bool,
-           url: str | None, progress: Progress) -> tuple[Outcome, str | None]:
+def submit(
+    session: Session,
+    start: dt.date,
+    end: dt.date,
+    phases: str,
+    force: bool,
+    allow_over_budget: bool,
+    url: str | None,
+    progress: Progress,
+) -> tuple[Outcome, str | None]:
     """Plan ``start``..``end`` as ``run`` would, launch it as one backfill (through the webserver at
     ``url``, else in this process) and follow it: its outcome and the backfill's id."""
     with graphql(session.instance, url) as execute:

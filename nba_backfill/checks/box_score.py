@@ -53,6 +53,7 @@ def _player_labels(frame: pd.DataFrame, mask: pd.Series) -> Offenders:
 
 def rebounds_add_up(players: pd.DataFrame, teams: pd.DataFrame) -> Offenders:
     """Total rebounds = offensive + defensive, for every player and team."""
+
     def off(f: pd.DataFrame) -> pd.Series:
         return f["total_rebounds"] != f["offensive_rebounds"] + f["defensive_rebounds"]
 
@@ -85,6 +86,7 @@ def plus_minus_matches_margin(players: pd.DataFrame, teams: pd.DataFrame) -> Off
 
 def makes_within_attempts(players: pd.DataFrame, teams: pd.DataFrame) -> Offenders:
     """Makes <= attempts (and threes <= field goals), for every player and team."""
+
     def over(f: pd.DataFrame, pairs: list[tuple[str, str]]) -> pd.Series:
         mask = pd.Series(False, index=f.index)
         for part, whole in pairs:
@@ -96,13 +98,16 @@ def makes_within_attempts(players: pd.DataFrame, teams: pd.DataFrame) -> Offende
 
 def counts_not_negative(players: pd.DataFrame, teams: pd.DataFrame) -> Offenders:
     """No counting statistic below zero, for any player or team."""
-    return (_player_labels(players, (players[PLAYER_COUNTS] < 0).any(axis=1))
-            | _team_labels(teams, (teams[TEAM_COUNTS] < 0).any(axis=1)))
+    return _player_labels(players, (players[PLAYER_COUNTS] < 0).any(axis=1)) | _team_labels(
+        teams, (teams[TEAM_COUNTS] < 0).any(axis=1)
+    )
 
 
 def scorers_have_minutes(players: pd.DataFrame, teams: pd.DataFrame) -> Offenders:
     """Whoever scored or took a shot was on the floor: minutes > 0 (never a DNP with points)."""
-    took_part = (players["points"] > 0) | (players["field_goals_attempted"] > 0) | (players["free_throws_attempted"] > 0)
+    took_part = (
+        (players["points"] > 0) | (players["field_goals_attempted"] > 0) | (players["free_throws_attempted"] > 0)
+    )
     return _player_labels(players, took_part & ~(players["minutes_decimal"].fillna(0) > 0))
 
 

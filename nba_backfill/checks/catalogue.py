@@ -6,7 +6,6 @@ summary, so the dashboard shows a result per partition however the partition was
 (reference/dagster-1.13-measured.md §9).
 """
 
-
 import datetime as dt
 import warnings
 from collections.abc import Sequence
@@ -104,23 +103,33 @@ PAINT_PCT = rules.CriticalField(
 #: now has the ``opponent_def_rating`` column the original check queried but never had.
 CRITICAL_FIELDS = {
     "nba_analytics/team_defense_game_summary": [
-        positive("opp_paint_attempts", False, applies=_zones), positive("opp_mid_range_attempts", False, applies=_zones),
-        positive("opp_three_pt_attempts", False)],
+        positive("opp_paint_attempts", False, applies=_zones),
+        positive("opp_mid_range_attempts", False, applies=_zones),
+        positive("opp_three_pt_attempts", False),
+    ],
     "nba_analytics/player_game_summary": [not_null("usage_rate", False, applies=_active)],
     "nba_precompute/team_defense_zone_analysis": [
-        not_null("paint_defense_vs_league_avg", applies=_zones), not_null("mid_range_defense_vs_league_avg", applies=_zones),
-        not_null("three_pt_defense_vs_league_avg")],
+        not_null("paint_defense_vs_league_avg", applies=_zones),
+        not_null("mid_range_defense_vs_league_avg", applies=_zones),
+        not_null("three_pt_defense_vs_league_avg"),
+    ],
     "nba_precompute/player_shot_zone_analysis": [PAINT_PCT, positive("games_in_sample_10")],
     "nba_precompute/player_daily_cache": [not_null("points_avg_season"), positive("games_played_season")],
-    "nba_precompute/player_composite_factors": [not_null("opponent_strength_score"), not_null("shot_zone_mismatch_score", applies=_zones)],
+    "nba_precompute/player_composite_factors": [
+        not_null("opponent_strength_score"),
+        not_null("shot_zone_mismatch_score", applies=_zones),
+    ],
     "nba_precompute/ml_feature_store": [not_null("opponent_def_rating"), not_null("quality_tier", False)],
     "nba_predictions/player_prop_predictions": [not_null("predicted_points"), not_null("recommendation", False)],
 }
 
 PLAYER_TABLES = [
-    "nba_analytics/upcoming_player_game_context", "nba_precompute/player_shot_zone_analysis",
-    "nba_precompute/player_daily_cache", "nba_precompute/player_composite_factors",
-    "nba_precompute/ml_feature_store", "nba_predictions/player_prop_predictions",
+    "nba_analytics/upcoming_player_game_context",
+    "nba_precompute/player_shot_zone_analysis",
+    "nba_precompute/player_daily_cache",
+    "nba_precompute/player_composite_factors",
+    "nba_precompute/ml_feature_store",
+    "nba_predictions/player_prop_predictions",
     "nba_predictions/prediction_accuracy",
 ]
 
@@ -152,38 +161,104 @@ def _upstream(asset: dg.AssetsDefinition) -> tuple[list[str], list[str]]:
 
 def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
     checks = [
-        Check(a, "raw_files_match_schedule", rules.raw_files_match_schedule(prefix, folder),
-              "Every final game of the schedule has its raw file (preflight).", blocking=True)
+        Check(
+            a,
+            "raw_files_match_schedule",
+            rules.raw_files_match_schedule(prefix, folder),
+            "Every final game of the schedule has its raw file (preflight).",
+            blocking=True,
+        )
         for a, (prefix, folder) in RAW_FILES.items()
     ]
     checks += [
-        Check(a, "rows_match_schedule", rules.rows_match_schedule(table_name(a), n, GAP_FEEDS.get(a)),
-              "Every final game of the schedule has its rows" + (f" (exactly {n} a game)." if n else "."), blocking=True)
+        Check(
+            a,
+            "rows_match_schedule",
+            rules.rows_match_schedule(table_name(a), n, GAP_FEEDS.get(a)),
+            "Every final game of the schedule has its rows" + (f" (exactly {n} a game)." if n else "."),
+            blocking=True,
+        )
         for a, n in ROWS_PER_GAME.items()
     ]
-    checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_scores_add_up", rules.box_scores_add_up,
-                        "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
-                        blocking=True))
-    checks.append(Check("nba_raw/nbac_gamebook_player_stats", "box_score_consistent", rules.box_score_consistent,
-                        "Box scores agree with themselves: rebounds = offensive + defensive, team totals = the "
-                        "players' sums, plus-minus = the margin (players: five times it), makes ≤ attempts, no "
-                        "negative counts, minutes for whoever scored.", blocking=True))
-    checks += [Check(a, "unique_grain", rules.unique_grain(table_name(a), keys), f"No two rows share ({', '.join(keys)}).",
-                     blocking=True) for a, keys in GRAINS.items()]
-    checks += [Check(a, "critical_fields_valid", rules.critical_fields_valid(table_name(a), fields),
-                     "Critical fields valid: ≥ 99% passes, ≥ 50% warns, < 50% errors (early-season rows exempt "
-                     "from fields that need history).", blocking=True) for a, fields in CRITICAL_FIELDS.items()]
-    checks += [Check(a, "players_covered", rules.players_covered(table_name(a)),
-                     "Every player with a game has a row: unaccounted = 0.") for a in PLAYER_TABLES]
-    checks += [Check(a, "no_placeholder_lines", rules.no_placeholder_lines(table_name(a), columns),
-                     f"No 20.0 placeholder in {', '.join(columns)}.", blocking=True) for a, columns in LINE_COLUMNS.items()]
+    checks.append(
+        Check(
+            "nba_raw/nbac_gamebook_player_stats",
+            "box_scores_add_up",
+            rules.box_scores_add_up,
+            "≥ 8 active players a team, team points = players' sum, minutes ≈ 240 (+25 per OT).",
+            blocking=True,
+        )
+    )
+    checks.append(
+        Check(
+            "nba_raw/nbac_gamebook_player_stats",
+            "box_score_consistent",
+            rules.box_score_consistent,
+            "Box scores agree with themselves: rebounds = offensive + defensive, team totals = the "
+            "players' sums, plus-minus = the margin (players: five times it), makes ≤ attempts, no "
+            "negative counts, minutes for whoever scored.",
+            blocking=True,
+        )
+    )
     checks += [
-        Check("nba_predictions/player_prop_predictions", "real_line_share", rules.real_line_share,
-              "Share of players with a real line; dates with too few need a historical odds backfill."),
-        Check("nba_raw/odds_api_player_points_props", "lines_matched", lines_matched,
-              "Lines reach the right player: >= 99% of the lines whose player played are matched; names the unmatched."),
-        Check("nba_precompute/ml_feature_store", "quality_distribution", rules.quality_distribution,
-              "Quality follows 10 x min(games, 10); a low average warns after the first three weeks."),
+        Check(
+            a,
+            "unique_grain",
+            rules.unique_grain(table_name(a), keys),
+            f"No two rows share ({', '.join(keys)}).",
+            blocking=True,
+        )
+        for a, keys in GRAINS.items()
+    ]
+    checks += [
+        Check(
+            a,
+            "critical_fields_valid",
+            rules.critical_fields_valid(table_name(a), fields),
+            "Critical fields valid: ≥ 99% passes, ≥ 50% warns, < 50% errors (early-season rows exempt "
+            "from fields that need history).",
+            blocking=True,
+        )
+        for a, fields in CRITICAL_FIELDS.items()
+    ]
+    checks += [
+        Check(
+            a,
+            "players_covered",
+            rules.players_covered(table_name(a)),
+            "Every player with a game has a row: unaccounted = 0.",
+        )
+        for a in PLAYER_TABLES
+    ]
+    checks += [
+        Check(
+            a,
+            "no_placeholder_lines",
+            rules.no_placeholder_lines(table_name(a), columns),
+            f"No 20.0 placeholder in {', '.join(columns)}.",
+            blocking=True,
+        )
+        for a, columns in LINE_COLUMNS.items()
+    ]
+    checks += [
+        Check(
+            "nba_predictions/player_prop_predictions",
+            "real_line_share",
+            rules.real_line_share,
+            "Share of players with a real line; dates with too few need a historical odds backfill.",
+        ),
+        Check(
+            "nba_raw/odds_api_player_points_props",
+            "lines_matched",
+            lines_matched,
+            "Lines reach the right player: >= 99% of the lines whose player played are matched; names the unmatched.",
+        ),
+        Check(
+            "nba_precompute/ml_feature_store",
+            "quality_distribution",
+            rules.quality_distribution,
+            "Quality follows 10 x min(games, 10); a low average warns after the first three weeks.",
+        ),
     ]
     for asset in assets:
         key = asset.key.to_user_string()
@@ -191,11 +266,23 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
             continue
         same_day, window = _upstream(asset)
         if window:
-            checks.append(Check(key, "lookback_ready", rules.lookback_ready([t for t in window if t != "nba_raw.nbac_schedule"]),
-                                "The lookback window is complete against the schedule (verify_phase3_for_phase4).",
-                                blocking=True))
-        checks.append(Check(key, "fresh_against_upstream", rules.fresh_against_upstream(table_name(key), same_day, window),
-                            "No partition it reads was rewritten after it (re-run it if so)."))
+            checks.append(
+                Check(
+                    key,
+                    "lookback_ready",
+                    rules.lookback_ready([t for t in window if t != "nba_raw.nbac_schedule"]),
+                    "The lookback window is complete against the schedule (verify_phase3_for_phase4).",
+                    blocking=True,
+                )
+            )
+        checks.append(
+            Check(
+                key,
+                "fresh_against_upstream",
+                rules.fresh_against_upstream(table_name(key), same_day, window),
+                "No partition it reads was rewritten after it (re-run it if so).",
+            )
+        )
     return checks
 
 
@@ -204,9 +291,14 @@ def _check_definition(check: Check) -> dg.AssetChecksDefinition:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
 
-        @dg.asset_check(asset=check.key.asset_key, name=check.name, partitions_def=game_dates,
-                        blocking=check.blocking, description=check.description,
-                        required_resource_keys={"warehouse", "raw_store"})
+        @dg.asset_check(
+            asset=check.key.asset_key,
+            name=check.name,
+            partitions_def=game_dates,
+            blocking=check.blocking,
+            description=check.description,
+            required_resource_keys={"warehouse", "raw_store"},
+        )
         def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
             data = CheckData(context.resources.warehouse, context.resources.raw_store)
             outcomes = check.rule(partition_dates(context.partition_keys), data)
@@ -237,7 +329,18 @@ def evaluate(checks: Sequence[Check], dates: Sequence[dt.date], data: CheckData)
     rows = []
     for check in checks:
         for o in check.rule(list(dates), data):
-            rows.append({"asset": check.asset, "check": check.name, "game_date": o.game_date, "passed": o.passed,
-                         "severity": o.severity.value, "blocking": check.blocking, "description": o.description,
-                         "metadata": dict(o.metadata)})
-    return pd.DataFrame(rows, columns=["asset", "check", "game_date", "passed", "severity", "blocking", "description", "metadata"])
+            rows.append(
+                {
+                    "asset": check.asset,
+                    "check": check.name,
+                    "game_date": o.game_date,
+                    "passed": o.passed,
+                    "severity": o.severity.value,
+                    "blocking": check.blocking,
+                    "description": o.description,
+                    "metadata": dict(o.metadata),
+                }
+            )
+    return pd.DataFrame(
+        rows, columns=["asset", "check", "game_date", "passed", "severity", "blocking", "description", "metadata"]
+    )

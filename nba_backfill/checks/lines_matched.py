@@ -59,25 +59,40 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     for day in dates:
         day_ts = pd.Timestamp(day)
         lines = pre_tip(props[props["game_date"] == day_ts]) if len(props) else props
-        lines = lines.drop_duplicates(["game_id", "player_lookup"])[["game_id", "player_name", "player_lookup"]] if len(lines) else lines
+        lines = (
+            lines.drop_duplicates(["game_id", "player_lookup"])[["game_id", "player_name", "player_lookup"]]
+            if len(lines)
+            else lines
+        )
         if lines.empty:
             outcomes.append(Outcome(day, True, WARN, "no pre-game lines", {"lines": 0}))
             continue
         box = gamebook[gamebook["game_date"] == day_ts]
-        recent = gamebook[(gamebook["game_date"] >= pd.Timestamp(window_start(day))) & (gamebook["game_date"] <= day_ts)]
+        recent = gamebook[
+            (gamebook["game_date"] >= pd.Timestamp(window_start(day))) & (gamebook["game_date"] <= day_ts)
+        ]
         graded = classify(lines, box, set(recent["player_name"].map(identity_key)))
         counts = graded["outcome"].value_counts()
         played, unmatched = int(counts.get("played", 0)), int(counts.get("unmatched", 0))
         share = played / (played + unmatched) if played + unmatched else 1.0
         passed = share >= MIN_MATCHED_SHARE
         names = graded.loc[graded["outcome"] == "unmatched", ["game_id", "player_name"]]
-        outcomes.append(Outcome(
-            day, passed, WARN,
-            "" if passed else f"{share:.1%} of lines whose player played were matched (< {MIN_MATCHED_SHARE:.0%})",
-            {"lines": len(graded), "played": played, "did_not_play": int(counts.get("did_not_play", 0)),
-             "unmatched": unmatched, "matched_share_pct": round(100 * share, 2),
-             "no_box_score": int(counts.get("no_box_score", 0)),
-             "games_without_box_score": capped(set(graded.loc[graded["outcome"] == "no_box_score", "game_id"])),
-             "unmatched_players": capped(f"{g} {n}" for g, n in zip(names["game_id"], names["player_name"]))},
-        ))
+        outcomes.append(
+            Outcome(
+                day,
+                passed,
+                WARN,
+                "" if passed else f"{share:.1%} of lines whose player played were matched (< {MIN_MATCHED_SHARE:.0%})",
+                {
+                    "lines": len(graded),
+                    "played": played,
+                    "did_not_play": int(counts.get("did_not_play", 0)),
+                    "unmatched": unmatched,
+                    "matched_share_pct": round(100 * share, 2),
+                    "no_box_score": int(counts.get("no_box_score", 0)),
+                    "games_without_box_score": capped(set(graded.loc[graded["outcome"] == "no_box_score", "game_id"])),
+                    "unmatched_players": capped(f"{g} {n}" for g, n in zip(names["game_id"], names["player_name"])),
+                },
+            )
+        )
     return outcomes

@@ -56,24 +56,29 @@ def window_readers(assets: Sequence[dg.AssetsDefinition]) -> dict[str, set[str]]
     return found
 
 
-def failed_partitions(instance: dg.DagsterInstance, tables: Sequence[str], checks: Sequence[Check],
-                      dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+def failed_partitions(
+    instance: dg.DagsterInstance, tables: Sequence[str], checks: Sequence[Check], dates: list[dt.date]
+) -> dict[tuple[str, dt.date], list[str]]:
     """(table, date) -> what failed there: the last materialization attempt, checks at ERROR."""
     keys = [str(d) for d in dates]
     found: dict[tuple[str, dt.date], list[str]] = {}
     for name in tables:
-        for key, state in (instance.get_status_by_partition(asset_key(asset_name(name)), keys, game_dates) or {}).items():
+        for key, state in (
+            instance.get_status_by_partition(asset_key(asset_name(name)), keys, game_dates) or {}
+        ).items():
             if state is not None and state.value == "FAILED":
                 found.setdefault((name, dt.date.fromisoformat(key)), []).append(f"{name} materialization")
     check_keys = [c.key for c in checks if table_name(c.key.asset_key) in tables]
     for key, partition in failed_checks(instance, check_keys, keys) if check_keys else []:
         found.setdefault((table_name(key.asset_key), dt.date.fromisoformat(partition)), []).append(
-            f"{key.asset_key.to_user_string()}:{key.name}")
+            f"{key.asset_key.to_user_string()}:{key.name}"
+        )
     return found
 
 
-def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], checks: Sequence[Check],
-              dates: list[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+def _failures(
+    instance: dg.DagsterInstance, tables: Mapping[str, list[str]], checks: Sequence[Check], dates: list[dt.date]
+) -> dict[tuple[str, dt.date], list[str]]:
     """(phase, date) -> what failed in the phase's tables."""
     phase_of = {t: p for p, names in tables.items() for t in names}
     found: dict[tuple[str, dt.date], list[str]] = {}
@@ -82,7 +87,9 @@ def _failures(instance: dg.DagsterInstance, tables: Mapping[str, list[str]], che
     return found
 
 
-def accepted_by_phase(data: CheckData, tables: Mapping[str, list[str]], dates: Sequence[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
+def accepted_by_phase(
+    data: CheckData, tables: Mapping[str, list[str]], dates: Sequence[dt.date]
+) -> dict[tuple[str, dt.date], list[str]]:
     """(phase, date) -> the accepted gaps of the feeds its tables hold (a feed is the table's name)."""
     gaps = data.table(accepted_gaps.TABLE, dates).reindex(columns=accepted_gaps.COLUMNS)
     found: dict[tuple[str, dt.date], list[str]] = {}
@@ -102,8 +109,12 @@ def games_by_date(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, in
 
 
 def completeness_matrix(
-    start: dt.date, end: dt.date, data: CheckData, assets: Sequence[dg.AssetsDefinition],
-    checks: Sequence[Check], instance: dg.DagsterInstance | None = None,
+    start: dt.date,
+    end: dt.date,
+    data: CheckData,
+    assets: Sequence[dg.AssetsDefinition],
+    checks: Sequence[Check],
+    instance: dg.DagsterInstance | None = None,
 ) -> pd.DataFrame:
     """One row per date of ``start``..``end``: ``date``, ``games`` (None if the schedule is not
     loaded), ``phase1``..``phase5`` states and ``reasons`` (phase -> what is wrong)."""
@@ -115,7 +126,12 @@ def completeness_matrix(
     failures = _failures(instance, tables, checks, dates) if instance is not None else {}
     accepted = accepted_by_phase(data, tables, dates)
     stale_rules = {table_name(c.asset): c.rule for c in checks if c.name == "fresh_against_upstream"}
-    stale_days = {(t, o.game_date) for t, rule in stale_rules.items() for o in rule(dates, data) if not o.passed and o.metadata.get("newer_upstream")}
+    stale_days = {
+        (t, o.game_date)
+        for t, rule in stale_rules.items()
+        for o in rule(dates, data)
+        if not o.passed and o.metadata.get("newer_upstream")
+    }
 
     states: dict[tuple[str, dt.date], str] = {}
     rows = []

@@ -38,14 +38,21 @@ def valid_share_band(share: float) -> tuple[bool, dg.AssetCheckSeverity]:
 
 def evaluation(key: dg.AssetCheckKey, outcome: Outcome) -> dg.AssetCheckEvaluation:
     return dg.AssetCheckEvaluation(
-        asset_key=key.asset_key, check_name=key.name, passed=outcome.passed, partition=str(outcome.game_date),
-        severity=outcome.severity, description=outcome.description or None, metadata=dict(outcome.metadata),
+        asset_key=key.asset_key,
+        check_name=key.name,
+        passed=outcome.passed,
+        partition=str(outcome.game_date),
+        severity=outcome.severity,
+        description=outcome.description or None,
+        metadata=dict(outcome.metadata),
     )
 
 
 def result(outcome: Outcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
-        passed=outcome.passed, severity=outcome.severity, description=outcome.description or None,
+        passed=outcome.passed,
+        severity=outcome.severity,
+        description=outcome.description or None,
         metadata=dict(outcome.metadata),
     )
 
@@ -55,7 +62,8 @@ def summary(outcomes: Sequence[Outcome]) -> dg.AssetCheckResult:
     failed = [o for o in outcomes if not o.passed]
     severity = ERROR if any(o.severity == ERROR for o in failed) else WARN
     return dg.AssetCheckResult(
-        passed=not failed, severity=severity,
+        passed=not failed,
+        severity=severity,
         description=f"{len(failed)} of {len(outcomes)} dates failed" if failed else f"all {len(outcomes)} dates passed",
         metadata={"dates": len(outcomes), "failed_dates": capped({o.game_date for o in failed})},
     )

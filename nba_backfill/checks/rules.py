@@ -46,6 +46,7 @@ def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
 
 # --- schedule reconciliation (preflight) ------------------------------------------------------
 
+
 def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | None = None) -> Rule:
     """Every final game of the schedule has its rows (exactly ``rows_per_game``, if given), and no
     game appears that the schedule does not know. A date without games passes with games: 0. A
@@ -62,19 +63,31 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
             expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
             counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
             games = finals.get(day, pd.DataFrame(columns=["game_id", "nba_game_id"]))
-            accepted = {g for g, nba in zip(games["game_id"], games["nba_game_id"])
-                        if day in gaps and (gaps[day] is None or nba in gaps[day])}
+            accepted = {
+                g
+                for g, nba in zip(games["game_id"], games["nba_game_id"])
+                if day in gaps and (gaps[day] is None or nba in gaps[day])
+            }
             missing = expected - set(counts.index) - accepted
             unexpected = set(counts.index) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
             passed = not (missing or unexpected or wrong)
-            outcomes.append(Outcome(
-                day, passed, ERROR,
-                "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
-                {"games": len(expected), "rows": int(counts.sum()), "missing_games": capped(missing),
-                 "accepted_gaps": capped(accepted - set(counts.index)),
-                 "unscheduled_games": capped(unexpected), "games_with_wrong_row_count": capped(wrong)},
-            ))
+            outcomes.append(
+                Outcome(
+                    day,
+                    passed,
+                    ERROR,
+                    "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
+                    {
+                        "games": len(expected),
+                        "rows": int(counts.sum()),
+                        "missing_games": capped(missing),
+                        "accepted_gaps": capped(accepted - set(counts.index)),
+                        "unscheduled_games": capped(unexpected),
+                        "games_with_wrong_row_count": capped(wrong),
+                    },
+                )
+            )
         return outcomes
 
     return rule
@@ -90,9 +103,15 @@ def raw_files_match_schedule(prefix: str, folder: Callable[[str], str]) -> Rule:
             games = finals.get(day, pd.DataFrame(columns=["nba_game_id", "game_id"]))
             present = {path.split("/")[-2] for path in data.raw_files(prefix, day)}
             missing = [gid for nba, gid in zip(games["nba_game_id"], games["game_id"]) if folder(nba) not in present]
-            outcomes.append(Outcome(day, not missing, ERROR,
-                                    f"{len(missing)} game(s) without a raw file" if missing else "",
-                                    {"games": len(games), "files": len(present), "missing_games": capped(missing)}))
+            outcomes.append(
+                Outcome(
+                    day,
+                    not missing,
+                    ERROR,
+                    f"{len(missing)} game(s) without a raw file" if missing else "",
+                    {"games": len(games), "files": len(present), "missing_games": capped(missing)},
+                )
+            )
         return outcomes
 
     return rule
@@ -105,7 +124,9 @@ REGULATION_TEAM_MINUTES = 240
 OVERTIME_TEAM_MINUTES = 25
 
 
-def _box_scores(dates: Sequence[dt.date], data: CheckData) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
+def _box_scores(
+    dates: Sequence[dt.date], data: CheckData
+) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
     """Each date with its players' and teams' box-score rows (both None where either is missing)."""
     players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
     teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
@@ -127,7 +148,9 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
             continue
         per_team = p.groupby(["game_id", "team_abbr"]).agg(
             active=("player_status", lambda s: int((s == "active").sum())),
-            points=("points", "sum"), minutes=("minutes_decimal", "sum"))
+            points=("points", "sum"),
+            minutes=("minutes_decimal", "sum"),
+        )
         team = team_rows.set_index(["game_id", "team_abbr"])
         joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
         expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
@@ -135,10 +158,20 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
         points = joined.index[joined["points"] != joined["points_team"]]
         minutes = joined.index[(joined["minutes"] - expected_minutes).abs() > 1]
         bad = {f"{g} {t}" for g, t in [*short, *points, *minutes]}
-        outcomes.append(Outcome(day, not bad, ERROR, f"{len(bad)} team box score(s) do not add up" if bad else "",
-                                {"teams": len(joined), "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
-                                 "points_mismatch": capped({f"{g} {t}" for g, t in points}),
-                                 "minutes_off": capped({f"{g} {t}" for g, t in minutes})}))
+        outcomes.append(
+            Outcome(
+                day,
+                not bad,
+                ERROR,
+                f"{len(bad)} team box score(s) do not add up" if bad else "",
+                {
+                    "teams": len(joined),
+                    "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
+                    "points_mismatch": capped({f"{g} {t}" for g, t in points}),
+                    "minutes_off": capped({f"{g} {t}" for g, t in minutes}),
+                },
+            )
+        )
     return outcomes
 
 
@@ -154,13 +187,23 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
         found = box_score.violations(p, team_rows)
         broken = [name for name, offenders in found.items() if offenders]
         description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
-        outcomes.append(Outcome(day, not broken, ERROR, description,
-                                {"games": int(team_rows["game_id"].nunique()),
-                                 **{name: capped(offenders) for name, offenders in found.items()}}))
+        outcomes.append(
+            Outcome(
+                day,
+                not broken,
+                ERROR,
+                description,
+                {
+                    "games": int(team_rows["game_id"].nunique()),
+                    **{name: capped(offenders) for name, offenders in found.items()},
+                },
+            )
+        )
     return outcomes
 
 
 # --- unique grain -----------------------------------------------------------------------------
+
 
 def unique_grain(table: str, keys: Sequence[str]) -> Rule:
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
@@ -170,15 +213,27 @@ def unique_grain(table: str, keys: Sequence[str]) -> Rule:
         rows = df.groupby(df["game_date"].dt.date).size() if not df.empty else pd.Series(dtype=int)
         outcomes, found_by_date = [], _by_date(dupes)
         for day, found in ((d, found_by_date.get(d)) for d in dates):
-            labels = set() if found is None else {" ".join(str(v) for v in r) for r in found[list(keys)].itertuples(index=False)}
-            outcomes.append(Outcome(day, not labels, ERROR, f"{len(labels)} duplicated key(s)" if labels else "",
-                                    {"rows": int(rows.get(day, 0)), "key": ", ".join(keys), "duplicated_keys": capped(labels)}))
+            labels = (
+                set()
+                if found is None
+                else {" ".join(str(v) for v in r) for r in found[list(keys)].itertuples(index=False)}
+            )
+            outcomes.append(
+                Outcome(
+                    day,
+                    not labels,
+                    ERROR,
+                    f"{len(labels)} duplicated key(s)" if labels else "",
+                    {"rows": int(rows.get(day, 0)), "key": ", ".join(keys), "duplicated_keys": capped(labels)},
+                )
+            )
         return outcomes
 
     return rule
 
 
 # --- cascade contamination --------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CriticalField:
@@ -210,7 +265,9 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
             if df is None or df.empty:
                 outcomes.append(Outcome(day, True, WARN, "no rows", {"rows": 0}))
                 continue
-            early = df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
+            early = (
+                df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
+            )
             shares = {}
             for f in fields:
                 judged = ~early if f.needs_history else pd.Series(True, index=df.index)
@@ -221,15 +278,26 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
             worst = min(shares.values(), default=1.0)
             passed, severity = valid_share_band(worst)
             bad = {name: round(100 * share, 1) for name, share in shares.items() if share < 0.99}
-            outcomes.append(Outcome(day, passed, severity, f"critical fields below 99% valid: {bad}" if bad else "",
-                                    {"rows": len(df), "early_season_rows": int(early.sum()),
-                                     "valid_pct": {k: round(100 * v, 1) for k, v in shares.items()}}))
+            outcomes.append(
+                Outcome(
+                    day,
+                    passed,
+                    severity,
+                    f"critical fields below 99% valid: {bad}" if bad else "",
+                    {
+                        "rows": len(df),
+                        "early_season_rows": int(early.sum()),
+                        "valid_pct": {k: round(100 * v, 1) for k, v in shares.items()},
+                    },
+                )
+            )
         return outcomes
 
     return rule
 
 
 # --- lookback readiness -----------------------------------------------------------------------
+
 
 def lookback_ready(history_tables: Sequence[str]) -> Rule:
     """The Phase 3 window of the date is complete against the schedule: the very facts the asset's
@@ -239,22 +307,35 @@ def lookback_ready(history_tables: Sequence[str]) -> Rule:
         days = sorted({w for d in dates for w in window(d)})
         schedule = data.table(SCHEDULE, days)
         gaps = window_gaps(dates, schedule, {t: data.table(t, days) for t in history_tables})
-        per_date = _by_date(gaps.rename(columns={"analysis_date": "game_date"}).assign(
-            game_date=lambda g: pd.to_datetime(g["game_date"])))
+        per_date = _by_date(
+            gaps.rename(columns={"analysis_date": "game_date"}).assign(
+                game_date=lambda g: pd.to_datetime(g["game_date"])
+            )
+        )
         outcomes = []
         for day in dates:
             g = per_date.get(day, pd.DataFrame(columns=["missing_date", "game_id", "table"]))
-            outcomes.append(Outcome(
-                day, g.empty, ERROR, f"lookback window incomplete: {len(set(g['missing_date']))} date(s)" if len(g) else "",
-                {"window_start": str(window_start(day)), "missing_dates": capped({str(d) for d in g["missing_date"]}),
-                 "missing_games": capped({x for x in g["game_id"] if x}), "tables": capped(set(g["table"]))},
-            ))
+            outcomes.append(
+                Outcome(
+                    day,
+                    g.empty,
+                    ERROR,
+                    f"lookback window incomplete: {len(set(g['missing_date']))} date(s)" if len(g) else "",
+                    {
+                        "window_start": str(window_start(day)),
+                        "missing_dates": capped({str(d) for d in g["missing_date"]}),
+                        "missing_games": capped({x for x in g["game_id"] if x}),
+                        "tables": capped(set(g["table"])),
+                    },
+                )
+            )
         return outcomes
 
     return rule
 
 
 # --- player coverage --------------------------------------------------------------------------
+
 
 def players_covered(table: str) -> Rule:
     """Every player who played on the date (player_game_summary) has a row here: unaccounted = 0.
@@ -267,13 +348,25 @@ def players_covered(table: str) -> Rule:
             if day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, table, day))
                 continue
-            expected = set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"]) if day in played else set()
+            expected = (
+                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"]) if day in played else set()
+            )
             present = set(rows[day]["player_lookup"]) if day in rows else set()
             unaccounted = expected - present
-            outcomes.append(Outcome(day, not unaccounted, ERROR,
-                                    f"{len(unaccounted)} player(s) with a game have no row" if unaccounted else "",
-                                    {"expected_players": len(expected), "rows": len(present),
-                                     "unaccounted": len(unaccounted), "unaccounted_players": capped(unaccounted)}))
+            outcomes.append(
+                Outcome(
+                    day,
+                    not unaccounted,
+                    ERROR,
+                    f"{len(unaccounted)} player(s) with a game have no row" if unaccounted else "",
+                    {
+                        "expected_players": len(expected),
+                        "rows": len(present),
+                        "unaccounted": len(unaccounted),
+                        "unaccounted_players": capped(unaccounted),
+                    },
+                )
+            )
         return outcomes
 
     return rule
@@ -298,9 +391,15 @@ def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
         for day in dates:
             df = rows.get(day, pd.DataFrame(columns=[*columns, "player_lookup"]))
             hits = df[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1)]
-            outcomes.append(Outcome(day, hits.empty, ERROR, f"{len(hits)} row(s) with a placeholder 20.0 line" if len(hits) else "",
-                                    {"rows": len(df), "placeholder_lines": len(hits),
-                                     "players": capped(set(hits["player_lookup"]))}))
+            outcomes.append(
+                Outcome(
+                    day,
+                    hits.empty,
+                    ERROR,
+                    f"{len(hits)} row(s) with a placeholder 20.0 line" if len(hits) else "",
+                    {"rows": len(df), "placeholder_lines": len(hits), "players": capped(set(hits["player_lookup"]))},
+                )
+            )
         return outcomes
 
     return rule
@@ -319,10 +418,20 @@ def real_line_share(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         share = float(df["has_prop_line"].astype(bool).mean())
         expected = day >= PROPS_HISTORY_START
         passed = share >= MIN_LINE_SHARE or not expected
-        outcomes.append(Outcome(day, passed, WARN,
-                                "" if passed else f"only {share:.0%} of players have a line: backfill historical odds for {day}",
-                                {"players": len(df), "with_line_pct": round(100 * share, 1), "lines_expected": expected,
-                                 "needs_odds_backfill": not passed}))
+        outcomes.append(
+            Outcome(
+                day,
+                passed,
+                WARN,
+                "" if passed else f"only {share:.0%} of players have a line: backfill historical odds for {day}",
+                {
+                    "players": len(df),
+                    "with_line_pct": round(100 * share, 1),
+                    "lines_expected": expected,
+                    "needs_odds_backfill": not passed,
+                },
+            )
+        )
     return outcomes
 
 
@@ -347,17 +456,35 @@ def quality_distribution(dates: Sequence[dt.date], data: CheckData) -> list[Outc
         settled = days_into_season(day) > EARLY_SEASON_DAYS
         low = settled and q.mean() < MIN_AVERAGE_QUALITY
         severity = ERROR if len(off_rule) else WARN
-        description = (f"{len(off_rule)} row(s) break the quality rule" if len(off_rule)
-                       else f"average quality {q.mean():.0f} below {MIN_AVERAGE_QUALITY}" if low else "")
-        outcomes.append(Outcome(day, not (low or len(off_rule)), severity, description,
-                                {"players": len(df), "min": int(q.min()), "avg": round(float(q.mean()), 1),
-                                 "max": int(q.max()), "early_season_rows": int(df["early_season_flag"].sum()),
-                                 "days_into_season": days_into_season(day),
-                                 "off_rule_players": capped(set(off_rule["player_lookup"]))}))
+        description = (
+            f"{len(off_rule)} row(s) break the quality rule"
+            if len(off_rule)
+            else f"average quality {q.mean():.0f} below {MIN_AVERAGE_QUALITY}"
+            if low
+            else ""
+        )
+        outcomes.append(
+            Outcome(
+                day,
+                not (low or len(off_rule)),
+                severity,
+                description,
+                {
+                    "players": len(df),
+                    "min": int(q.min()),
+                    "avg": round(float(q.mean()), 1),
+                    "max": int(q.max()),
+                    "early_season_rows": int(df["early_season_flag"].sum()),
+                    "days_into_season": days_into_season(day),
+                    "off_rule_players": capped(set(off_rule["player_lookup"])),
+                },
+            )
+        )
     return outcomes
 
 
 # --- freshness of reprocessing ----------------------------------------------------------------
+
 
 def fresh_against_upstream(table: str, same_day: Sequence[str], lookback: Sequence[str]) -> Rule:
     """Stale: an upstream partition this one reads was rewritten after it (re-run downstream)."""
@@ -372,9 +499,15 @@ def fresh_against_upstream(table: str, same_day: Sequence[str], lookback: Sequen
                 continue
             reads = [(u, day) for u in same_day] + [(u, d) for u in lookback for d in window(day)]
             newer = sorted({f"{u} {d}" for u, d in reads if (stamp := ledger.get((u, d))) is not None and stamp > mine})
-            outcomes.append(Outcome(day, not newer, WARN,
-                                    f"{len(newer)} upstream partition(s) rewritten since" if newer else "",
-                                    {"written_at": str(mine), "newer_upstream": capped(newer)}))
+            outcomes.append(
+                Outcome(
+                    day,
+                    not newer,
+                    WARN,
+                    f"{len(newer)} upstream partition(s) rewritten since" if newer else "",
+                    {"written_at": str(mine), "newer_upstream": capped(newer)},
+                )
+            )
         return outcomes
 
     return rule

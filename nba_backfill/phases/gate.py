@@ -23,7 +23,9 @@ BLOCKING_UPSTREAM = "nba_backfill/blocking_upstream_checks"
 
 
 def _failed_at_error(storage, check_key: dg.AssetCheckKey, partition: str) -> bool:
-    latest = storage.get_latest_asset_check_execution_by_key([check_key], partition_filter=PartitionKeyFilter(key=partition))
+    latest = storage.get_latest_asset_check_execution_by_key(
+        [check_key], partition_filter=PartitionKeyFilter(key=partition)
+    )
     record = latest.get(check_key)
     event = record.event.dagster_event if record and record.event else None
     evaluation = event.event_specific_data if event else None
@@ -36,7 +38,9 @@ def declared_blocking(specs: dg.AssetSpec) -> dict[dg.AssetKey, list[dg.AssetChe
     declared = specs.metadata.get(BLOCKING_UPSTREAM)
     for text in declared.data if declared is not None else []:
         asset, _, name = text.partition(":")
-        found.setdefault(dg.AssetKey.from_user_string(asset), []).append(dg.AssetCheckKey(dg.AssetKey.from_user_string(asset), name))
+        found.setdefault(dg.AssetKey.from_user_string(asset), []).append(
+            dg.AssetCheckKey(dg.AssetKey.from_user_string(asset), name)
+        )
     return found
 
 
@@ -46,8 +50,9 @@ def declare_blocking(spec: dg.AssetSpec, blocking: Mapping[dg.AssetKey, Sequence
     return spec.merge_attributes(metadata={BLOCKING_UPSTREAM: dg.MetadataValue.json(sorted(keys))}) if keys else spec
 
 
-def failed_checks(instance: dg.DagsterInstance, check_keys: Sequence[dg.AssetCheckKey],
-                  partitions: Sequence[str]) -> Iterator[tuple[dg.AssetCheckKey, str]]:
+def failed_checks(
+    instance: dg.DagsterInstance, check_keys: Sequence[dg.AssetCheckKey], partitions: Sequence[str]
+) -> Iterator[tuple[dg.AssetCheckKey, str]]:
     """(check, partition) for each of ``partitions`` whose check of ``check_keys`` last failed at ERROR."""
     storage = instance.event_log_storage
     for info in storage.get_asset_check_partition_info(list(check_keys), partition_keys=list(partitions)):
@@ -57,14 +62,19 @@ def failed_checks(instance: dg.DagsterInstance, check_keys: Sequence[dg.AssetChe
             yield info.check_key, info.partition_key
 
 
-def failed_blocking_checks(instance: dg.DagsterInstance, upstream: Mapping[dg.AssetKey, Sequence[str]],
-                           blocking_of: Mapping[dg.AssetKey, Sequence[dg.AssetCheckKey]]) -> list[str]:
+def failed_blocking_checks(
+    instance: dg.DagsterInstance,
+    upstream: Mapping[dg.AssetKey, Sequence[str]],
+    blocking_of: Mapping[dg.AssetKey, Sequence[dg.AssetCheckKey]],
+) -> list[str]:
     """``asset:check partition`` for every upstream partition whose blocking check (of
     ``blocking_of``, per asset) last failed."""
     found = []
     for asset_key, partitions in upstream.items():
         blocking = blocking_of.get(asset_key, [])
         if blocking and partitions:
-            found += [f"{key.asset_key.to_user_string()}:{key.name} {partition}"
-                      for key, partition in failed_checks(instance, blocking, partitions)]
+            found += [
+                f"{key.asset_key.to_user_string()}:{key.name} {partition}"
+                for key, partition in failed_checks(instance, blocking, partitions)
+            ]
     return sorted(found)

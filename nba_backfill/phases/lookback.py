@@ -24,9 +24,7 @@ def window_pairs(dates: Sequence[dt.date]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["analysis_date", "game_date"])
 
 
-def window_gaps(
-    dates: Sequence[dt.date], schedule: pd.DataFrame, history: Mapping[str, pd.DataFrame]
-) -> pd.DataFrame:
+def window_gaps(dates: Sequence[dt.date], schedule: pd.DataFrame, history: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
     """What the windows of ``dates`` lack: unloaded schedule dates, and final games per table."""
     pairs = window_pairs(dates)
     if pairs.empty:
@@ -61,4 +59,7 @@ def describe_gaps(gaps: pd.DataFrame, limit: int = 10) -> str:
             text += f" ({len(games)} game(s): {', '.join(games[:limit])}{', …' if len(games) > limit else ''})"
         parts.append(text)
     affected = sorted({str(d) for d in gaps["analysis_date"]})
-    return f"lookback window incomplete for {', '.join(affected[:limit])}{', …' if len(affected) > limit else ''}: " + "; ".join(parts)
+    return (
+        f"lookback window incomplete for {', '.join(affected[:limit])}{', …' if len(affected) > limit else ''}: "
+        + "; ".join(parts)
+    )

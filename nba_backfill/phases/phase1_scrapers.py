@@ -11,7 +11,6 @@ snapshots before each tip-off (floored to 5 minutes, event ids discovered at a m
 the same day); for today, the live endpoints.
 """
 
-
 import datetime as dt
 import os
 from collections.abc import Callable, Mapping
@@ -74,7 +73,10 @@ def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[s
 
 
 def scrape_final_games(
-    dates: list[dt.date], schedule: Mapping[str, Any], folder: Callable[[dt.date, str], str], fetch: Callable[[str], Any]
+    dates: list[dt.date],
+    schedule: Mapping[str, Any],
+    folder: Callable[[dt.date, str], str],
+    fetch: Callable[[str], Any],
 ) -> Payloads:
     """One file per finished game of each date, under ``folder(date, nba_game_id)``."""
     stamp = capture_stamp()
@@ -154,7 +156,9 @@ def per_date(scrape_date: Callable[[dt.date], Payloads], dates: list[dt.date], l
     return files
 
 
-def scrape_event_odds(league: Any, prefix: str, markets: list[str], events_files: Mapping[str, Any], day: dt.date) -> Payloads:
+def scrape_event_odds(
+    league: Any, prefix: str, markets: list[str], events_files: Mapping[str, Any], day: dt.date
+) -> Payloads:
     """Every event's odds of one date at every snapshot."""
     files: Payloads = {}
     historical = is_historical(day)
@@ -184,7 +188,9 @@ def retry_server_errors(context: AssetExecutionContext, err: SourceUnavailable) 
     """A 5xx is usually transient: ask Dagster to re-run the step; anything else fails now."""
     retries = int(os.environ.get(RETRIES_ENV, "2"))
     if err.status >= 500 and context.retry_number < retries:
-        raise dg.RetryRequested(max_retries=retries, seconds_to_wait=RETRY_WAIT_SECONDS * 2**context.retry_number) from err
+        raise dg.RetryRequested(
+            max_retries=retries, seconds_to_wait=RETRY_WAIT_SECONDS * 2**context.retry_number
+        ) from err
     raise err
 
 
@@ -280,7 +286,9 @@ def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Pay
     reads={"schedule": "nbac_schedule"},
 )
 def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
-    return scrape_final_games(dates, schedule, lambda d, gid: f"nba-com/play-by-play/{d}/game-{gid}", league.play_by_play)
+    return scrape_final_games(
+        dates, schedule, lambda d, gid: f"nba-com/play-by-play/{d}/game-{gid}", league.play_by_play
+    )
 
 
 @scraper_asset(

@@ -14,7 +14,6 @@ turns that into a daily-partitioned, range-capable Dagster asset that
   run's date count and a preview of its first rows go on all of them.
 """
 
-
 import datetime as dt
 import inspect
 import warnings
@@ -89,7 +88,9 @@ def verify_inputs(dates: list[dt.date], frames: Mapping[str, object], same_day: 
     checked = {p: frames[p] for p in [*same_day, "schedule"] if p in frames}
     missing = unwritten_inputs(dates, checked)
     if missing:
-        detail = "; ".join(f"{param}: {', '.join(d[:10])}{', …' if len(d) > 10 else ''}" for param, d in missing.items())
+        detail = "; ".join(
+            f"{param}: {', '.join(d[:10])}{', …' if len(d) > 10 else ''}" for param, d in missing.items()
+        )
         raise dg.Failure(
             description=f"upstream partitions were never materialized ({detail})",
             metadata={param: d for param, d in missing.items()},
@@ -174,7 +175,8 @@ def table_asset(
         df = conform(key, df)
         extra = partition_metadata(df, dates) if partition_metadata else {}
         attach(context, {day: {**figures, **extra.get(day, {})} for day, figures in table_figures(df, dates).items()})
-        return dg.Output(df, metadata={"run_dates": len(dates), "preview": preview(df),
-                                       **(run_metadata(df) if run_metadata else {})})
+        return dg.Output(
+            df, metadata={"run_dates": len(dates), "preview": preview(df), **(run_metadata(df) if run_metadata else {})}
+        )
 
     return _table

@@ -114,7 +114,9 @@ def _schedule(folder: Path) -> pd.DataFrame:
 
 def _box(folder: Path, schedule: pd.DataFrame) -> pd.DataFrame:
     path = folder / BOX_FILE
-    df = _read(path, ["game_id", "team", "player_id", "player_name", "minutes", "plus_minus", *_COUNTS], {"game_id": str})
+    df = _read(
+        path, ["game_id", "team", "player_id", "player_name", "minutes", "plus_minus", *_COUNTS], {"game_id": str}
+    )
     _invalid(path, df, ~df["game_id"].isin(set(schedule["game_id"])), "game_id", "a game of schedule.csv")
     _invalid(path, df, ~df["team"].isin(set(_TEAM)), "team", "an NBA tricode")
     numeric = ["player_id", "minutes", "plus_minus", *_COUNTS]
@@ -128,10 +130,22 @@ def _box(folder: Path, schedule: pd.DataFrame) -> pd.DataFrame:
 
 def _pulls(folder: Path, clock: str) -> pd.DataFrame:
     path = folder / ODDS_FILE
-    columns = ["snapshot", "event_id", "commence_time", "away_team", "home_team", "player", "bookmaker", "line",
-               "over_price", "under_price"]
+    columns = [
+        "snapshot",
+        "event_id",
+        "commence_time",
+        "away_team",
+        "home_team",
+        "player",
+        "bookmaker",
+        "line",
+        "over_price",
+        "under_price",
+    ]
     if not path.exists():  # no odds file: no events, no lines
-        empty = pd.DataFrame(columns=[*columns, "pulled_at"]).astype({"event_id": str, "away_team": str, "home_team": str})
+        empty = pd.DataFrame(columns=[*columns, "pulled_at"]).astype(
+            {"event_id": str, "away_team": str, "home_team": str}
+        )
         return empty.astype({"commence_time": "datetime64[ns, UTC]", "pulled_at": "datetime64[ns, UTC]"})
     df = _read(path, columns, {"event_id": str})
     _invalid(path, df, ~df["event_id"].astype(str).str.fullmatch(_EVENT_ID), "event_id", "a 32-digit hex event id")
@@ -196,7 +210,8 @@ def _record(data: Dataset, tricode: str, game_id: str) -> tuple[int, int]:
     mine = s[(s["away"] == tricode) | (s["home"] == tricode)].sort_values(["game_date", "game_id"])
     mine = mine.iloc[: mine["game_id"].tolist().index(game_id) + 1]
     won = ((mine["home"] == tricode) & (mine["home_pts"] > mine["away_pts"])) | (
-        (mine["away"] == tricode) & (mine["away_pts"] > mine["home_pts"]))
+        (mine["away"] == tricode) & (mine["away_pts"] > mine["home_pts"])
+    )
     return int(won.sum()), int((~won).sum())
 
 
@@ -222,7 +237,9 @@ def _box_player(row: Any) -> dict[str, Any]:
     first, _, family = str(row.player_name).partition(" ")
     seconds = round(float(row.minutes) * 60)  # minutes are MM:SS as a decimal, to 0.01: exact to the second
     if seconds:
-        stats = box_stats(seconds, *(int(getattr(row, c)) for c in _COUNTS)) | {"plusMinusPoints": float(row.plus_minus)}
+        stats = box_stats(seconds, *(int(getattr(row, c)) for c in _COUNTS)) | {
+            "plusMinusPoints": float(row.plus_minus)
+        }
     else:  # no minutes: a DNP, as NBA.com writes one
         stats = box_stats(0, *[0] * len(_COUNTS)) | {"minutes": "", "plusMinusPoints": 0.0}
     return {
@@ -262,13 +279,22 @@ class DatasetSource(dg.ConfigurableResource):
             raise SourceUnavailable(FEED_SCHEDULE, day, 404, f"{self.folder} ends on {s['game_date'].max()}")
         games = s[s["game_date"] == day].sort_values("game_id")
         fmt = calendar.season_nba_format(calendar.season_year(day))
-        dates = [{"gameDate": f"{day:%m/%d/%Y} 00:00:00",
-                  "games": [schedule_game(self.data, g, i) for i, (_, g) in enumerate(games.iterrows(), 1)]}]
+        dates = [
+            {
+                "gameDate": f"{day:%m/%d/%Y} 00:00:00",
+                "games": [schedule_game(self.data, g, i) for i, (_, g) in enumerate(games.iterrows(), 1)],
+            }
+        ]
         stamp = dt.datetime.combine(day + dt.timedelta(days=1), dt.time(9, 0), tzinfo=UTC)
         return {
             "meta": meta(f"http://nba.cloud/league/00/{fmt}/scheduleleaguev2?Format=json", stamp),
-            "leagueSchedule": {"seasonYear": fmt, "leagueId": "00", "gameDates": dates if len(games) else [],
-                               "weeks": [], "broadcasterList": []},
+            "leagueSchedule": {
+                "seasonYear": fmt,
+                "leagueId": "00",
+                "gameDates": dates if len(games) else [],
+                "weeks": [],
+                "broadcasterList": [],
+            },
         }
 
     def _game(self, feed: str, nba_game_id: str) -> pd.Series:
@@ -297,8 +323,10 @@ class DatasetSource(dg.ConfigurableResource):
         """What NBA.com answers for a finished game without play-by-play: 200, no actions."""
         game = self._game(FEED_PBP, nba_game_id)
         end = dt.datetime.combine(game["game_date"] + dt.timedelta(days=1), dt.time(4, 0), tzinfo=UTC)
-        return {"meta": meta(f"http://nba.cloud/games/{nba_game_id}/playbyplay?Format=json", end),
-                "game": {"gameId": nba_game_id, "videoAvailable": 0, "actions": []}}
+        return {
+            "meta": meta(f"http://nba.cloud/games/{nba_game_id}/playbyplay?Format=json", end),
+            "game": {"gameId": nba_game_id, "videoAvailable": 0, "actions": []},
+        }
 
     def known_gaps(self, feed: str, game_date: dt.date) -> dict[str, str]:
         """NBA.com game id -> why ``feed`` has no data for it on ``game_date``: facts of the dataset
@@ -313,7 +341,9 @@ class DatasetSource(dg.ConfigurableResource):
     def odds_events(self, game_date: dt.date, snapshot: dt.datetime | None) -> dict | list:
         """The date's events (every event of the file tipping off that Eastern date)."""
         events = [self._event(e) for _, e in _events(self.data, calendar.as_date(game_date)).iterrows()]
-        return events if snapshot is None else historical_wrapper(snapshot.astimezone(UTC).replace(microsecond=0), events)
+        return (
+            events if snapshot is None else historical_wrapper(snapshot.astimezone(UTC).replace(microsecond=0), events)
+        )
 
     def event_odds(self, event_id: str, markets: list[str], snapshot: dt.datetime | None) -> dict:
         """The event's lines of the latest pull at or before ``snapshot`` (None: before tip-off)."""
@@ -326,7 +356,9 @@ class DatasetSource(dg.ConfigurableResource):
         tip = event["commence_time"].to_pydatetime()
         at = tip if snapshot is None else snapshot.astimezone(UTC).replace(microsecond=0)
         if at > tip:
-            raise SourceUnavailable(feed, event["game_date"], 404, f"EVENT_NOT_FOUND: event {event_id} started at {iso_z(tip)}")
+            raise SourceUnavailable(
+                feed, event["game_date"], 404, f"EVENT_NOT_FOUND: event {event_id} started at {iso_z(tip)}"
+            )
         body = self._event(event) | {"bookmakers": self._bookmakers(event_id, markets, at)}
         return body if snapshot is None else historical_wrapper(at, body)
 
@@ -335,9 +367,14 @@ class DatasetSource(dg.ConfigurableResource):
         return {}
 
     def _event(self, event: pd.Series) -> dict[str, Any]:
-        return {"id": event["event_id"], "sport_key": "basketball_nba", "sport_title": "NBA",
-                "commence_time": iso_z(event["commence_time"].to_pydatetime()),
-                "home_team": event["home_team"], "away_team": event["away_team"]}
+        return {
+            "id": event["event_id"],
+            "sport_key": "basketball_nba",
+            "sport_title": "NBA",
+            "commence_time": iso_z(event["commence_time"].to_pydatetime()),
+            "home_team": event["home_team"],
+            "away_team": event["away_team"],
+        }
 
     def _bookmakers(self, event_id: str, markets: list[str], at: dt.datetime) -> list[dict[str, Any]]:
         pulls = self.data.pulls
@@ -354,10 +391,17 @@ class DatasetSource(dg.ConfigurableResource):
             outcomes = [
                 {"name": side, "description": r.player, "price": int(price), "point": float(r.line)}
                 for r in lines.itertuples()
-                for side, price in (("Over", r.over_price), ("Under", r.under_price)) if pd.notna(price)
+                for side, price in (("Over", r.over_price), ("Under", r.under_price))
+                if pd.notna(price)
             ]
-            books.append({"key": book, "title": BOOK_TITLES.get(book, book), "last_update": stamp,
-                          "markets": [{"key": "player_points", "last_update": stamp, "outcomes": outcomes}]})
+            books.append(
+                {
+                    "key": book,
+                    "title": BOOK_TITLES.get(book, book),
+                    "last_update": stamp,
+                    "markets": [{"key": "player_points", "last_update": stamp, "outcomes": outcomes}],
+                }
+            )
         return books
 
 

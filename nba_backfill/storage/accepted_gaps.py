@@ -25,10 +25,17 @@ KEY = ["feed", "game_date", "nba_game_id"]
 
 def gap_rows(feed: str, game_date: dt.date, reasons: dict[str | None, str], accepted_by: str) -> pd.DataFrame:
     """Rows accepting ``feed``'s gaps on ``game_date``: game id (None: the whole date) -> reason."""
-    return pd.DataFrame({
-        "feed": feed, "game_date": pd.Timestamp(game_date), "nba_game_id": pd.array(list(reasons), dtype="string"),
-        "reason": list(reasons.values()), "accepted_by": accepted_by, "accepted_at": pd.Timestamp.now(tz="UTC"),
-    }, columns=COLUMNS)
+    return pd.DataFrame(
+        {
+            "feed": feed,
+            "game_date": pd.Timestamp(game_date),
+            "nba_game_id": pd.array(list(reasons), dtype="string"),
+            "reason": list(reasons.values()),
+            "accepted_by": accepted_by,
+            "accepted_at": pd.Timestamp.now(tz="UTC"),
+        },
+        columns=COLUMNS,
+    )
 
 
 def accept(warehouse: Warehouse, gaps: pd.DataFrame) -> None:

@@ -33,29 +33,49 @@ def _columns(types: Mapping[str, str]) -> str:
 
 def _not_kept_yet(kept_ledger: str, keep_as: str, table: str, dates: str) -> str:
     """Dates of ``dates`` (a staged ledger: table_name, game_date) this operation has not kept yet."""
-    return (f"SELECT s.game_date FROM {dates} AS s WHERE s.game_date NOT IN "
-            f"(SELECT k.game_date FROM {kept_ledger} AS k WHERE k.kept_for = '{keep_as}' AND k.table_name = '{table}')")
+    return (
+        f"SELECT s.game_date FROM {dates} AS s WHERE s.game_date NOT IN "
+        f"(SELECT k.game_date FROM {kept_ledger} AS k WHERE k.kept_for = '{keep_as}' AND k.table_name = '{table}')"
+    )
 
 
-def keep_statements(keep_as: str, table: str, target: str | None, kept_rows: str | None, types: Mapping[str, str],
-                    ledger: str, kept_ledger: str, dates: str) -> list[str]:
+def keep_statements(
+    keep_as: str,
+    table: str,
+    target: str | None,
+    kept_rows: str | None,
+    types: Mapping[str, str],
+    ledger: str,
+    kept_ledger: str,
+    dates: str,
+) -> list[str]:
     """Keep ``table``'s partitions of the staged ``dates`` as they are: rows (if it is a table,
     ``target``) first, then the ledger entries, whose absence marks what is not kept yet."""
     keep_as = valid_id(keep_as)
     fresh = _not_kept_yet(kept_ledger, keep_as, table, dates)
     statements = []
     if target and kept_rows:
-        statements.append(f"INSERT INTO {kept_rows} (kept_for, {_columns(types)}) SELECT '{keep_as}', {_columns(types)} "
-                          f"FROM {target} WHERE game_date IN ({fresh})")
+        statements.append(
+            f"INSERT INTO {kept_rows} (kept_for, {_columns(types)}) SELECT '{keep_as}', {_columns(types)} "
+            f"FROM {target} WHERE game_date IN ({fresh})"
+        )
     statements.append(
         f"INSERT INTO {kept_ledger} (kept_for, table_name, game_date, row_count, written_at, kept_at) "
         f"SELECT '{keep_as}', '{table}', f.game_date, l.row_count, l.written_at, CURRENT_TIMESTAMP() FROM ({fresh}) AS f "
-        f"LEFT JOIN {ledger} AS l ON l.table_name = '{table}' AND l.game_date = f.game_date")
+        f"LEFT JOIN {ledger} AS l ON l.table_name = '{table}' AND l.game_date = f.game_date"
+    )
     return statements
 
 
-def restore_statements(kept_for: str, table: str, target: str | None, kept_rows: str | None,
-                       kept_types: Mapping[str, str], ledger: str, kept_ledger: str) -> list[str]:
+def restore_statements(
+    kept_for: str,
+    table: str,
+    target: str | None,
+    kept_rows: str | None,
+    kept_types: Mapping[str, str],
+    ledger: str,
+    kept_ledger: str,
+) -> list[str]:
     """Put ``table``'s partitions kept for ``kept_for`` back: rows, then ledger entries."""
     kept_for = valid_id(kept_for)
     mine = f"(SELECT game_date FROM {kept_ledger} WHERE kept_for = '{kept_for}' AND table_name = '{table}')"
@@ -64,8 +84,10 @@ def restore_statements(kept_for: str, table: str, target: str | None, kept_rows:
         statements.append(f"DELETE FROM {target} WHERE game_date IN {mine}")
     if target and kept_rows:
         columns = _columns({c: t for c, t in kept_types.items() if c != "kept_for"})
-        statements += [f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {kept_rows} WHERE kept_for = '{kept_for}'",
-                       f"DELETE FROM {kept_rows} WHERE kept_for = '{kept_for}'"]
+        statements += [
+            f"INSERT INTO {target} ({columns}) SELECT {columns} FROM {kept_rows} WHERE kept_for = '{kept_for}'",
+            f"DELETE FROM {kept_rows} WHERE kept_for = '{kept_for}'",
+        ]
     statements += [
         f"DELETE FROM {ledger} WHERE table_name = '{table}' AND game_date IN {mine}",
         f"INSERT INTO {ledger} (table_name, game_date, row_count, written_at) SELECT table_name, game_date, row_count, "

@@ -101,8 +101,9 @@ class BigQueryWarehouse(Warehouse):
     def where(self) -> str:
         return f"BigQuery project {self.project}, datasets {self.dataset_prefix}nba_raw .. {self.dataset_prefix}nba_predictions"
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
-                           keep_as: str | None = None) -> None:
+    def replace_partitions(
+        self, table: str, df: pd.DataFrame, dates: Sequence[dt.date], keep_as: str | None = None
+    ) -> None:
         """Replace the rows of ``dates`` with ``df`` in one transaction. An empty ``df`` clears them.
         With ``keep_as``, what is replaced is kept in the same transaction (storage/kept.py)."""
         rows = _storage_table(table, df)
@@ -176,9 +177,14 @@ class BigQueryWarehouse(Warehouse):
                 types = self._column_types(table)  # None: a table of the raw store's (ledger only)
                 kept_types = self._column_types(kept_table(table)) if types is not None else None
                 statements += restore_statements(
-                    kept_for, table, self._physical(table) if types is not None else None,
-                    self._physical(kept_table(table)) if kept_types else None, kept_types or {},
-                    self._physical(LEDGER), self._physical(KEPT_LEDGER))
+                    kept_for,
+                    table,
+                    self._physical(table) if types is not None else None,
+                    self._physical(kept_table(table)) if kept_types else None,
+                    kept_types or {},
+                    self._physical(LEDGER),
+                    self._physical(KEPT_LEDGER),
+                )
             self._run_dml(transaction([*statements, forget_statement([kept_for], self._physical(KEPT_LEDGER))]))
 
     def prune_kept(self, kept_for: Sequence[str]) -> None:
@@ -262,11 +268,23 @@ class BigQueryWarehouse(Warehouse):
         kept_rows = None
         if types is not None:
             kept_rows = kept_table(table)
-            self._ensure_table(kept_rows, [bigquery.SchemaField("kept_for", "STRING"),
-                                           *(bigquery.SchemaField(name, kind) for name, kind in types.items())])
-        return keep_statements(keep_as, table, self._physical(table) if types is not None else None,
-                               self._physical(kept_rows) if kept_rows else None, types or {},
-                               self._physical(LEDGER), self._physical(KEPT_LEDGER), staged_ledger)
+            self._ensure_table(
+                kept_rows,
+                [
+                    bigquery.SchemaField("kept_for", "STRING"),
+                    *(bigquery.SchemaField(name, kind) for name, kind in types.items()),
+                ],
+            )
+        return keep_statements(
+            keep_as,
+            table,
+            self._physical(table) if types is not None else None,
+            self._physical(kept_rows) if kept_rows else None,
+            types or {},
+            self._physical(LEDGER),
+            self._physical(KEPT_LEDGER),
+            staged_ledger,
+        )
 
     def _create_partitioned(
         self, table: str, schema: list[bigquery.SchemaField], clustering: list[str] | None = None
@@ -276,7 +294,9 @@ class BigQueryWarehouse(Warehouse):
         physical = self._physical(table)
         self._ensure_dataset(physical.split(".")[0])
         created = bigquery.Table(f"{self.project}.{physical}", schema=schema)
-        created.time_partitioning = bigquery.TimePartitioning(type_=bigquery.TimePartitioningType.DAY, field="game_date")
+        created.time_partitioning = bigquery.TimePartitioning(
+            type_=bigquery.TimePartitioningType.DAY, field="game_date"
+        )
         created.clustering_fields = clustering
         self._bq().create_table(created, exists_ok=True)
 
@@ -324,18 +344,25 @@ class BigQueryWarehouse(Warehouse):
                 self._bq().delete_table(staging, not_found_ok=True)
 
     def _replace_script(
-        self, table: str, schema: list[bigquery.SchemaField], types: Mapping[str, str], staged_rows: str,
-        staged_ledger: str, keep: list[str],
+        self,
+        table: str,
+        schema: list[bigquery.SchemaField],
+        types: Mapping[str, str],
+        staged_rows: str,
+        staged_ledger: str,
+        keep: list[str],
     ) -> str:
         target = self._physical(table)
         columns = ", ".join(f"`{f.name}`" for f in schema)
         values = ", ".join(_as_column_type(f, types[f.name]) for f in schema)
-        return transaction([
-            *keep,
-            f"DELETE FROM {target} WHERE game_date IN (SELECT game_date FROM {staged_ledger})",
-            f"INSERT INTO {target} ({columns}) SELECT {values} FROM {staged_rows}",
-            _ledger_merge(self._physical(LEDGER), staged_ledger),
-        ])
+        return transaction(
+            [
+                *keep,
+                f"DELETE FROM {target} WHERE game_date IN (SELECT game_date FROM {staged_ledger})",
+                f"INSERT INTO {target} ({columns}) SELECT {values} FROM {staged_rows}",
+                _ledger_merge(self._physical(LEDGER), staged_ledger),
+            ]
+        )
 
 
 # -- helpers --------------------------------------------------------------------------------

@@ -41,16 +41,22 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().__init__(base_dir, inst_data)
 
     @classmethod
-    def from_config_value(cls, inst_data: ConfigurableClassData | None,
-                          config_value: SqliteStorageConfig) -> PooledSqliteEventLogStorage:
+    def from_config_value(
+        cls, inst_data: ConfigurableClassData | None, config_value: SqliteStorageConfig
+    ) -> PooledSqliteEventLogStorage:
         return cls(inst_data=inst_data, **config_value)
 
     def _engine(self, shard: str) -> Engine:
         if shard in self._engines:
             self._engines.move_to_end(shard)
             return self._engines[shard]
-        engine = create_engine(self.conn_string_for_shard(shard), poolclass=QueuePool, pool_size=1,
-                               max_overflow=2, connect_args={"timeout": BUSY_TIMEOUT_SECONDS})
+        engine = create_engine(
+            self.conn_string_for_shard(shard),
+            poolclass=QueuePool,
+            pool_size=1,
+            max_overflow=2,
+            connect_args={"timeout": BUSY_TIMEOUT_SECONDS},
+        )
         self._engines[shard] = engine
         runs = [s for s in self._engines if s != INDEX_SHARD_NAME]
         for stale in runs[:-OPEN_RUN_SHARDS]:

@@ -61,7 +61,9 @@ class GCSRawStore(RawStore):
 
     def list(self, prefix: str) -> list[str]:
         """Object paths under ``prefix`` (a folder path ending in ``/``), sorted."""
-        return sorted(self._path(blob.name) for blob in self._handle().list_blobs(prefix=self._name(prefix, folder=True)))
+        return sorted(
+            self._path(blob.name) for blob in self._handle().list_blobs(prefix=self._name(prefix, folder=True))
+        )
 
     def delete(self, path: str) -> None:
         try:

@@ -55,7 +55,13 @@ def kept_table(table: str) -> str:
 
 
 def empty_kept() -> pd.DataFrame:
-    return pd.DataFrame({"kept_for": pd.Series(dtype=str), "table_name": pd.Series(dtype=str),
-                         "game_date": pd.Series(dtype="datetime64[ns]"), "row_count": pd.Series(dtype="Int64"),
-                         "written_at": pd.Series(dtype="datetime64[ns, UTC]"),
-                         "kept_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    return pd.DataFrame(
+        {
+            "kept_for": pd.Series(dtype=str),
+            "table_name": pd.Series(dtype=str),
+            "game_date": pd.Series(dtype="datetime64[ns]"),
+            "row_count": pd.Series(dtype="Int64"),
+            "written_at": pd.Series(dtype="datetime64[ns, UTC]"),
+            "kept_at": pd.Series(dtype="datetime64[ns, UTC]"),
+        }
+    )

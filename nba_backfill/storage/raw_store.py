@@ -92,9 +92,7 @@ class LocalRawStore(RawStore):
             return []
         root = Path(self.root).resolve()
         return sorted(
-            p.relative_to(root).as_posix()
-            for p in base.rglob("*")
-            if p.is_file() and not p.name.startswith(".tmp-")
+            p.relative_to(root).as_posix() for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-")
         )
 
     def delete(self, path: str) -> None:

@@ -32,8 +32,9 @@ class Warehouse(dg.ConfigurableResource):
         """Where the tables are, as a person would query them."""
         raise NotImplementedError
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
-                           keep_as: str | None = None) -> None:
+    def replace_partitions(
+        self, table: str, df: pd.DataFrame, dates: Sequence[dt.date], keep_as: str | None = None
+    ) -> None:
         """Replace the rows of ``dates`` with ``df`` in one transaction; with ``keep_as``, keep what
         is replaced under that operation id (storage/kept.py), in the same transaction."""
         raise NotImplementedError
@@ -85,8 +86,14 @@ def never_written(columns: Sequence[str] | None) -> pd.DataFrame:
 
 
 def empty_ledger() -> pd.DataFrame:
-    return pd.DataFrame({"table_name": pd.Series(dtype=str), "game_date": pd.Series(dtype="datetime64[ns]"),
-                         "row_count": pd.Series(dtype=int), "written_at": pd.Series(dtype="datetime64[ns, UTC]")})
+    return pd.DataFrame(
+        {
+            "table_name": pd.Series(dtype=str),
+            "game_date": pd.Series(dtype="datetime64[ns]"),
+            "row_count": pd.Series(dtype=int),
+            "written_at": pd.Series(dtype="datetime64[ns, UTC]"),
+        }
+    )
 
 
 def _dates_frame(dates: Sequence[dt.date]) -> pd.DataFrame:
@@ -131,8 +138,9 @@ def _connect_when_free(path: str, timeout: float) -> duckdb.DuckDBPyConnection:
             if "lock" not in str(err):
                 raise
             if time.monotonic() + pause > deadline:
-                raise WarehouseError(f"{path} stayed in use by another process for {timeout:g} s "
-                                     f"(a run in progress?): {err}") from err
+                raise WarehouseError(
+                    f"{path} stayed in use by another process for {timeout:g} s (a run in progress?): {err}"
+                ) from err
         time.sleep(pause)
         pause = min(pause * 2, 1.0)
 
@@ -180,8 +188,9 @@ class DuckDBWarehouse(Warehouse):
             if name not in existing:
                 _sql(con, f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
 
-    def replace_partitions(self, table: str, df: pd.DataFrame, dates: Sequence[dt.date],
-                           keep_as: str | None = None) -> None:
+    def replace_partitions(
+        self, table: str, df: pd.DataFrame, dates: Sequence[dt.date], keep_as: str | None = None
+    ) -> None:
         """Delete the partitions' rows and insert ``df`` in one transaction (empty ``df`` clears)."""
         with self._connect() as con:
             con.register("incoming_raw", df)
@@ -270,8 +279,11 @@ class DuckDBWarehouse(Warehouse):
         with self._connect() as con:
             _sql(con, "BEGIN TRANSACTION")
             try:
-                kept = _sql(con, f"SELECT DISTINCT table_name FROM {KEPT_LEDGER} WHERE kept_for = ?", [kept_for]) \
-                    if self._table_exists(con, KEPT_LEDGER) else []
+                kept = (
+                    _sql(con, f"SELECT DISTINCT table_name FROM {KEPT_LEDGER} WHERE kept_for = ?", [kept_for])
+                    if self._table_exists(con, KEPT_LEDGER)
+                    else []
+                )
                 for (table,) in kept:
                     self._restore_table(con, table, kept_for)
                 _sql(con, f"DELETE FROM {KEPT_LEDGER} WHERE kept_for = ?", [kept_for])
@@ -286,12 +298,19 @@ class DuckDBWarehouse(Warehouse):
         if self._table_exists(con, table):
             _sql(con, f"DELETE FROM {table} WHERE game_date IN {mine}", [kept_for, table])
         if self._table_exists(con, kept_table(table)):
-            _sql(con, f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (kept_for) FROM {kept_table(table)} "
-                      "WHERE kept_for = ?", [kept_for])
+            _sql(
+                con,
+                f"INSERT INTO {table} BY NAME SELECT * EXCLUDE (kept_for) FROM {kept_table(table)} WHERE kept_for = ?",
+                [kept_for],
+            )
             _sql(con, f"DELETE FROM {kept_table(table)} WHERE kept_for = ?", [kept_for])
         _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN {mine}", [table, kept_for, table])
-        _sql(con, f"INSERT INTO {LEDGER} SELECT table_name, game_date, row_count, written_at FROM {KEPT_LEDGER} "
-                  "WHERE kept_for = ? AND table_name = ? AND row_count IS NOT NULL", [kept_for, table])
+        _sql(
+            con,
+            f"INSERT INTO {LEDGER} SELECT table_name, game_date, row_count, written_at FROM {KEPT_LEDGER} "
+            "WHERE kept_for = ? AND table_name = ? AND row_count IS NOT NULL",
+            [kept_for, table],
+        )
 
     def prune_kept(self, kept_for: Sequence[str]) -> None:
         with self._connect() as con:
@@ -311,8 +330,11 @@ class DuckDBWarehouse(Warehouse):
 
 def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     _sql(con, "CREATE SCHEMA IF NOT EXISTS nba_meta")
-    _sql(con, f"CREATE TABLE IF NOT EXISTS {LEDGER} "
-              "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)")
+    _sql(
+        con,
+        f"CREATE TABLE IF NOT EXISTS {LEDGER} "
+        "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)",
+    )
 
 
 def _keep(con: duckdb.DuckDBPyConnection, table: str, dates: str, keep_as: str) -> None:
@@ -321,13 +343,24 @@ def _keep(con: duckdb.DuckDBPyConnection, table: str, dates: str, keep_as: str) 
     valid_id(keep_as)
     _ensure_ledger(con)
     _sql(con, f"CREATE SCHEMA IF NOT EXISTS {KEPT_SCHEMA}")
-    _sql(con, f"CREATE TABLE IF NOT EXISTS {KEPT_LEDGER} (kept_for VARCHAR, table_name VARCHAR, game_date DATE, "
-              "row_count BIGINT, written_at TIMESTAMPTZ, kept_at TIMESTAMPTZ)")
-    _sql(con, f"CREATE OR REPLACE TEMP TABLE keeping AS SELECT DISTINCT CAST(d.game_date AS DATE) AS game_date "
-              f"FROM {dates} d WHERE CAST(d.game_date AS DATE) NOT IN "
-              f"(SELECT game_date FROM {KEPT_LEDGER} WHERE kept_for = ? AND table_name = ?)", [keep_as, table])
-    _sql(con, f"INSERT INTO {KEPT_LEDGER} SELECT ?, ?, k.game_date, l.row_count, l.written_at, now() FROM keeping k "
-              f"LEFT JOIN {LEDGER} l ON l.table_name = ? AND l.game_date = k.game_date", [keep_as, table, table])
+    _sql(
+        con,
+        f"CREATE TABLE IF NOT EXISTS {KEPT_LEDGER} (kept_for VARCHAR, table_name VARCHAR, game_date DATE, "
+        "row_count BIGINT, written_at TIMESTAMPTZ, kept_at TIMESTAMPTZ)",
+    )
+    _sql(
+        con,
+        f"CREATE OR REPLACE TEMP TABLE keeping AS SELECT DISTINCT CAST(d.game_date AS DATE) AS game_date "
+        f"FROM {dates} d WHERE CAST(d.game_date AS DATE) NOT IN "
+        f"(SELECT game_date FROM {KEPT_LEDGER} WHERE kept_for = ? AND table_name = ?)",
+        [keep_as, table],
+    )
+    _sql(
+        con,
+        f"INSERT INTO {KEPT_LEDGER} SELECT ?, ?, k.game_date, l.row_count, l.written_at, now() FROM keeping k "
+        f"LEFT JOIN {LEDGER} l ON l.table_name = ? AND l.game_date = k.game_date",
+        [keep_as, table, table],
+    )
     if not DuckDBWarehouse._table_exists(con, table):
         return
     kept = kept_table(table)
@@ -336,5 +369,9 @@ def _keep(con: duckdb.DuckDBPyConnection, table: str, dates: str, keep_as: str) 
     for name, kind, *_ in _sql(con, f"DESCRIBE {table}"):
         if name not in present:  # a column the table gained since it was first kept
             _sql(con, f'ALTER TABLE {kept} ADD COLUMN "{name}" {kind}')
-    _sql(con, f"INSERT INTO {kept} BY NAME SELECT ? AS kept_for, * FROM {table} "
-              "WHERE game_date IN (SELECT game_date FROM keeping)", [keep_as])
+    _sql(
+        con,
+        f"INSERT INTO {kept} BY NAME SELECT ? AS kept_for, * FROM {table} "
+        "WHERE game_date IN (SELECT game_date FROM keeping)",
+        [keep_as],
+    )

@@ -88,21 +88,35 @@ def flaky(context) -> None:
 
 def _add_backfill(instance: dg.DagsterInstance, backfill_id: str, days: list[str]) -> None:
     target = AssetGraphSubset(partitions_subsets_by_asset_key={flaky.key: DAYS.subset_with_partition_keys(days)})
-    instance.add_backfill(PartitionBackfill.from_asset_graph_subset(
-        backfill_id=backfill_id, backfill_timestamp=time.time(), tags={}, dynamic_partitions_store=instance,
-        asset_graph_subset=target, title=None, description=None, run_config=None))
+    instance.add_backfill(
+        PartitionBackfill.from_asset_graph_subset(
+            backfill_id=backfill_id,
+            backfill_timestamp=time.time(),
+            tags={},
+            dynamic_partitions_store=instance,
+            asset_graph_subset=target,
+            title=None,
+            description=None,
+            run_config=None,
+        )
+    )
 
 
 def _backfill_run(instance: dg.DagsterInstance, backfill_id: str, day: str) -> dg.ExecuteInProcessResult:
-    return dg.materialize([flaky], partition_key=day, instance=instance, raise_on_error=False,
-                          tags={"dagster/backfill": backfill_id})
+    return dg.materialize(
+        [flaky], partition_key=day, instance=instance, raise_on_error=False, tags={"dagster/backfill": backfill_id}
+    )
 
 
 def _evaluate(name: str, result: dg.ExecuteInProcessResult, instance, url: str) -> None:
     event = result.get_run_success_event() if result.success else result.get_run_failure_event()
-    context = dg.build_run_status_sensor_context(sensor_name=name, dagster_event=event, dagster_instance=instance,
-                                                 dagster_run=result.dagster_run,
-                                                 resources={"alert_webhook": AlertWebhook(url=url)})
+    context = dg.build_run_status_sensor_context(
+        sensor_name=name,
+        dagster_event=event,
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+        resources={"alert_webhook": AlertWebhook(url=url)},
+    )
     sensor = next(s for s in backfill_alert_sensors if s.name == name)
     sensor(context.for_run_failure() if name == FAILED else context)
 

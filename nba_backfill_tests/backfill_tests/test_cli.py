@@ -27,38 +27,53 @@ def test_plan_derives_the_lookback_ranges_from_the_graph(nba):
 def test_plan_for_downstream_phases_adds_upstream_only_where_missing(nba, home):
     code, report = nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-25")
     assert code == 0 and "4 of 4 game dates complete" in report
-    assert f"tables: DuckDB {home.resolve()}/warehouse.duckdb" in report and f"raw files: {home.resolve()}/raw" in report
+    assert (
+        f"tables: DuckDB {home.resolve()}/warehouse.duckdb" in report and f"raw files: {home.resolve()}/raw" in report
+    )
     with dg.DagsterInstance.from_config(str(home / "dagster")) as instance:  # each run names the backfill's target
         runs = [r.dagster_run for r in instance.get_run_records()]
         backfill_runs = [r for r in runs if REFRESH_TAG not in r.tags]  # the completeness report's refresh apart
-        assert {r.tags.get(TARGET_TAG) for r in backfill_runs} == {"2024-10-22..2024-10-25"} and len(runs) > len(backfill_runs)
+        assert {r.tags.get(TARGET_TAG) for r in backfill_runs} == {"2024-10-22..2024-10-25"} and len(runs) > len(
+            backfill_runs
+        )
     code, status = nba.json("status", "--start-date", "2024-10-20", "--end-date", "2024-10-25")
     assert status["summary"]["dates"] == 6 and status["summary"]["game_dates"] == 4  # opening night is the 22nd
     assert status["summary"]["by_phase"]["phase5"] == {"complete": 4}  # counted over game dates
-    code, plan = nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25", "--phases", "4-5", "--force")
+    code, plan = nba.json(
+        "plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25", "--phases", "4-5", "--force"
+    )
     assert code == 0
     assert set(plan["to_run"]) == {a for a in plan["to_run"] if a.startswith(("nba_precompute/", "nba_predictions/"))}
     assert plan["to_run"]["nba_precompute/player_daily_cache"] == ["2024-10-24", "2024-10-25"]
     assert nba.json("plan", "--start-date", "2024-10-24", "--end-date", "2024-10-25")[1]["to_run"] == {}
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["plan", "--start-date", "2024-11-14", "--end-date", "2024-11-08"], "before --start-date"),
-    (["status", "--start-date", "2019-01-01", "--end-date", "2019-01-02"], "within the partitions"),
-    (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "7"], "unknown phase"),
-    (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "four"], "unknown phase"),
-    (["run", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--parallel"], "DuckDB admits one writing process"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["plan", "--start-date", "2024-11-14", "--end-date", "2024-11-08"], "before --start-date"),
+        (["status", "--start-date", "2019-01-01", "--end-date", "2019-01-02"], "within the partitions"),
+        (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "7"], "unknown phase"),
+        (["plan", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--phases", "four"], "unknown phase"),
+        (
+            ["run", "--start-date", "2024-11-08", "--end-date", "2024-11-09", "--parallel"],
+            "DuckDB admits one writing process",
+        ),
+    ],
+)
 def test_bad_arguments_exit_2_with_one_clear_line(home, capsys, argv, message):
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert message in err and "Traceback" not in err
 
 
-@pytest.mark.parametrize("variables, message", [
-    ({"NBA_BACKFILL_TARGET": "s3"}, "NBA_BACKFILL_TARGET='s3': expected one of local, gcp"),
-    ({"NBA_BACKFILL_TARGET": "gcp", "GCP_PROJECT": ""}, "GCP_PROJECT is not set"),
-])
+@pytest.mark.parametrize(
+    "variables, message",
+    [
+        ({"NBA_BACKFILL_TARGET": "s3"}, "NBA_BACKFILL_TARGET='s3': expected one of local, gcp"),
+        ({"NBA_BACKFILL_TARGET": "gcp", "GCP_PROJECT": ""}, "GCP_PROJECT is not set"),
+    ],
+)
 def test_a_misconfigured_environment_exits_2_with_one_clear_line(home, capsys, monkeypatch, variables, message):
     for name, value in variables.items():
         monkeypatch.setenv(name, value)
@@ -95,9 +110,12 @@ def test_every_command_has_help_with_an_example(capsys, command):
 def test_validate_is_strict_only_when_asked(nba, home):
     assert nba("run", "--start-date", "2024-10-22", "--end-date", "2024-10-23")[0] == 0
     import duckdb
+
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.execute("UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
-                    "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL").fetchall()
+        con.execute(
+            "UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
+            "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL"
+        ).fetchall()
     code, report = nba.json("validate", "--start-date", "2024-10-22", "--end-date", "2024-10-23")
     assert code == 0 and report["errors"] >= 1
     assert any(f["check"] == "no_placeholder_lines" and f["game_date"] == "2024-10-23" for f in report["failures"])
@@ -114,9 +132,12 @@ def test_ui_starts_dg_dev_on_the_same_instance_from_a_fresh_checkout(home, tmp_p
 
     assert cli.main(["ui", "-p", "3001"]) == 0
 
-    (path, argv, dagster_home), = started
+    ((path, argv, dagster_home),) = started
     assert path.endswith("/dg") and argv[1:] == ["dev", "-w", "workspace.yaml", "-p", "3001"]
-    assert dagster_home == str(home / "dagster") and "max_concurrent_runs: 1" in (home / "dagster" / "dagster.yaml").read_text()
+    assert (
+        dagster_home == str(home / "dagster")
+        and "max_concurrent_runs: 1" in (home / "dagster" / "dagster.yaml").read_text()
+    )
 
 
 def test_ui_outside_the_repository_says_where_to_run_it(home, tmp_path, monkeypatch, capsys):

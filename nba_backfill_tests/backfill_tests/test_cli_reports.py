@@ -12,7 +12,9 @@ def test_report_and_validate_give_the_figures_the_ui_shows(nba, home):
     tables = {t["table"]: t for t in report["tables"]}
     assert {t["date"] for t in report["tables"]} == {"2024-10-23"} and len(tables) == 24
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        players = con.execute("SELECT count(*) FROM nba_precompute.ml_feature_store WHERE game_date = '2024-10-23'").fetchone()[0]
+        players = con.execute(
+            "SELECT count(*) FROM nba_precompute.ml_feature_store WHERE game_date = '2024-10-23'"
+        ).fetchone()[0]
     assert tables["nba_precompute.ml_feature_store"]["rows"] == players > 0
     assert all(t["written_at"].startswith("20") for t in report["tables"])
     (quality,) = report["quality"]
@@ -23,8 +25,10 @@ def test_report_and_validate_give_the_figures_the_ui_shows(nba, home):
     assert code == 0 and "quality by date" in text and "nba_precompute.ml_feature_store" in text
 
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.execute("UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
-                    "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL").fetchall()
+        con.execute(
+            "UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
+            "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL"
+        ).fetchall()
     code, validated = nba.json("validate", "--start-date", "2024-10-23", "--end-date", "2024-10-23")
     (placeholder,) = [f for f in validated["failures"] if f["check"] == "no_placeholder_lines"]
     assert placeholder["metadata"] and isinstance(placeholder["metadata"], dict)  # the values the UI shows

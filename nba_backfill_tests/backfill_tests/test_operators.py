@@ -35,8 +35,12 @@ def start(home: Path, name: str, *argv: str) -> subprocess.Popen:
     beside the home (files, not pipes: a full pipe would stall a run that holds the lock)."""
     home.parent.mkdir(parents=True, exist_ok=True)
     with (home.parent / f"{name}.out").open("w") as out, (home.parent / f"{name}.err").open("w") as err:
-        return subprocess.Popen([sys.executable, "-m", "nba_backfill.backfill.cli", *argv, "--json"],
-                                env=environment(home), stdout=out, stderr=err)
+        return subprocess.Popen(
+            [sys.executable, "-m", "nba_backfill.backfill.cli", *argv, "--json"],
+            env=environment(home),
+            stdout=out,
+            stderr=err,
+        )
 
 
 def finish(proc: subprocess.Popen, home: Path, name: str) -> tuple[int, str, str]:
@@ -47,8 +51,12 @@ def finish(proc: subprocess.Popen, home: Path, name: str) -> tuple[int, str, str
 def tables(home: Path, schema: str) -> dict[str, pd.DataFrame]:
     """Every table of ``schema``, its rows in a fixed order (for byte-for-byte comparison)."""
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables WHERE table_schema = ? "
-                                           "ORDER BY 1", [schema]).fetchall()]
+        names = [
+            r[0]
+            for r in con.execute(
+                "SELECT table_name FROM information_schema.tables WHERE table_schema = ? ORDER BY 1", [schema]
+            ).fetchall()
+        ]
         return {n: con.execute(f"SELECT * FROM {schema}.{n} ORDER BY ALL").df() for n in names}
 
 
@@ -80,7 +88,9 @@ def busy_machine():
 
 @pytest.mark.slow
 @pytest.mark.parametrize("attempt, no_wait", [(1, False), (2, False), (3, True)])
-def test_two_runs_started_together_on_an_empty_home_have_one_clear_outcome_each(tmp_path, busy_machine, attempt, no_wait):
+def test_two_runs_started_together_on_an_empty_home_have_one_clear_outcome_each(
+    tmp_path, busy_machine, attempt, no_wait
+):
     home = tmp_path / f"home{attempt}"
     first = start(home, "first", "run", *A)
     if no_wait:  # refusal is what is tested: the --no-wait run starts once the first holds the lock
@@ -111,16 +121,21 @@ def test_two_runs_started_together_on_an_empty_home_have_one_clear_outcome_each(
         assert len(assets) == 12  # phases 1-2
         assert {a: ran[0].get(a, 0) + ran[1].get(a, 0) for a in assets} == dict.fromkeys(assets, 3)  # no date twice
     assert not any(duplicates(home).values()), duplicates(home)
-    code = subprocess.run([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BOTH, "--phases", "1-2"],
-                          env=environment(home), capture_output=True).returncode
+    code = subprocess.run(
+        [sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BOTH, "--phases", "1-2"],
+        env=environment(home),
+        capture_output=True,
+    ).returncode
     assert code == 0  # the whole range complete (after the refused one's dates, if one was refused)
     assert not any(duplicates(home).values())
 
 
 def test_a_killed_holder_leaves_no_lock_behind(tmp_path):
-    holding = ("import sys, time; from pathlib import Path; from nba_backfill.backfill.lock import operator_lock\n"
-               "with operator_lock(Path(sys.argv[1]), 'nba-backfill run --start-date x', True, print):\n"
-               "    print('held', flush=True); time.sleep(600)")
+    holding = (
+        "import sys, time; from pathlib import Path; from nba_backfill.backfill.lock import operator_lock\n"
+        "with operator_lock(Path(sys.argv[1]), 'nba-backfill run --start-date x', True, print):\n"
+        "    print('held', flush=True); time.sleep(600)"
+    )
     holder = subprocess.Popen([sys.executable, "-c", holding, str(tmp_path)], stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline() == "held\n"
     with pytest.raises(LockHeld, match=rf"in use by pid {holder.pid} \(nba-backfill run --start-date x\) since "):

@@ -25,13 +25,22 @@ def _one_line_exit_2(capsys, argv: list[str], *says: str) -> None:
 
 
 @pytest.mark.parametrize("command", ["plan", "status", "run"])
-@pytest.mark.parametrize("variable, value, says", [
-    ("NBA_SIM_SEED", "twenty", ["NBA_SIM_SEED='twenty': expected a non-negative integer"]),
-    ("NBA_SIM_SEED", "-5", ["NBA_SIM_SEED='-5'"]),
-    ("NBA_SIM_OUTAGES", "nbac:yesterday", ["NBA_SIM_OUTAGES: fault spec entry 'nbac:yesterday'"]),
-    ("NBA_SIM_CORRUPT", "scoreboard:2024-10-22", ["NBA_SIM_CORRUPT: fault spec entry", "unknown feed 'scoreboard'"]),
-])
-def test_a_bad_simulator_variable_stops_every_command_before_it_starts(home, capsys, monkeypatch, command, variable, value, says):
+@pytest.mark.parametrize(
+    "variable, value, says",
+    [
+        ("NBA_SIM_SEED", "twenty", ["NBA_SIM_SEED='twenty': expected a non-negative integer"]),
+        ("NBA_SIM_SEED", "-5", ["NBA_SIM_SEED='-5'"]),
+        ("NBA_SIM_OUTAGES", "nbac:yesterday", ["NBA_SIM_OUTAGES: fault spec entry 'nbac:yesterday'"]),
+        (
+            "NBA_SIM_CORRUPT",
+            "scoreboard:2024-10-22",
+            ["NBA_SIM_CORRUPT: fault spec entry", "unknown feed 'scoreboard'"],
+        ),
+    ],
+)
+def test_a_bad_simulator_variable_stops_every_command_before_it_starts(
+    home, capsys, monkeypatch, command, variable, value, says
+):
     monkeypatch.setenv(variable, value)
     _one_line_exit_2(capsys, [command, *RANGE], *says)
     assert not (home / "dagster").exists()  # refused before the instance was even prepared

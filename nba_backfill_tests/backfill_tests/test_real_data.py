@@ -38,7 +38,9 @@ def backfill_and_check(nba, start: str, end: str) -> dict:
     code, status = nba.json("status", "--start-date", start, "--end-date", end)
     assert code == 0, status["summary"]
     game_dates = [d for d in status["dates"] if d["games"]]
-    assert game_dates and all(d[p] in ("complete", "accepted") for d in game_dates for p in ("phase1", "phase2", "phase3", "phase4", "phase5"))
+    assert game_dates and all(
+        d[p] in ("complete", "accepted") for d in game_dates for p in ("phase1", "phase2", "phase3", "phase4", "phase5")
+    )
     assert all(d["phase2"] == "accepted" and "nbac_play_by_play" in d["reasons"]["phase2"][0] for d in game_dates)
     return status
 
@@ -57,11 +59,17 @@ def share_of_lines_reaching_predictions(warehouse, days: list[dt.date]) -> float
     whose prediction carries a line."""
     props = pre_tip(warehouse.read("nba_raw.odds_api_player_points_props", days))
     props = props[props["points_line"] >= MIN_LINE]
-    gamebook = warehouse.read("nba_raw.nbac_gamebook_player_stats", days).rename(columns={"player_name_original": "player_name"})
-    lines = props.drop_duplicates(["game_date", "game_id", "player_lookup"])[["game_date", "game_id", "player_name", "player_lookup"]]
+    gamebook = warehouse.read("nba_raw.nbac_gamebook_player_stats", days).rename(
+        columns={"player_name_original": "player_name"}
+    )
+    lines = props.drop_duplicates(["game_date", "game_id", "player_lookup"])[
+        ["game_date", "game_id", "player_name", "player_lookup"]
+    ]
     played = classify(lines, gamebook, set()).query("outcome == 'played'")[["game_date", "player_lookup"]]
     predictions = warehouse.read("nba_predictions.player_prop_predictions", days)
-    reached = played.merge(predictions[["game_date", "player_lookup", "has_prop_line"]], on=["game_date", "player_lookup"], how="left")
+    reached = played.merge(
+        predictions[["game_date", "player_lookup", "has_prop_line"]], on=["game_date", "player_lookup"], how="left"
+    )
     return float(reached["has_prop_line"].fillna(False).astype(bool).mean())
 
 
@@ -73,7 +81,11 @@ def test_a_few_real_dates_run_from_empty_with_shot_zones_absent_not_invented(nba
     assert predictions["has_prop_line"].sum() > 150  # opening nights' lines reached their players
     assert share_of_lines_reaching_predictions(warehouse, days) >= 0.99
     gaps = accepted(warehouse, days)
-    assert len(gaps) == 16 and set(gaps["feed"]) == {"nbac_play_by_play"} and gaps["accepted_by"].str.startswith("source:").all()
+    assert (
+        len(gaps) == 16
+        and set(gaps["feed"]) == {"nbac_play_by_play"}
+        and gaps["accepted_by"].str.startswith("source:").all()
+    )
     # No play-by-play: every zone figure NULL and flagged, never a made-up number.
     offense = warehouse.read("nba_analytics.team_offense_game_summary", days)
     assert offense["team_paint_attempts"].isna().all() and not offense["shot_zones_available"].any()
@@ -90,8 +102,12 @@ def test_a_few_real_dates_run_from_empty_with_shot_zones_absent_not_invented(nba
     # Grading: each date's figures on its prediction_accuracy materialization (a range run).
     with dg.DagsterInstance.from_config(str(real / "dagster")) as instance:
         for day in days:
-            records = instance.fetch_materializations(dg.AssetRecordsFilter(
-                asset_key=dg.AssetKey(["nba_predictions", "prediction_accuracy"]), asset_partitions=[str(day)]), limit=1)
+            records = instance.fetch_materializations(
+                dg.AssetRecordsFilter(
+                    asset_key=dg.AssetKey(["nba_predictions", "prediction_accuracy"]), asset_partitions=[str(day)]
+                ),
+                limit=1,
+            )
             metadata = records.records[0].asset_materialization.metadata
             assert metadata["grading/with_line"].value > 0 and metadata["grading/mae_line"].value > 0
             assert "grading/by_quality_band" in metadata

@@ -28,8 +28,9 @@ pytestmark = pytest.mark.slow
 def base_home(tmp_path_factory):
     home = tmp_path_factory.mktemp("base")
     env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES} | {"NBA_BACKFILL_HOME": str(home)}
-    subprocess.run([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BASE], env=env,
-                   check=True, capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BASE], env=env, check=True, capture_output=True
+    )
     return home
 
 
@@ -45,7 +46,9 @@ def sql(home, query: str) -> pd.DataFrame:
 
 
 def written(home, where: str = "true") -> pd.DataFrame:
-    return sql(home, f"SELECT table_name, game_date, written_at FROM nba_meta.partition_ledger WHERE {where} ORDER BY 1, 2")
+    return sql(
+        home, f"SELECT table_name, game_date, written_at FROM nba_meta.partition_ledger WHERE {where} ORDER BY 1, 2"
+    )
 
 
 def test_a_season_with_its_lookback_before_opening_night_ends_complete(nba):
@@ -99,18 +102,33 @@ def test_reprocessing_one_date_after_its_raw_file_was_corrected(from_base, home)
     assert not rewritten["table_name"].str.startswith("scraped.").any()  # phase 1 did not re-scrape
     assert sorted(p.name for p in (home / "raw").rglob(f"*/{day}/**/*.json")) == raw_before
     on_day = set(rewritten.loc[rewritten["game_date"] == pd.Timestamp(day), "table_name"])
-    assert {"nba_raw.nbac_gamebook_player_stats", "nba_analytics.player_game_summary", "nba_predictions.prediction_accuracy"} <= on_day
+    assert {
+        "nba_raw.nbac_gamebook_player_stats",
+        "nba_analytics.player_game_summary",
+        "nba_predictions.prediction_accuracy",
+    } <= on_day
     later = rewritten[rewritten["game_date"] > pd.Timestamp(day)]
-    assert set(later.loc[later["table_name"] == "nba_precompute.player_daily_cache", "game_date"].dt.day) == {29, 30, 31, 1, 2}
+    assert set(later.loc[later["table_name"] == "nba_precompute.player_daily_cache", "game_date"].dt.day) == {
+        29,
+        30,
+        31,
+        1,
+        2,
+    }
     assert rewritten["game_date"].min() == pd.Timestamp(day)
     name = f"{player['firstName']} {player['familyName']}"
-    points = sql(home, f"SELECT points FROM nba_analytics.player_game_summary WHERE game_date = '{day}' AND player_name = '{name}'")
+    points = sql(
+        home,
+        f"SELECT points FROM nba_analytics.player_game_summary WHERE game_date = '{day}' AND player_name = '{name}'",
+    )
     assert points["points"][0] == player["statistics"]["points"]
 
 
 def test_downstream_reprocessing_after_a_logic_change_recomputes_only_phases_4_and_5(from_base, home):
     before = written(home)
-    code, report = from_base.json("run", "--start-date", "2024-10-30", "--end-date", "2024-11-01", "--phases", "4-5", "--force")
+    code, report = from_base.json(
+        "run", "--start-date", "2024-10-30", "--end-date", "2024-11-01", "--phases", "4-5", "--force"
+    )
     assert code == 0
     after = written(home).merge(before, on=["table_name", "game_date"], suffixes=("", "_before"))
     rewritten = after[after["written_at"] > after["written_at_before"]]
@@ -130,13 +148,19 @@ def test_a_date_whose_odds_feed_was_down_gets_its_lines_on_rerun(nba, home, monk
 
     monkeypatch.delenv("NBA_SIM_OUTAGES")
     assert nba("run", "--start-date", day, "--end-date", day, "--force")[0] == 0
-    no_line = sql(home, f"""
+    no_line = sql(
+        home,
+        f"""
         SELECT p.player_lookup FROM nba_predictions.player_prop_predictions p
         JOIN nba_raw.odds_api_player_points_props o USING (game_date, player_lookup)
         WHERE p.game_date = '{day}' AND p.recommendation = 'NO_LINE'
-          AND o.minutes_before_tipoff >= 0 AND o.points_line >= 5 AND o.points_line != 20""")
+          AND o.minutes_before_tipoff >= 0 AND o.points_line >= 5 AND o.points_line != 20""",
+    )
     assert no_line.empty  # NO_LINE is left only where the league posted no usable line
-    lines = sql(home, f"SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = '{day}' AND has_prop_line")
+    lines = sql(
+        home,
+        f"SELECT count(*) AS n FROM nba_predictions.player_prop_predictions WHERE game_date = '{day}' AND has_prop_line",
+    )
     assert lines["n"][0] > 50
 
 
@@ -145,7 +169,9 @@ def test_the_first_two_weeks_of_a_season_complete_with_rising_quality(nba, home)
     assert nba("run", *args)[0] == 0
     code, status = nba.json("status", *args)
     assert code == 0 and not any("failed" in (d["phase4"], d["phase5"]) for d in status["dates"])
-    quality = sql(home, "SELECT game_date, avg(quality_score) AS q FROM nba_precompute.ml_feature_store GROUP BY 1 ORDER BY 1")
+    quality = sql(
+        home, "SELECT game_date, avg(quality_score) AS q FROM nba_precompute.ml_feature_store GROUP BY 1 ORDER BY 1"
+    )
     assert quality["q"].iloc[0] == 0 and quality["q"].is_monotonic_increasing and quality["q"].iloc[-1] > 40
 
 
@@ -153,8 +179,9 @@ def test_an_interrupted_run_resumes_without_duplicates_or_recomputation(nba, hom
     args = ["--start-date", "2024-10-22", "--end-date", "2024-11-02"]
     env = os.environ | {"NBA_BACKFILL_HOME": str(home)}
     log = (home.parent / "killed-run.log").open("w")
-    proc = subprocess.Popen([sys.executable, "-m", "nba_backfill.backfill.cli", "run", *args], env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "nba_backfill.backfill.cli", "run", *args], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
     deadline = time.monotonic() + 240
     while time.monotonic() < deadline and proc.poll() is None:
         time.sleep(0.5)
@@ -173,5 +200,8 @@ def test_an_interrupted_run_resumes_without_duplicates_or_recomputation(nba, hom
     assert code == 0 and report["complete_game_dates"] == report["game_dates"], report
     kept = written(home).merge(finished, on=["table_name", "game_date"], suffixes=("", "_before"))
     recomputed = kept[kept["written_at"] != kept["written_at_before"]]
-    assert recomputed.empty, (recomputed.groupby("table_name").size().to_dict(), report["ran"])  # finished partitions were not recomputed
+    assert recomputed.empty, (
+        recomputed.groupby("table_name").size().to_dict(),
+        report["ran"],
+    )  # finished partitions were not recomputed
     assert nba("validate", *args, "--strict")[0] == 0  # unique grain and everything else hold

@@ -42,8 +42,10 @@ def test_the_simulated_league_satisfies_every_identity() -> None:
     league, checked = SimulatedLeague(seed=20241022), 0
     for day in (dt.date(2024, 10, 22), dt.date(2024, 11, 14), dt.date(2025, 2, 3), dt.date(2025, 4, 13)):
         schedule = {f"nba-com/schedule/{day}/a.json": json.loads(encode(league.schedule(day)))}
-        files = {f"nba-com/boxscores/{day}/{g}/a.json": json.loads(encode(league.boxscore(g)))
-                 for g in final_games(schedule, day)}
+        files = {
+            f"nba-com/boxscores/{day}/{g}/a.json": json.loads(encode(league.boxscore(g)))
+            for g in final_games(schedule, day)
+        }
         players, teams = parsers.parse_boxscore_players(files), parsers.parse_boxscore_teams(files)
         assert box_score.violations(players, teams) == {name: set() for name in box_score.IDENTITIES}
         checked += len(teams)
@@ -67,8 +69,12 @@ MITCHELL = f"{GAME} CLE donovanmitchell"
     ("where", "column", "change", "expected"),
     [
         # reboundsTotal != offensive + defensive: on a team row alone, the players still add up.
-        ("team", "total_rebounds", lambda v: v + 1, {"rebounds_not_offensive_plus_defensive": {f"{GAME} CLE"},
-                                                     "team_totals_not_players_sums": {f"{GAME} CLE"}}),
+        (
+            "team",
+            "total_rebounds",
+            lambda v: v + 1,
+            {"rebounds_not_offensive_plus_defensive": {f"{GAME} CLE"}, "team_totals_not_players_sums": {f"{GAME} CLE"}},
+        ),
         # Team assists != the players' sum.
         ("team", "assists", lambda v: v + 3, {"team_totals_not_players_sums": {f"{GAME} CLE"}}),
         # Team field-goal attempts != the players' sum.
@@ -76,8 +82,12 @@ MITCHELL = f"{GAME} CLE donovanmitchell"
         # A team plus-minus that contradicts the final score (CLE won by 11).
         ("team", "plus_minus", lambda v: -v, {"plus_minus_not_margin": {f"{GAME} CLE"}}),
         # Free throws made above attempted, on a team row.
-        ("team", "ft_made", lambda v: v + 50, {"makes_above_attempts": {f"{GAME} CLE"},
-                                               "team_totals_not_players_sums": {f"{GAME} CLE"}}),
+        (
+            "team",
+            "ft_made",
+            lambda v: v + 50,
+            {"makes_above_attempts": {f"{GAME} CLE"}, "team_totals_not_players_sums": {f"{GAME} CLE"}},
+        ),
         # Negative steals on a team row (not in the players' sums: only the sign is wrong).
         ("team", "steals", lambda v: -v - 1, {"negative_counts": {f"{GAME} CLE"}}),
     ],

@@ -12,8 +12,11 @@ ROWS = dg.AssetCheckKey(TOGS, "rows_match_schedule")
 
 
 def statuses(instance, key: dg.AssetCheckKey) -> dict:
-    return {i.partition_key: i.latest_execution_status.value
-            for i in instance.event_log_storage.get_asset_check_partition_info([key]) if i.partition_key}
+    return {
+        i.partition_key: i.latest_execution_status.value
+        for i in instance.event_log_storage.get_asset_check_partition_info([key])
+        if i.partition_key
+    }
 
 
 def test_a_range_run_and_a_single_partition_run_both_record_a_result_per_partition(platform, instance):
@@ -25,17 +28,39 @@ def test_a_range_run_and_a_single_partition_run_both_record_a_result_per_partiti
 def test_a_failed_blocking_check_stops_downstream_in_a_later_run(platform, instance):
     materialize_range("2024-10-22", "2024-10-24", resources=platform, instance=instance, log_level="ERROR")
     with platform["warehouse"]._connect() as con:  # a team box score goes missing, then TOGS is rebuilt
-        con.execute("DELETE FROM nba_raw.nbac_team_boxscore WHERE game_date = '2024-10-24' AND team_abbr IN "
-                    "(SELECT min(team_abbr) FROM nba_raw.nbac_team_boxscore WHERE game_date = '2024-10-24')").fetchall()
-    rebuilt = materialize_range("2024-10-24", "2024-10-24", selection="key:nba_analytics/team_offense_game_summary",
-                                resources=platform, instance=instance, raise_on_error=False, log_level="ERROR")
+        con.execute(
+            "DELETE FROM nba_raw.nbac_team_boxscore WHERE game_date = '2024-10-24' AND team_abbr IN "
+            "(SELECT min(team_abbr) FROM nba_raw.nbac_team_boxscore WHERE game_date = '2024-10-24')"
+        ).fetchall()
+    rebuilt = materialize_range(
+        "2024-10-24",
+        "2024-10-24",
+        selection="key:nba_analytics/team_offense_game_summary",
+        resources=platform,
+        instance=instance,
+        raise_on_error=False,
+        log_level="ERROR",
+    )
     assert not rebuilt.success and statuses(instance, ROWS)["2024-10-24"] == "FAILED"
-    later = materialize_range("2024-10-24", "2024-10-24", selection="key:nba_analytics/player_game_summary",
-                              resources=platform, instance=instance, raise_on_error=False, log_level="ERROR")
+    later = materialize_range(
+        "2024-10-24",
+        "2024-10-24",
+        selection="key:nba_analytics/player_game_summary",
+        resources=platform,
+        instance=instance,
+        raise_on_error=False,
+        log_level="ERROR",
+    )
     assert not later.success
     failure = next(e for e in later.all_events if e.is_step_failure).event_specific_data.error
     text = failure.message + (failure.cause.message if failure.cause else "")
     assert "nba_analytics/team_offense_game_summary:rows_match_schedule 2024-10-24" in text
-    other_day = materialize_range("2024-10-23", "2024-10-23", selection="key:nba_analytics/player_game_summary",
-                                  resources=platform, instance=instance, log_level="ERROR")
+    other_day = materialize_range(
+        "2024-10-23",
+        "2024-10-23",
+        selection="key:nba_analytics/player_game_summary",
+        resources=platform,
+        instance=instance,
+        log_level="ERROR",
+    )
     assert other_day.success  # only the partitions that read the bad one are stopped

@@ -15,7 +15,9 @@ from nba_backfill.sources.simulated import SimulatedLeague
 
 def matrix(platform, start, end, instance=None):
     data = CheckData(platform["warehouse"], platform["raw_store"])
-    return completeness_matrix(dt.date.fromisoformat(start), dt.date.fromisoformat(end), data, all_assets, checks, instance)
+    return completeness_matrix(
+        dt.date.fromisoformat(start), dt.date.fromisoformat(end), data, all_assets, checks, instance
+    )
 
 
 def row(m, day):
@@ -27,26 +29,44 @@ def test_a_clean_backfill_is_complete_and_quiet_days_have_no_games(platform, ins
     m = matrix(platform, "2024-10-20", "2024-10-27", instance)
     assert list(row(m, "2024-10-20")[["games", "phase1", "phase5"]]) == [0, "no games", "no games"]
     opening = row(m, "2024-10-22")
-    assert opening["games"] > 0 and all(opening[p] == "complete" for p in ("phase1", "phase2", "phase3", "phase4", "phase5"))
+    assert opening["games"] > 0 and all(
+        opening[p] == "complete" for p in ("phase1", "phase2", "phase3", "phase4", "phase5")
+    )
     assert row(m, "2024-10-27")["phase1"] == "missing" and row(m, "2024-10-27")["games"] is pd.NA
 
 
 def test_an_outage_day_is_failed_and_what_depends_on_it_blocked(platform, instance):
     materialize_range("2024-10-22", "2024-10-26", resources=platform, instance=instance, log_level="ERROR")
     down = platform | {"league": SimulatedLeague(outages="nbac:2024-10-27")}
-    materialize_range("2024-10-27", "2024-10-27", resources=down, instance=instance, raise_on_error=False, log_level="CRITICAL")
-    materialize_range("2024-10-28", "2024-10-28", selection="group:phase1_scrapers or group:phase2_raw", resources=platform,
-                      instance=instance, log_level="ERROR")
+    materialize_range(
+        "2024-10-27", "2024-10-27", resources=down, instance=instance, raise_on_error=False, log_level="CRITICAL"
+    )
+    materialize_range(
+        "2024-10-28",
+        "2024-10-28",
+        selection="group:phase1_scrapers or group:phase2_raw",
+        resources=platform,
+        instance=instance,
+        log_level="ERROR",
+    )
     m = matrix(platform, "2024-10-26", "2024-10-28", instance)
     assert row(m, "2024-10-27")["phase1"] == "failed" and row(m, "2024-10-27")["phase2"] == "blocked"
     assert "scraped.nbac_schedule materialization" in row(m, "2024-10-27")["reasons"]["phase1"]
     after = row(m, "2024-10-28")
-    assert after["phase2"] == "complete" and after["phase3"] == "blocked" and after["phase4"] == "blocked"  # windows read 10-27
+    assert (
+        after["phase2"] == "complete" and after["phase3"] == "blocked" and after["phase4"] == "blocked"
+    )  # windows read 10-27
 
 
 def test_a_rewritten_upstream_makes_downstream_stale(platform):
     materialize_range("2024-10-22", "2024-10-25", resources=platform, log_level="ERROR")
-    materialize_range("2024-10-23", "2024-10-23", selection="key:nba_analytics/player_game_summary", resources=platform, log_level="ERROR")
+    materialize_range(
+        "2024-10-23",
+        "2024-10-23",
+        selection="key:nba_analytics/player_game_summary",
+        resources=platform,
+        log_level="ERROR",
+    )
     m = matrix(platform, "2024-10-22", "2024-10-25")
     assert row(m, "2024-10-23")["phase5"] == "stale"  # graded against the old summary
     assert row(m, "2024-10-24")["phase3"] == "stale" and row(m, "2024-10-24")["phase4"] == "stale"  # windows read it

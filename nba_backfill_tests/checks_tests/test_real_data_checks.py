@@ -27,14 +27,17 @@ def names(*pairs: str) -> pd.DataFrame:
     return pd.DataFrame({"player_name": list(pairs), "player_lookup": [player_lookup(n) for n in pairs]})
 
 
-@pytest.mark.parametrize(("book", "nba"), [
-    ("Nikola Jokic", "Nikola Jokić"),            # accents: player_lookup folds them
-    ("Jimmy Butler", "Jimmy Butler III"),        # a suffix on one side only
-    ("Dereck Lively II", "Dereck Lively"),
-    ("Vincent Williams Jr", "Vince Williams Jr."),  # alias + suffix
-    ("Nicolas Claxton", "Nic Claxton"),          # alias
-    ("P.J. Washington", "P.J. Washington"),      # initials: punctuation removed on both
-])
+@pytest.mark.parametrize(
+    ("book", "nba"),
+    [
+        ("Nikola Jokic", "Nikola Jokić"),  # accents: player_lookup folds them
+        ("Jimmy Butler", "Jimmy Butler III"),  # a suffix on one side only
+        ("Dereck Lively II", "Dereck Lively"),
+        ("Vincent Williams Jr", "Vince Williams Jr."),  # alias + suffix
+        ("Nicolas Claxton", "Nic Claxton"),  # alias
+        ("P.J. Washington", "P.J. Washington"),  # initials: punctuation removed on both
+    ],
+)
 def test_a_book_name_reaches_the_nba_com_player(book, nba):
     matched = match_players(names(book), names(nba, "Someone Else"))
     assert matched["player_lookup"].tolist() == names(nba)["player_lookup"].tolist()
@@ -55,18 +58,26 @@ def warehouse(tmp_path):
 
 def write_date(warehouse, box_names, statuses, line_names):
     day = pd.Timestamp(DAY)
-    gamebook = names(*box_names).assign(game_id=GAME, game_date=day, player_status=statuses).rename(
-        columns={"player_name": "player_name_original"})
-    props = names(*line_names).assign(game_id=GAME, game_date=day, bookmaker="draftkings", points_line=10.5,
-                                      minutes_before_tipoff=60)
+    gamebook = (
+        names(*box_names)
+        .assign(game_id=GAME, game_date=day, player_status=statuses)
+        .rename(columns={"player_name": "player_name_original"})
+    )
+    props = names(*line_names).assign(
+        game_id=GAME, game_date=day, bookmaker="draftkings", points_line=10.5, minutes_before_tipoff=60
+    )
     warehouse.replace_partitions("nba_raw.nbac_gamebook_player_stats", gamebook, [DAY])
     warehouse.replace_partitions("nba_raw.odds_api_player_points_props", props, [DAY])
 
 
 def test_lines_matched_passes_when_every_line_of_a_player_who_played_is_matched(warehouse):
     played = [f"Player {c}" for c in "ABCDEFGHIJ"]
-    write_date(warehouse, ["Nikola Jokić", "Scratched Guy", *played], ["active", "dnp", *["active"] * 10],
-               ["Nikola Jokic", "Scratched Guy", *played])
+    write_date(
+        warehouse,
+        ["Nikola Jokić", "Scratched Guy", *played],
+        ["active", "dnp", *["active"] * 10],
+        ["Nikola Jokic", "Scratched Guy", *played],
+    )
     outcome = lines_matched([DAY], CheckData(warehouse))[0]
     assert outcome.passed and outcome.metadata["played"] == 11 and outcome.metadata["did_not_play"] == 1
 
@@ -80,13 +91,21 @@ def test_lines_matched_fails_below_99_percent_and_names_the_unmatched(warehouse)
 
 
 def test_rows_match_schedule_accepts_a_recorded_gap_and_only_that(warehouse):
-    schedule = pd.DataFrame({"game_id": [GAME, "20251103_LAL_POR"], "nba_game_id": ["0022500150", "0022500151"],
-                             "game_date": pd.Timestamp(DAY), "game_status": 3})
+    schedule = pd.DataFrame(
+        {
+            "game_id": [GAME, "20251103_LAL_POR"],
+            "nba_game_id": ["0022500150", "0022500151"],
+            "game_date": pd.Timestamp(DAY),
+            "game_status": 3,
+        }
+    )
     warehouse.replace_partitions("nba_raw.nbac_schedule", schedule, [DAY])
     warehouse.replace_partitions("nba_raw.nbac_play_by_play", schedule.iloc[:0][["game_id", "game_date"]], [DAY])
     rule = rows_match_schedule("nba_raw.nbac_play_by_play", None, GAP_FEEDS["nba_raw/nbac_play_by_play"])
     assert not rule([DAY], CheckData(warehouse))[0].passed
-    accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("nbac_play_by_play", DAY, {"0022500150": "never published"}, "test"))
+    accepted_gaps.accept(
+        warehouse, accepted_gaps.gap_rows("nbac_play_by_play", DAY, {"0022500150": "never published"}, "test")
+    )
     outcome = rule([DAY], CheckData(warehouse))[0]
     assert not outcome.passed and outcome.metadata["missing_games"] == ["20251103_LAL_POR"]
     accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("nbac_play_by_play", DAY, {None: "whole date"}, "test"))
@@ -104,25 +123,42 @@ def test_accepting_merges_with_what_was_accepted_before(warehouse):
 
 
 def graded(rows: list[tuple]) -> pd.DataFrame:
-    cols = ["recommendation", "line_value", "actual_points", "predicted_points", "prediction_correct", "is_voided",
-            "quality_score"]
+    cols = [
+        "recommendation",
+        "line_value",
+        "actual_points",
+        "predicted_points",
+        "prediction_correct",
+        "is_voided",
+        "quality_score",
+    ]
     df = pd.DataFrame(rows, columns=cols).assign(game_date=pd.Timestamp(DAY))
     df["prediction_correct"] = df["prediction_correct"].astype("boolean")
     return df
 
 
 def test_grading_counts_hits_pushes_pass_and_no_line_apart():
-    df = graded([
-        ("OVER", 20.5, 25, 24.0, True, False, 100),    # hit
-        ("UNDER", 10.5, 12, 8.0, False, False, 100),   # miss
-        ("OVER", 15.0, 15, 18.0, None, False, 60),     # push: graded NULL
-        ("PASS", 8.5, 4, 9.0, None, False, 30),
-        ("NO_LINE", np.nan, 7, 6.0, None, False, 0),
-        ("OVER", 12.5, np.nan, 15.0, None, True, 100),  # DNP: voided, out of every figure
-    ])
+    df = graded(
+        [
+            ("OVER", 20.5, 25, 24.0, True, False, 100),  # hit
+            ("UNDER", 10.5, 12, 8.0, False, False, 100),  # miss
+            ("OVER", 15.0, 15, 18.0, None, False, 60),  # push: graded NULL
+            ("PASS", 8.5, 4, 9.0, None, False, 30),
+            ("NO_LINE", np.nan, 7, 6.0, None, False, 0),
+            ("OVER", 12.5, np.nan, 15.0, None, True, 100),  # DNP: voided, out of every figure
+        ]
+    )
     f = figures(df)
     assert (f["with_line"], f["calls"], f["hits"], f["misses"], f["pushes"], f["pass"], f["no_line"], f["voided"]) == (
-        4, 3, 1, 1, 1, 1, 1, 1)
+        4,
+        3,
+        1,
+        1,
+        1,
+        1,
+        1,
+        1,
+    )
     assert f["hit_rate"] == 0.5
     assert f["mae_predicted"] == pytest.approx((1 + 4 + 3 + 5) / 4, abs=0.01)
     assert f["mae_line"] == pytest.approx((4.5 + 1.5 + 0 + 4.5) / 4, abs=0.01)

@@ -41,34 +41,59 @@ def test_rematerializing_dates_leaves_row_counts_and_keys_unchanged(platform):
 
 
 def test_an_empty_rerun_clears_the_partition_and_the_schedule_check_names_the_games(platform, home):
-    materialize_range("2024-10-24", "2024-10-24", selection="group:phase1_scrapers or group:phase2_raw", resources=platform)
+    materialize_range(
+        "2024-10-24", "2024-10-24", selection="group:phase1_scrapers or group:phase2_raw", resources=platform
+    )
     store = platform["raw_store"]
     for path in store.list("nba-com/boxscores/2024-10-24/"):
         store.delete(path)
-    rerun = materialize_range("2024-10-24", "2024-10-24", selection="key:nba_raw/nbac_gamebook_player_stats",
-                              resources=platform, raise_on_error=False)
-    rows = platform["warehouse"].query("SELECT count(*) AS n FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '2024-10-24'")
+    rerun = materialize_range(
+        "2024-10-24",
+        "2024-10-24",
+        selection="key:nba_raw/nbac_gamebook_player_stats",
+        resources=platform,
+        raise_on_error=False,
+    )
+    rows = platform["warehouse"].query(
+        "SELECT count(*) AS n FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '2024-10-24'"
+    )
     assert rows["n"][0] == 0
-    check = next(e.event_specific_data for e in rerun.all_events
-                 if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "rows_match_schedule")
+    check = next(
+        e.event_specific_data
+        for e in rerun.all_events
+        if e.event_type_value == "ASSET_CHECK_EVALUATION" and e.event_specific_data.check_name == "rows_match_schedule"
+    )
     assert not check.passed and check.metadata["missing_games"].data
 
 
 def test_no_look_ahead_history_on_or_after_d_does_not_change_ds_precompute_or_predictions(platform):
     materialize_range("2024-10-22", "2024-11-02", resources=platform)
     warehouse = platform["warehouse"]
-    tables = ["nba_precompute.player_daily_cache", "nba_precompute.player_composite_factors",
-              "nba_precompute.ml_feature_store", "nba_predictions.player_prop_predictions"]
+    tables = [
+        "nba_precompute.player_daily_cache",
+        "nba_precompute.player_composite_factors",
+        "nba_precompute.ml_feature_store",
+        "nba_predictions.player_prop_predictions",
+    ]
 
     def snapshot():
-        return {t: warehouse.query(f"SELECT * EXCLUDE (processed_at) FROM {t} WHERE game_date = '2024-11-01' ORDER BY ALL") for t in tables}
+        return {
+            t: warehouse.query(f"SELECT * EXCLUDE (processed_at) FROM {t} WHERE game_date = '2024-11-01' ORDER BY ALL")
+            for t in tables
+        }
 
     before = snapshot()
     # Rewrite what happened on and after D: every player scores 40 more, every team 100 more.
     with warehouse._connect() as con:
-        con.execute("UPDATE nba_analytics.player_game_summary SET points = points + 40, usage_rate = 49 WHERE game_date >= '2024-11-01'").fetchall()
-        con.execute("UPDATE nba_analytics.team_offense_game_summary SET pace = pace + 30 WHERE game_date >= '2024-11-01'").fetchall()
-        con.execute("UPDATE nba_analytics.team_defense_game_summary SET opp_paint_makes = 0 WHERE game_date >= '2024-11-01'").fetchall()
+        con.execute(
+            "UPDATE nba_analytics.player_game_summary SET points = points + 40, usage_rate = 49 WHERE game_date >= '2024-11-01'"
+        ).fetchall()
+        con.execute(
+            "UPDATE nba_analytics.team_offense_game_summary SET pace = pace + 30 WHERE game_date >= '2024-11-01'"
+        ).fetchall()
+        con.execute(
+            "UPDATE nba_analytics.team_defense_game_summary SET opp_paint_makes = 0 WHERE game_date >= '2024-11-01'"
+        ).fetchall()
     materialize_range("2024-11-01", "2024-11-01", selection=RERUN_AFTER_D, resources=platform)
     after = snapshot()
     for t in tables:
@@ -86,31 +111,51 @@ def test_phase4_refuses_a_window_with_a_missing_date(three_weeks):
     warehouse = three_weeks["warehouse"]
     with warehouse._connect() as con:
         con.execute("DELETE FROM nba_analytics.player_game_summary WHERE game_date = '2024-10-28'").fetchall()
-        con.execute("DELETE FROM nba_meta.partition_ledger WHERE table_name = 'nba_analytics.player_game_summary' AND game_date = '2024-10-28'").fetchall()
-    before = warehouse.query("SELECT count(*) AS n FROM nba_precompute.player_shot_zone_analysis WHERE game_date = '2024-11-05'")
-    result = materialize_range("2024-11-05", "2024-11-05", selection="key:nba_precompute/player_shot_zone_analysis",
-                               resources=three_weeks, raise_on_error=False)
+        con.execute(
+            "DELETE FROM nba_meta.partition_ledger WHERE table_name = 'nba_analytics.player_game_summary' AND game_date = '2024-10-28'"
+        ).fetchall()
+    before = warehouse.query(
+        "SELECT count(*) AS n FROM nba_precompute.player_shot_zone_analysis WHERE game_date = '2024-11-05'"
+    )
+    result = materialize_range(
+        "2024-11-05",
+        "2024-11-05",
+        selection="key:nba_precompute/player_shot_zone_analysis",
+        resources=three_weeks,
+        raise_on_error=False,
+    )
     assert not result.success
     message = failure_message(result)
     assert "nba_analytics.player_game_summary" in message and "2024-10-28" in message
     assert "20241028_" in message  # the games themselves are named
-    after = warehouse.query("SELECT count(*) AS n FROM nba_precompute.player_shot_zone_analysis WHERE game_date = '2024-11-05'")
+    after = warehouse.query(
+        "SELECT count(*) AS n FROM nba_precompute.player_shot_zone_analysis WHERE game_date = '2024-11-05'"
+    )
     assert after["n"][0] == before["n"][0] > 0
 
 
 def test_phase4_refuses_a_window_missing_one_game(three_weeks):
     warehouse = three_weeks["warehouse"]
-    game = warehouse.query("SELECT min(game_id) AS g FROM nba_analytics.team_defense_game_summary WHERE game_date = '2024-10-30'")["g"][0]
+    game = warehouse.query(
+        "SELECT min(game_id) AS g FROM nba_analytics.team_defense_game_summary WHERE game_date = '2024-10-30'"
+    )["g"][0]
     with warehouse._connect() as con:
         con.execute("DELETE FROM nba_analytics.team_defense_game_summary WHERE game_id = ?", [game]).fetchall()
-    result = materialize_range("2024-11-05", "2024-11-05", selection="key:nba_precompute/team_defense_zone_analysis",
-                               resources=three_weeks, raise_on_error=False)
+    result = materialize_range(
+        "2024-11-05",
+        "2024-11-05",
+        selection="key:nba_precompute/team_defense_zone_analysis",
+        resources=three_weeks,
+        raise_on_error=False,
+    )
     assert not result.success and game in failure_message(result)
 
 
 @pytest.mark.nba_league(outages="nbac:2024-10-25")
 def test_a_scraper_outage_fails_the_date_with_the_http_status(platform):
-    result = materialize_range("2024-10-25", "2024-10-25", selection="group:phase1_scrapers", resources=platform, raise_on_error=False)
+    result = materialize_range(
+        "2024-10-25", "2024-10-25", selection="group:phase1_scrapers", resources=platform, raise_on_error=False
+    )
     assert not result.success
     assert "503" in failure_message(result) and "2024-10-25" in failure_message(result)
 
@@ -137,7 +182,8 @@ def test_a_server_error_is_retried_before_the_scrape_fails(platform, monkeypatch
 
     monkeypatch.setenv("NBA_SCRAPER_RETRIES", "2")
     monkeypatch.setattr(phase1_scrapers, "RETRY_WAIT_SECONDS", 0)
-    result = materialize_range("2024-10-25", "2024-10-25", selection="key:scraped/nbac_schedule", resources=platform,
-                               raise_on_error=False)
+    result = materialize_range(
+        "2024-10-25", "2024-10-25", selection="key:scraped/nbac_schedule", resources=platform, raise_on_error=False
+    )
     retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
     assert not result.success and len(retries) == 2

@@ -60,7 +60,12 @@ def test_a_payload_over_the_size_bound_is_refused_before_decoding(tmp_path: Path
 
 
 def test_real_payloads_are_within_every_bound(tmp_path: Path) -> None:
-    for path, name, parse in ((BOX_PATH, BOX_FILE, parsers.parse_boxscore_players), (PBP_PATH, PBP_FILE, parsers.parse_play_by_play)):
+    for path, name, parse in (
+        (BOX_PATH, BOX_FILE, parsers.parse_boxscore_players),
+        (PBP_PATH, PBP_FILE, parsers.parse_play_by_play),
+    ):
         assert len(parse(_stored(tmp_path, path, json.dumps(real(name)).encode())))
     assert bounded_json.load(b'{"big": 9223372036854775807, "small": -9223372036854775807}', "f") == {
-        "big": 2**63 - 1, "small": -(2**63) + 1}
+        "big": 2**63 - 1,
+        "small": -(2**63) + 1,
+    }

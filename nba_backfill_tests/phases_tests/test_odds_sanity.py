@@ -36,7 +36,9 @@ def _refused(parse, path: str, payload, *says: str) -> None:
 
 
 def _spreads(payload: dict) -> list[dict]:
-    return [o for b in payload["data"]["bookmakers"] for m in b["markets"] if m["key"] == "spreads" for o in m["outcomes"]]
+    return [
+        o for b in payload["data"]["bookmakers"] for m in b["markets"] if m["key"] == "spreads" for o in m["outcomes"]
+    ]
 
 
 def test_the_recorded_files_pass() -> None:
@@ -44,10 +46,14 @@ def test_the_recorded_files_pass() -> None:
     assert len(parsers.parse_player_props({PROPS_ABRIDGED_PATH: real(PROPS_ABRIDGED)}))
 
 
-@pytest.mark.parametrize("parse, path, name", [
-    (parsers.parse_game_lines, LINES_PATH, LINES_SPREADS_TOTALS),
-    (parsers.parse_player_props, PROPS_ABRIDGED_PATH, PROPS_ABRIDGED),
-], ids=["game-lines", "props"])
+@pytest.mark.parametrize(
+    "parse, path, name",
+    [
+        (parsers.parse_game_lines, LINES_PATH, LINES_SPREADS_TOTALS),
+        (parsers.parse_player_props, PROPS_ABRIDGED_PATH, PROPS_ABRIDGED),
+    ],
+    ids=["game-lines", "props"],
+)
 def test_a_game_of_a_team_against_itself_is_refused(parse, path, name) -> None:
     payload = real(name)
     payload["data"]["away_team"] = payload["data"]["home_team"]
@@ -57,8 +63,13 @@ def test_a_game_of_a_team_against_itself_is_refused(parse, path, name) -> None:
 def test_a_spread_on_a_team_not_in_the_game_is_refused() -> None:
     payload = real(LINES_SPREADS_TOTALS)
     _spreads(payload)[0]["name"] = "Boston Celtics"  # ATL at GSW
-    _refused(parsers.parse_game_lines, LINES_PATH, payload, "spreads outcome 'Boston Celtics' is not one of",
-             "Atlanta Hawks, Golden State Warriors")
+    _refused(
+        parsers.parse_game_lines,
+        LINES_PATH,
+        payload,
+        "spreads outcome 'Boston Celtics' is not one of",
+        "Atlanta Hawks, Golden State Warriors",
+    )
 
 
 def test_a_totals_outcome_that_is_not_over_or_under_is_refused() -> None:
@@ -68,10 +79,14 @@ def test_a_totals_outcome_that_is_not_over_or_under_is_refused() -> None:
     _refused(parsers.parse_game_lines, LINES_PATH, payload, "totals outcome 'Atlanta Hawks' is not one of Over, Under")
 
 
-@pytest.mark.parametrize("parse, path, name", [
-    (parsers.parse_game_lines, LINES_PATH, LINES_SPREADS_TOTALS),
-    (parsers.parse_player_props, PROPS_ABRIDGED_PATH, PROPS_ABRIDGED),
-], ids=["game-lines", "props"])
+@pytest.mark.parametrize(
+    "parse, path, name",
+    [
+        (parsers.parse_game_lines, LINES_PATH, LINES_SPREADS_TOTALS),
+        (parsers.parse_player_props, PROPS_ABRIDGED_PATH, PROPS_ABRIDGED),
+    ],
+    ids=["game-lines", "props"],
+)
 def test_a_decimal_price_of_100_or_more_in_a_decimal_file_is_refused(parse, path, name) -> None:
     payload = real(name)
     outcome = payload["data"]["bookmakers"][0]["markets"][0]["outcomes"][0]
@@ -92,7 +107,9 @@ def test_the_simulated_league_passes_odds_sanity(monkeypatch) -> None:
     events = {f"odds-api/events-history/{day}/a.json": json.loads(encode(league.odds_events(day, snapshot)))}
     monkeypatch.setattr(phase1_scrapers, "is_historical", lambda d: True)
     lines = phase1_scrapers.scrape_event_odds(league, "odds-api/game-lines", phase1_scrapers.LINE_MARKETS, events, day)
-    props = phase1_scrapers.scrape_event_odds(league, "odds-api/player-props", phase1_scrapers.PROP_MARKETS, events, day)
+    props = phase1_scrapers.scrape_event_odds(
+        league, "odds-api/player-props", phase1_scrapers.PROP_MARKETS, events, day
+    )
     decoded = lambda files: {p: json.loads(b) for p, b in files.items()}  # noqa: E731
     game_lines, player_props = parsers.parse_game_lines(decoded(lines)), parsers.parse_player_props(decoded(props))
     assert len(game_lines) > 100 and len(player_props) > 100

@@ -7,17 +7,17 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from nba_backfill.naming import table_name
 from nba_backfill.phases.partition_figures import file_figures, table_figures
-from nba_backfill_tests.conftest import backfilled
 
 START, END = "2024-10-22", "2024-10-25"
 D1, D2 = dt.date(2024, 11, 1), dt.date(2024, 11, 2)
+pytestmark = pytest.mark.nba_range(START, END)
 
 
 @pytest.fixture(scope="module")
-def run(tmp_path_factory):
-    with backfilled(tmp_path_factory, START, END) as platform:
-        yield platform["result"], platform["warehouse"]
+def run(nba_backfilled):
+    return nba_backfilled.result, nba_backfilled.platform.resources["warehouse"]
 
 
 def metadata_by_partition(result, key: str) -> dict[str, dict]:
@@ -38,7 +38,7 @@ def metadata_by_partition(result, key: str) -> dict[str, dict]:
 )
 def test_each_partition_of_a_range_run_carries_its_own_row_count(run, key):
     result, warehouse = run
-    table = key.replace("/", ".")
+    table = table_name(key)
     ledger = warehouse.query("SELECT game_date, row_count FROM nba_meta.partition_ledger WHERE table_name = ?", [table])
     written = {str(d.date()): int(n) for d, n in zip(ledger.game_date, ledger.row_count)}
     by_partition = metadata_by_partition(result, key)

@@ -194,7 +194,12 @@ def test_play_by_play_field_goal_attempts(shots):
         "action_number": 7, "period": 1, "clock": "PT11M41.00S", "team_abbr": "CHI", "player_id": 201942,
         "player_name_i": "D. DeRozan",
     }  # fmt: skip
-    assert (first["shot_made"], first["shot_value"], first["shot_zone"], first["is_assisted"]) == (True, 3, "three", False)
+    assert (first["shot_made"], first["shot_value"], first["shot_zone"], first["is_assisted"]) == (
+        True,
+        3,
+        "three",
+        False,
+    )
     assert (first["x_legacy"], first["y_legacy"], first["shot_distance"]) == (230, 52, 24.0)
     assert shots["period"].max() == 5
 
@@ -385,9 +390,7 @@ def test_props_live_one_row_per_bookmaker_and_player(live_props):
 
 
 def test_props_live_snapshot_and_tipoff(live_props):
-    latest = max(
-        pd.Timestamp(m["last_update"]) for b in real(PROPS_LIVE)["bookmakers"] for m in b["markets"]
-    )
+    latest = max(pd.Timestamp(m["last_update"]) for b in real(PROPS_LIVE)["bookmakers"] for m in b["markets"])
     assert set(live_props["snapshot_timestamp"]) == {latest}
     assert set(live_props["game_start_time"]) == {pd.Timestamp("2024-02-23 00:00", tz="UTC")}
     assert set(live_props["game_date"]) == {pd.Timestamp("2024-02-22")}  # 19:00 ET

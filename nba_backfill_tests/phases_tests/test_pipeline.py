@@ -62,7 +62,11 @@ def test_box_scores_add_up(season_start):
 
 def test_game_ids_are_canonical_everywhere(season_start):
     _, warehouse = season_start
-    for name in ("nba_raw.nbac_schedule", "nba_analytics.player_game_summary", "nba_predictions.player_prop_predictions"):
+    for name in (
+        "nba_raw.nbac_schedule",
+        "nba_analytics.player_game_summary",
+        "nba_predictions.player_prop_predictions",
+    ):
         ids = table(warehouse, name)["game_id"]
         assert ids.str.fullmatch(r"\d{8}_[A-Z]{3}_[A-Z]{3}").all(), name
 
@@ -97,9 +101,13 @@ def test_phase4_writes_a_row_for_every_player_with_a_game(season_start):
     _, warehouse = season_start
     played = table(warehouse, "nba_analytics.player_game_summary")
     played = played[played["is_active"]][["game_date", "player_lookup"]]
-    for name in ("nba_precompute.player_shot_zone_analysis", "nba_precompute.player_daily_cache",
-                 "nba_precompute.player_composite_factors", "nba_precompute.ml_feature_store",
-                 "nba_predictions.player_prop_predictions"):
+    for name in (
+        "nba_precompute.player_shot_zone_analysis",
+        "nba_precompute.player_daily_cache",
+        "nba_precompute.player_composite_factors",
+        "nba_precompute.ml_feature_store",
+        "nba_predictions.player_prop_predictions",
+    ):
         rows = table(warehouse, name)[["game_date", "player_lookup"]]
         missing = played.merge(rows, how="left", indicator=True).query("_merge == 'left_only'")
         assert missing.empty, (name, missing.head())
@@ -123,7 +131,9 @@ def test_predictions_follow_the_baseline_formula_and_rules(season_start):
     adjustments = df[[c for c in preds.columns if c.endswith("_adjustment")]].sum(axis=1)
     base = 0.5 * df["points_avg_last_5"] + 0.3 * df["points_avg_last_10"] + 0.2 * df["points_avg_season"]
     scored = df["predicted_points"].notna()
-    assert ((base + adjustments).clip(lower=0).round(1)[scored] - df.loc[scored, "predicted_points"]).abs().max() <= 0.11  # inputs are stored rounded
+    assert (
+        (base + adjustments).clip(lower=0).round(1)[scored] - df.loc[scored, "predicted_points"]
+    ).abs().max() <= 0.11  # inputs are stored rounded
     assert (preds.loc[preds["current_points_line"].isna(), "recommendation"] == "NO_LINE").all()
     assert (preds.loc[preds["quality_score"] < 50, "recommendation"].isin(["PASS", "NO_LINE"])).all()
     calls = preds[preds["recommendation"].isin(["OVER", "UNDER"])]

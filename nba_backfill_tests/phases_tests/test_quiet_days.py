@@ -13,9 +13,16 @@ BREAK = [dt.date(2024, 2, 16), dt.date(2024, 2, 17)]
 
 
 def test_phase3_summaries_of_dates_without_games_are_empty_not_errors():
-    team_offense = transforms.team_offense_game_summary(BREAK, parsers.parse_boxscore_teams({}), parsers.parse_play_by_play({}))
-    summary = transforms.player_game_summary(BREAK, parsers.parse_boxscore_players({}), parsers.parse_play_by_play({}),
-                                             team_offense, parsers.parse_player_props({}))
+    team_offense = transforms.team_offense_game_summary(
+        BREAK, parsers.parse_boxscore_teams({}), parsers.parse_play_by_play({})
+    )
+    summary = transforms.player_game_summary(
+        BREAK,
+        parsers.parse_boxscore_players({}),
+        parsers.parse_play_by_play({}),
+        team_offense,
+        parsers.parse_player_props({}),
+    )
     defense = transforms.team_defense_game_summary(BREAK, team_offense)
     assert team_offense.empty and summary.empty and defense.empty
     assert "usage_rate" in summary.columns and "points_line" in summary.columns
@@ -28,8 +35,10 @@ def test_a_warehouse_first_written_on_a_quiet_day_keeps_its_numbers_numeric(home
     assert materialize_range(quiet, quiet, log_level="ERROR").success
     assert materialize_range(opening, opening, log_level="ERROR").success
     warehouse = resources()["warehouse"]
-    types = warehouse.query("SELECT table_schema || '.' || table_name AS t, column_name AS c, data_type AS k "
-                            "FROM information_schema.columns WHERE table_schema LIKE 'nba_%'")
+    types = warehouse.query(
+        "SELECT table_schema || '.' || table_name AS t, column_name AS c, data_type AS k "
+        "FROM information_schema.columns WHERE table_schema LIKE 'nba_%'"
+    )
     kinds = {(t, c): k for t, c, k in types.itertuples(index=False)}
     assert kinds["nba_precompute.ml_feature_store", "vegas_points_line"] == "DOUBLE"
     assert kinds["nba_raw.nbac_gamebook_player_stats", "points"] == "BIGINT"

@@ -47,5 +47,7 @@ def test_rows_missing_a_declared_column_are_refused_by_name():
 
 
 def test_a_value_that_does_not_fit_its_type_names_the_column():
-    with pytest.raises(ValueError, match=r"nba_raw/nbac_team_boxscore: column points does not fit its declared type int"):
+    with pytest.raises(
+        ValueError, match=r"nba_raw/nbac_team_boxscore: column points does not fit its declared type int"
+    ):
         conform(KEY, box_rows(points="112 pts"))

@@ -26,6 +26,7 @@ def ts(day: dt.date | str) -> pd.Timestamp:
 
 # --- the window ---------------------------------------------------------------------------------
 
+
 def test_the_window_is_the_30_days_before_d_from_the_mapping():
     assert mapped_dates(lookback_mapping, D) == [D - dt.timedelta(days=k) for k in range(30, 0, -1)]
     assert window(D) == mapped_dates(lookback_mapping, D)  # late enough in the season: nothing clipped
@@ -40,11 +41,13 @@ def test_the_window_never_reaches_into_the_previous_season():
 
 def test_history_in_window_keeps_only_the_games_inside_each_dates_window_most_recent_first():
     targets = pd.DataFrame({"player": ["a", "a"], "game_date": [ts("2024-11-30"), ts("2024-12-02")]})
-    history = pd.DataFrame({
-        "player": ["a", "a", "a", "a", "b"],
-        "game_date": [ts("2024-10-20"), ts("2024-11-28"), ts("2024-11-30"), ts("2024-12-01"), ts("2024-11-29")],
-        "points": [99, 10, 20, 30, 40],
-    })
+    history = pd.DataFrame(
+        {
+            "player": ["a", "a", "a", "a", "b"],
+            "game_date": [ts("2024-10-20"), ts("2024-11-28"), ts("2024-11-30"), ts("2024-12-01"), ts("2024-11-29")],
+            "points": [99, 10, 20, 30, 40],
+        }
+    )
     joined = history_in_window(targets, history, ["player"])
     by_date = {d.date(): list(zip(g["points"], g["recency"])) for d, g in joined.groupby("game_date")}
     # 30 Nov: the 28 Nov game only (30 Nov itself is D: no look-ahead; 20 Oct is last season).
@@ -61,9 +64,11 @@ def test_on_dates_and_quality_score():
 
 # --- the gap verification -----------------------------------------------------------------------
 
+
 def schedule(rows: list[tuple[str, str, int]], loaded: list[dt.date]) -> pd.DataFrame:
     frame = pd.DataFrame(rows, columns=["game_date", "game_id", "game_status"]).assign(
-        game_date=lambda f: pd.to_datetime(f["game_date"]))
+        game_date=lambda f: pd.to_datetime(f["game_date"])
+    )
     frame.attrs["present_dates"] = loaded
     return frame
 
@@ -71,7 +76,10 @@ def schedule(rows: list[tuple[str, str, int]], loaded: list[dt.date]) -> pd.Data
 def test_window_pairs_one_row_per_analysis_date_and_window_date():
     day = OPENING + dt.timedelta(days=2)
     pairs = window_pairs([day])
-    assert list(zip(pairs["analysis_date"], pairs["game_date"])) == [(day, OPENING), (day, OPENING + dt.timedelta(days=1))]
+    assert list(zip(pairs["analysis_date"], pairs["game_date"])) == [
+        (day, OPENING),
+        (day, OPENING + dt.timedelta(days=1)),
+    ]
 
 
 def test_a_complete_window_has_no_gaps():
@@ -100,19 +108,45 @@ def test_gaps_name_the_unloaded_schedule_date_and_the_missing_final_game():
 
 # --- Phase 3 ------------------------------------------------------------------------------------
 
+
 def team_box(team: str, opponent: str, **stats) -> dict:
-    base = {"game_id": "g1", "nba_game_id": "0022400001", "game_date": ts("2024-11-01"), "season_year": 2024,
-            "team_abbr": team, "opponent_team_abbr": opponent, "is_home": team == "BOS", "points": 100,
-            "fg_attempted": 80, "fg_made": 40, "three_pt_attempted": 30, "three_pt_made": 10, "ft_attempted": 25,
-            "ft_made": 10, "offensive_rebounds": 10, "total_rebounds": 45, "assists": 20, "turnovers": 14,
-            "personal_fouls": 18, "overtime_periods": 0, "plus_minus": 5}
+    base = {
+        "game_id": "g1",
+        "nba_game_id": "0022400001",
+        "game_date": ts("2024-11-01"),
+        "season_year": 2024,
+        "team_abbr": team,
+        "opponent_team_abbr": opponent,
+        "is_home": team == "BOS",
+        "points": 100,
+        "fg_attempted": 80,
+        "fg_made": 40,
+        "three_pt_attempted": 30,
+        "three_pt_made": 10,
+        "ft_attempted": 25,
+        "ft_made": 10,
+        "offensive_rebounds": 10,
+        "total_rebounds": 45,
+        "assists": 20,
+        "turnovers": 14,
+        "personal_fouls": 18,
+        "overtime_periods": 0,
+        "plus_minus": 5,
+    }
     return base | stats
 
 
 def test_team_offense_possessions_pace_rating_and_zones():
     box = pd.DataFrame([team_box("BOS", "NYK"), team_box("NYK", "BOS", points=95, plus_minus=-5, overtime_periods=1)])
-    pbp = pd.DataFrame({"game_id": ["g1"] * 3, "team_abbr": ["BOS"] * 3, "shot_zone": ["paint", "paint", "three"],
-                        "shot_made": [True, False, True], "is_assisted": [True, False, False]})
+    pbp = pd.DataFrame(
+        {
+            "game_id": ["g1"] * 3,
+            "team_abbr": ["BOS"] * 3,
+            "shot_zone": ["paint", "paint", "three"],
+            "shot_made": [True, False, True],
+            "is_assisted": [True, False, False],
+        }
+    )
     out = p3.team_offense_game_summary([dt.date(2024, 11, 1)], box, pbp).set_index("team_abbr")
     # possessions = 80 + 0.44 x 25 - 10 + 14 = 95
     assert out.loc["BOS", "possessions"] == 95 and out.loc["BOS", "pace"] == 95.0
@@ -143,17 +177,31 @@ def test_prop_result_over_under_push_and_no_line():
 
 
 def test_usage_rate_is_the_share_of_team_possessions_used_on_the_floor():
-    player = pd.DataFrame({"fg_attempts": [20], "ft_attempts": [10], "turnovers": [3], "team_fg_attempts": [80],
-                           "team_ft_attempts": [25], "team_turnovers": [14], "minutes_played": [36],
-                           "team_minutes": [240]})
+    player = pd.DataFrame(
+        {
+            "fg_attempts": [20],
+            "ft_attempts": [10],
+            "turnovers": [3],
+            "team_fg_attempts": [80],
+            "team_ft_attempts": [25],
+            "team_turnovers": [14],
+            "minutes_played": [36],
+            "team_minutes": [240],
+        }
+    )
     used, team = 20 + 4.4 + 3, 80 + 11 + 14
     assert p3.usage_rate(player).tolist() == [round(100 * used * 48 / (36 * team), 2)]
 
 
 def test_rest_load_and_streak_from_a_window():
     targets = pd.DataFrame({"player": ["a"], "game_date": [ts("2024-11-30")]})
-    history = pd.DataFrame({"player": ["a"] * 3, "minutes": [30, 20, 10],
-                            "game_date": [ts("2024-11-28"), ts("2024-11-27"), ts("2024-11-10")]})
+    history = pd.DataFrame(
+        {
+            "player": ["a"] * 3,
+            "minutes": [30, 20, 10],
+            "game_date": [ts("2024-11-28"), ts("2024-11-27"), ts("2024-11-10")],
+        }
+    )
     win = history_in_window(targets, history, ["player"])
     load = p3.rest_and_load(win, ["player"], "minutes")
     key = ("a",) if isinstance(load["days_rest"].index, pd.MultiIndex) else "a"
@@ -164,64 +212,127 @@ def test_rest_load_and_streak_from_a_window():
 
 
 def test_player_lines_takes_the_priority_bookmakers_latest_pre_tip_line_and_its_opening():
-    props = pd.DataFrame({
-        "game_date": [ts("2024-11-01")] * 5, "player_lookup": ["a"] * 5,
-        "bookmaker": ["fanduel", "draftkings", "draftkings", "draftkings", "draftkings"],
-        "snapshot_timestamp": [ts("2024-11-01 18:00"), ts("2024-11-01 10:00"), ts("2024-11-01 17:00"),
-                               ts("2024-11-01 23:00"), ts("2024-11-01 16:00")],
-        "minutes_before_tipoff": [60, 540, 120, -60, 180],
-        "points_line": [22.5, 20.5, 21.5, 25.5, 20.0],  # in-play and the 20.0 placeholder never count
-    })
+    props = pd.DataFrame(
+        {
+            "game_date": [ts("2024-11-01")] * 5,
+            "player_lookup": ["a"] * 5,
+            "bookmaker": ["fanduel", "draftkings", "draftkings", "draftkings", "draftkings"],
+            "snapshot_timestamp": [
+                ts("2024-11-01 18:00"),
+                ts("2024-11-01 10:00"),
+                ts("2024-11-01 17:00"),
+                ts("2024-11-01 23:00"),
+                ts("2024-11-01 16:00"),
+            ],
+            "minutes_before_tipoff": [60, 540, 120, -60, 180],
+            "points_line": [22.5, 20.5, 21.5, 25.5, 20.0],  # in-play and the 20.0 placeholder never count
+        }
+    )
     out = lines.player_lines(props)
-    assert out.to_dict("records") == [{"game_date": ts("2024-11-01"), "player_lookup": "a", "current_points_line": 21.5,
-                                       "opening_points_line": 20.5, "line_movement": 1.0, "line_bookmaker": "draftkings"}]
+    assert out.to_dict("records") == [
+        {
+            "game_date": ts("2024-11-01"),
+            "player_lookup": "a",
+            "current_points_line": 21.5,
+            "opening_points_line": 20.5,
+            "line_movement": 1.0,
+            "line_bookmaker": "draftkings",
+        }
+    ]
 
 
 # --- Phase 4 ------------------------------------------------------------------------------------
 
+
 def test_primary_zone_and_quality_tier():
-    zone = p4.primary_zone(pd.Series([45.0, 30.0, 30.0, 30.0, None]), pd.Series([20.0, 20.0, 36.0, 30.0, None]),
-                           pd.Series([35.0, 41.0, 34.0, 39.0, None]))
+    zone = p4.primary_zone(
+        pd.Series([45.0, 30.0, 30.0, 30.0, None]),
+        pd.Series([20.0, 20.0, 36.0, 30.0, None]),
+        pd.Series([35.0, 41.0, 34.0, 39.0, None]),
+    )
     assert zone.tolist()[:4] == ["paint", "perimeter", "mid_range", "balanced"] and pd.isna(zone.iloc[4])
-    assert p4.quality_tier(pd.Series([100, 80, 50, 30, 10])).tolist() == ["gold", "silver", "bronze", "poor", "unusable"]
+    assert p4.quality_tier(pd.Series([100, 80, 50, 30, 10])).tolist() == [
+        "gold",
+        "silver",
+        "bronze",
+        "poor",
+        "unusable",
+    ]
 
 
 def test_fatigue_score_penalties():
-    ctx = pd.DataFrame({"back_to_back": [False, True], "days_rest": [3, 0], "games_in_last_7_days": [1, 4],
-                        "minutes_in_last_7_days": [30, 250], "avg_minutes_per_game_last_7": [30, 36],
-                        "back_to_backs_last_14_days": [0, 2]})
+    ctx = pd.DataFrame(
+        {
+            "back_to_back": [False, True],
+            "days_rest": [3, 0],
+            "games_in_last_7_days": [1, 4],
+            "minutes_in_last_7_days": [30, 250],
+            "avg_minutes_per_game_last_7": [30, 36],
+            "back_to_backs_last_14_days": [0, 2],
+        }
+    )
     # fresh: 100 + 5 for 3 days' rest, capped at 100; tired: 100 - 15 - 10 - 10 - 8 - 12 = 45
     assert p4.fatigue_score(ctx).tolist() == [100, 45]
 
 
 def test_main_zone_and_mismatch_in_the_players_zone():
-    zones = pd.DataFrame({"primary_scoring_zone": ["paint", "balanced"], "paint_rate_last_10": [60.0, 20.0],
-                          "mid_range_rate_last_10": [10.0, 45.0], "three_pt_rate_last_10": [30.0, 35.0]})
+    zones = pd.DataFrame(
+        {
+            "primary_scoring_zone": ["paint", "balanced"],
+            "paint_rate_last_10": [60.0, 20.0],
+            "mid_range_rate_last_10": [10.0, 45.0],
+            "three_pt_rate_last_10": [30.0, 35.0],
+        }
+    )
     assert p4.main_zone(zones).tolist() == ["paint", "mid_range"]
-    defense = pd.DataFrame({"paint_defense_vs_league_avg": [4.0, 0.0], "mid_range_defense_vs_league_avg": [0.0, 8.0],
-                            "three_pt_defense_vs_league_avg": [0.0, 0.0]})
+    defense = pd.DataFrame(
+        {
+            "paint_defense_vs_league_avg": [4.0, 0.0],
+            "mid_range_defense_vs_league_avg": [0.0, 8.0],
+            "three_pt_defense_vs_league_avg": [0.0, 0.0],
+        }
+    )
     # paint 4.0 x min(60/50, 1) = 4.0; mid 8.0 x 45/50 = 7.2, beyond 5 so x1.2 = 8.64
     assert p4.shot_zone_mismatch(p4.main_zone(zones), zones, defense).tolist() == [4.0, 8.64]
 
 
 # --- Phase 5 ------------------------------------------------------------------------------------
 
+
 def feature_row(**values) -> dict:
-    base = {"game_date": ts("2024-11-30"), "player_lookup": "a", "game_id": "g1", "team_abbr": "BOS",
-            "opponent_team_abbr": "NYK", "quality_score": 100, "early_season_flag": False,
-            "points_avg_last_5": 20.0, "points_avg_last_10": 20.0, "points_avg_season": 20.0,
-            "points_std_last_10": 3.0, "games_in_last_7_days": 3, "fatigue_score": 90,
-            "shot_zone_mismatch_score": 0.0, "pace_score": 0.0, "usage_spike_score": 0.0,
-            "home_away": 1, "back_to_back": 0, "vegas_points_line": 17.5}
+    base = {
+        "game_date": ts("2024-11-30"),
+        "player_lookup": "a",
+        "game_id": "g1",
+        "team_abbr": "BOS",
+        "opponent_team_abbr": "NYK",
+        "quality_score": 100,
+        "early_season_flag": False,
+        "points_avg_last_5": 20.0,
+        "points_avg_last_10": 20.0,
+        "points_avg_season": 20.0,
+        "points_std_last_10": 3.0,
+        "games_in_last_7_days": 3,
+        "fatigue_score": 90,
+        "shot_zone_mismatch_score": 0.0,
+        "pace_score": 0.0,
+        "usage_spike_score": 0.0,
+        "home_away": 1,
+        "back_to_back": 0,
+        "vegas_points_line": 17.5,
+    }
     return base | values
 
 
 def test_predictions_baseline_adjustments_confidence_and_recommendation():
-    store = pd.DataFrame([feature_row(),
-                          feature_row(player_lookup="b", fatigue_score=40, back_to_back=1, home_away=0,
-                                      vegas_points_line=None),
-                          feature_row(player_lookup="c", quality_score=40, points_std_last_10=7.0),
-                          feature_row(player_lookup="d", game_date=ts("2024-12-01"))])
+    store = pd.DataFrame(
+        [
+            feature_row(),
+            feature_row(player_lookup="b", fatigue_score=40, back_to_back=1, home_away=0, vegas_points_line=None),
+            feature_row(player_lookup="c", quality_score=40, points_std_last_10=7.0),
+            feature_row(player_lookup="d", game_date=ts("2024-12-01")),
+        ]
+    )
     out = p5.player_prop_predictions([D], store).set_index("player_lookup")
     assert "d" not in out.index  # another date
     # a: 20 + 0.5 at home = 20.5; confidence 0.5 + 0.10 (3 games in 7 days) = 0.6; edge 3.0 > 2
@@ -235,20 +346,38 @@ def test_predictions_baseline_adjustments_confidence_and_recommendation():
 
 
 def test_accuracy_grades_calls_and_voids_players_who_did_not_play():
-    predictions = pd.DataFrame({
-        "game_date": [ts("2024-11-30")] * 3, "player_lookup": ["a", "b", "c"], "game_id": ["g1"] * 3,
-        "system_id": ["moving_average"] * 3, "predicted_points": [20.5, 15.0, 12.0],
-        "confidence_score": [0.6, 0.5, 0.3], "recommendation": ["OVER", "UNDER", "PASS"],
-        "has_prop_line": [True] * 3, "quality_score": [100] * 3, "early_season_flag": [False] * 3,
-        "current_points_line": [17.5, 16.5, 12.5],
-    })
-    summary = pd.DataFrame({"game_date": [ts("2024-11-30")] * 3, "player_lookup": ["a", "b", "c"],
-                            "points": [16, 0, 14], "minutes_played": [30, 0, 25], "is_dnp": [False, True, False]})
+    predictions = pd.DataFrame(
+        {
+            "game_date": [ts("2024-11-30")] * 3,
+            "player_lookup": ["a", "b", "c"],
+            "game_id": ["g1"] * 3,
+            "system_id": ["moving_average"] * 3,
+            "predicted_points": [20.5, 15.0, 12.0],
+            "confidence_score": [0.6, 0.5, 0.3],
+            "recommendation": ["OVER", "UNDER", "PASS"],
+            "has_prop_line": [True] * 3,
+            "quality_score": [100] * 3,
+            "early_season_flag": [False] * 3,
+            "current_points_line": [17.5, 16.5, 12.5],
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "game_date": [ts("2024-11-30")] * 3,
+            "player_lookup": ["a", "b", "c"],
+            "points": [16, 0, 14],
+            "minutes_played": [30, 0, 25],
+            "is_dnp": [False, True, False],
+        }
+    )
     out = p5.prediction_accuracy([D], predictions, summary).set_index("player_lookup")
     assert out.loc["a", "signed_error"] == 4.5 and out.loc["a", "prediction_correct"] == False  # noqa: E712
     assert not out.loc["a", "within_3_points"] and out.loc["a", "within_5_points"]
     assert out.loc["a", "confidence_decile"] == 7
-    assert out.loc["b", "is_voided"] and pd.isna(out.loc["b", "signed_error"]) and pd.isna(out.loc["b", "prediction_correct"])
+    assert (
+        out.loc["b", "is_voided"]
+        and pd.isna(out.loc["b", "signed_error"])
+        and pd.isna(out.loc["b", "prediction_correct"])
+    )
     assert pd.isna(out.loc["c", "prediction_correct"])  # PASS is not a call
     assert out.loc["c", "absolute_error"] == 2.0
-

@@ -19,36 +19,96 @@ def ts(day: dt.date | str) -> pd.Timestamp:
 
 # --- player_game_summary ------------------------------------------------------------------------
 
+
 def gamebook_row(player: str, game: str = "g1", **values) -> dict:
-    base = {"game_id": game, "player_id": player, "player_lookup": player, "player_name_original": player.upper(),
-            "team_abbr": "BOS", "opponent_team_abbr": "NYK", "game_date": ts(D), "season_year": 2024,
-            "is_home": True, "starter": True, "player_status": "active", "dnp_reason": None, "points": 20,
-            "minutes_decimal": 30.04, "assists": 5, "offensive_rebounds": 1, "defensive_rebounds": 4,
-            "total_rebounds": 5, "steals": 1, "blocks": 0, "turnovers": 2, "personal_fouls": 3, "plus_minus": 4,
-            "field_goals_made": 2, "field_goals_attempted": 3, "three_pointers_made": 1,
-            "three_pointers_attempted": 1, "free_throws_made": 15, "free_throws_attempted": 16}
+    base = {
+        "game_id": game,
+        "player_id": player,
+        "player_lookup": player,
+        "player_name_original": player.upper(),
+        "team_abbr": "BOS",
+        "opponent_team_abbr": "NYK",
+        "game_date": ts(D),
+        "season_year": 2024,
+        "is_home": True,
+        "starter": True,
+        "player_status": "active",
+        "dnp_reason": None,
+        "points": 20,
+        "minutes_decimal": 30.04,
+        "assists": 5,
+        "offensive_rebounds": 1,
+        "defensive_rebounds": 4,
+        "total_rebounds": 5,
+        "steals": 1,
+        "blocks": 0,
+        "turnovers": 2,
+        "personal_fouls": 3,
+        "plus_minus": 4,
+        "field_goals_made": 2,
+        "field_goals_attempted": 3,
+        "three_pointers_made": 1,
+        "three_pointers_attempted": 1,
+        "free_throws_made": 15,
+        "free_throws_attempted": 16,
+    }
     return base | values
 
 
 def team_offense_row(game: str) -> dict:
-    return {"game_id": game, "team_abbr": "BOS", "fg_attempts": 80, "ft_attempts": 25, "turnovers": 14,
-            "game_minutes": 48, "win_flag": True}
+    return {
+        "game_id": game,
+        "team_abbr": "BOS",
+        "fg_attempts": 80,
+        "ft_attempts": 25,
+        "turnovers": 14,
+        "game_minutes": 48,
+        "win_flag": True,
+    }
 
 
 def test_player_game_summary_zones_usage_shooting_and_the_line():
-    gamebook = pd.DataFrame([
-        gamebook_row("a"),
-        gamebook_row("b", player_status="inactive", dnp_reason="injury", minutes_decimal=None, points=0,
-                     field_goals_made=0, field_goals_attempted=0, three_pointers_made=0,
-                     three_pointers_attempted=0, free_throws_made=0, free_throws_attempted=0, turnovers=0),
-        gamebook_row("c", game="g2"),  # a game without play-by-play
-    ])
+    gamebook = pd.DataFrame(
+        [
+            gamebook_row("a"),
+            gamebook_row(
+                "b",
+                player_status="inactive",
+                dnp_reason="injury",
+                minutes_decimal=None,
+                points=0,
+                field_goals_made=0,
+                field_goals_attempted=0,
+                three_pointers_made=0,
+                three_pointers_attempted=0,
+                free_throws_made=0,
+                free_throws_attempted=0,
+                turnovers=0,
+            ),
+            gamebook_row("c", game="g2"),  # a game without play-by-play
+        ]
+    )
     # a: a made assisted paint shot, a missed mid-range, a made unassisted three: 3 zoned attempts = his 3 FGA
-    pbp = pd.DataFrame({"game_id": ["g1"] * 3, "player_id": ["a"] * 3, "shot_zone": ["paint", "mid_range", "three"],
-                        "shot_made": [True, False, True], "is_assisted": [True, False, False]})
-    props = pd.DataFrame({"game_date": [ts(D)] * 2, "player_lookup": ["a", "a"], "player_name": ["A", "A"],
-                          "bookmaker": ["draftkings"] * 2, "snapshot_timestamp": [ts("2024-11-30 10:00"), ts("2024-11-30 17:00")],
-                          "minutes_before_tipoff": [540, 120], "points_line": [18.5, 19.5]})
+    pbp = pd.DataFrame(
+        {
+            "game_id": ["g1"] * 3,
+            "player_id": ["a"] * 3,
+            "shot_zone": ["paint", "mid_range", "three"],
+            "shot_made": [True, False, True],
+            "is_assisted": [True, False, False],
+        }
+    )
+    props = pd.DataFrame(
+        {
+            "game_date": [ts(D)] * 2,
+            "player_lookup": ["a", "a"],
+            "player_name": ["A", "A"],
+            "bookmaker": ["draftkings"] * 2,
+            "snapshot_timestamp": [ts("2024-11-30 10:00"), ts("2024-11-30 17:00")],
+            "minutes_before_tipoff": [540, 120],
+            "points_line": [18.5, 19.5],
+        }
+    )
     offense = pd.DataFrame([team_offense_row("g1"), team_offense_row("g2")])
     out = p3.player_game_summary([D], gamebook, pbp, offense, props).set_index("player_lookup")
 
@@ -77,33 +137,53 @@ def test_player_game_summary_zones_usage_shooting_and_the_line():
 
 # --- the lines and player identity --------------------------------------------------------------
 
+
 def game_line(book: str, market: str, outcome: str, point: float, stamp: str, before: int = 60) -> dict:
-    return {"game_id": "g1", "bookmaker_key": book, "market_key": market, "outcome_name": outcome,
-            "outcome_point": point, "snapshot_timestamp": ts(stamp), "minutes_before_tipoff": before,
-            "home_team": "Boston Celtics", "away_team": "New York Knicks", "home_team_abbr": "BOS",
-            "away_team_abbr": "NYK"}
+    return {
+        "game_id": "g1",
+        "bookmaker_key": book,
+        "market_key": market,
+        "outcome_name": outcome,
+        "outcome_point": point,
+        "snapshot_timestamp": ts(stamp),
+        "minutes_before_tipoff": before,
+        "home_team": "Boston Celtics",
+        "away_team": "New York Knicks",
+        "home_team_abbr": "BOS",
+        "away_team_abbr": "NYK",
+    }
 
 
 def test_team_lines_take_the_priority_bookmakers_latest_pre_tip_spread_and_total():
-    rows = pd.DataFrame([
-        game_line("fanduel", "spreads", "Boston Celtics", -7.0, "2024-11-30 18:00"),
-        game_line("draftkings", "spreads", "Boston Celtics", -5.5, "2024-11-30 12:00"),
-        game_line("draftkings", "spreads", "Boston Celtics", -6.5, "2024-11-30 17:00"),
-        game_line("draftkings", "spreads", "New York Knicks", 6.5, "2024-11-30 17:00"),
-        game_line("draftkings", "spreads", "Boston Celtics", -9.5, "2024-11-30 20:00", before=-30),  # in play
-        game_line("draftkings", "totals", "Over", 221.5, "2024-11-30 17:00"),
-        game_line("draftkings", "totals", "Under", 221.5, "2024-11-30 17:00"),
-    ])
+    rows = pd.DataFrame(
+        [
+            game_line("fanduel", "spreads", "Boston Celtics", -7.0, "2024-11-30 18:00"),
+            game_line("draftkings", "spreads", "Boston Celtics", -5.5, "2024-11-30 12:00"),
+            game_line("draftkings", "spreads", "Boston Celtics", -6.5, "2024-11-30 17:00"),
+            game_line("draftkings", "spreads", "New York Knicks", 6.5, "2024-11-30 17:00"),
+            game_line("draftkings", "spreads", "Boston Celtics", -9.5, "2024-11-30 20:00", before=-30),  # in play
+            game_line("draftkings", "totals", "Over", 221.5, "2024-11-30 17:00"),
+            game_line("draftkings", "totals", "Under", 221.5, "2024-11-30 17:00"),
+        ]
+    )
     out = lines.team_lines(rows).set_index("team_abbr")
     assert out.loc["BOS", "game_spread"] == -6.5 and out.loc["NYK", "game_spread"] == 6.5
     assert (out["game_total"] == 221.5).all() and len(out) == 2
 
 
 def test_match_players_moves_a_suffixed_or_aliased_line_to_the_one_nba_player_it_names():
-    players = pd.DataFrame({"player_lookup": ["jimmybutleriii", "nicclaxton", "jalenwilliams", "jaylinwilliams"],
-                            "player_name": ["Jimmy Butler III", "Nic Claxton", "Jalen Williams", "Jaylin Williams"]})
-    props = pd.DataFrame({"player_name": ["Jimmy Butler", "Nicolas Claxton", "Jalen Williams", "Nobody Known"],
-                          "player_lookup": ["jimmybutler", "nicolasclaxton", "jalenwilliams", "nobodyknown"]})
+    players = pd.DataFrame(
+        {
+            "player_lookup": ["jimmybutleriii", "nicclaxton", "jalenwilliams", "jaylinwilliams"],
+            "player_name": ["Jimmy Butler III", "Nic Claxton", "Jalen Williams", "Jaylin Williams"],
+        }
+    )
+    props = pd.DataFrame(
+        {
+            "player_name": ["Jimmy Butler", "Nicolas Claxton", "Jalen Williams", "Nobody Known"],
+            "player_lookup": ["jimmybutler", "nicolasclaxton", "jalenwilliams", "nobodyknown"],
+        }
+    )
     out = identity.match_players(props, players)
     assert out["player_lookup"].tolist() == ["jimmybutleriii", "nicclaxton", "jalenwilliams", "nobodyknown"]
     assert identity.identity_key("Dereck Lively II") == "derecklively"
@@ -111,26 +191,53 @@ def test_match_players_moves_a_suffixed_or_aliased_line_to_the_one_nba_player_it
 
 # --- the pre-game context -----------------------------------------------------------------------
 
+
 def schedule(*games: tuple[str, str, str, dt.date]) -> pd.DataFrame:
-    return pd.DataFrame([{"game_id": g, "nba_game_id": f"00{g}", "game_date": ts(day), "season_year": 2024,
-                          "home_team_tricode": home, "away_team_tricode": away} for g, home, away, day in games])
+    return pd.DataFrame(
+        [
+            {
+                "game_id": g,
+                "nba_game_id": f"00{g}",
+                "game_date": ts(day),
+                "season_year": 2024,
+                "home_team_tricode": home,
+                "away_team_tricode": away,
+            }
+            for g, home, away, day in games
+        ]
+    )
 
 
 def summary_row(day: str, points: int, minutes: float = 30.0, result: str | None = "OVER", active: bool = True) -> dict:
-    return {"game_date": ts(day), "player_lookup": "a", "player_name": "A", "team_abbr": "BOS", "is_active": active,
-            "points": points, "minutes_played": minutes, "usage_rate": 20.0, "over_under_result": result}
+    return {
+        "game_date": ts(day),
+        "player_lookup": "a",
+        "player_name": "A",
+        "team_abbr": "BOS",
+        "is_active": active,
+        "points": points,
+        "minutes_played": minutes,
+        "usage_rate": 20.0,
+        "over_under_result": result,
+    }
 
 
 def test_upcoming_player_context_averages_the_window_before_d_only():
-    history = pd.DataFrame([
-        summary_row("2024-11-25", 10), summary_row("2024-11-27", 20), summary_row("2024-11-29", 30),
-        summary_row("2024-11-28", 99, active=False),  # did not play: not a game of his sample
-        summary_row("2024-11-30", 50),  # D itself: the game being predicted, never its own input
-    ])
-    gamebook = pd.DataFrame({"game_date": [ts(D)], "player_lookup": ["a"], "team_abbr": ["BOS"],
-                             "player_name_original": ["A"]})
-    out = p3.upcoming_player_game_context([D], gamebook, pd.DataFrame(), pd.DataFrame(), history,
-                                          schedule(("g1", "BOS", "NYK", D)))
+    history = pd.DataFrame(
+        [
+            summary_row("2024-11-25", 10),
+            summary_row("2024-11-27", 20),
+            summary_row("2024-11-29", 30),
+            summary_row("2024-11-28", 99, active=False),  # did not play: not a game of his sample
+            summary_row("2024-11-30", 50),  # D itself: the game being predicted, never its own input
+        ]
+    )
+    gamebook = pd.DataFrame(
+        {"game_date": [ts(D)], "player_lookup": ["a"], "team_abbr": ["BOS"], "player_name_original": ["A"]}
+    )
+    out = p3.upcoming_player_game_context(
+        [D], gamebook, pd.DataFrame(), pd.DataFrame(), history, schedule(("g1", "BOS", "NYK", D))
+    )
     row = out.set_index("player_lookup").loc["a"]
     assert row["games_in_sample"] == 3 and row["points_avg_last_5"] == 20.0  # (10 + 20 + 30) / 3
     assert row["days_rest"] == 0 and row["back_to_back"]  # played the 29th
@@ -143,17 +250,23 @@ def test_upcoming_player_context_averages_the_window_before_d_only():
 
 def test_upcoming_player_context_of_a_slate_without_box_scores_takes_each_players_latest_team():
     history = pd.DataFrame([summary_row("2024-11-20", 10) | {"team_abbr": "NYK"}, summary_row("2024-11-28", 14)])
-    out = p3.upcoming_player_game_context([D], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), history,
-                                          schedule(("g1", "BOS", "NYK", D)))
+    out = p3.upcoming_player_game_context(
+        [D], pd.DataFrame(), pd.DataFrame(), pd.DataFrame(), history, schedule(("g1", "BOS", "NYK", D))
+    )
     assert out[["player_lookup", "team_abbr", "games_in_sample"]].values.tolist() == [["a", "BOS", 2]]
 
 
 def test_upcoming_team_context_streaks_rest_and_last_result_from_earlier_games_only():
-    offense = pd.DataFrame({
-        "game_date": [ts("2024-11-24"), ts("2024-11-26"), ts("2024-11-28"), ts("2024-11-30")],
-        "team_abbr": ["BOS"] * 4, "win_flag": [False, True, True, False], "margin_of_victory": [-3, 8, 2, -20],
-        "pace": [100.0, 98.0, 96.0, 50.0], "offensive_rating": [110.0, 120.0, 115.0, 10.0],
-    })
+    offense = pd.DataFrame(
+        {
+            "game_date": [ts("2024-11-24"), ts("2024-11-26"), ts("2024-11-28"), ts("2024-11-30")],
+            "team_abbr": ["BOS"] * 4,
+            "win_flag": [False, True, True, False],
+            "margin_of_victory": [-3, 8, 2, -20],
+            "pace": [100.0, 98.0, 96.0, 50.0],
+            "offensive_rating": [110.0, 120.0, 115.0, 10.0],
+        }
+    )
     out = p3.upcoming_team_game_context([D], pd.DataFrame(), offense, schedule(("g1", "BOS", "NYK", D)))
     bos, nyk = out.set_index("team_abbr").loc["BOS"], out.set_index("team_abbr").loc["NYK"]
     assert bos["games_in_sample"] == 3 and bos["team_pace_last_10"] == 98.0  # D's own 50.0 is not in it

@@ -16,12 +16,27 @@ D = dt.date(2024, 11, 30)
 
 
 def feature_row(player: str, **values) -> dict:
-    base = {"game_date": pd.Timestamp(D), "player_lookup": player, "game_id": "g1", "team_abbr": "BOS",
-            "opponent_team_abbr": "NYK", "quality_score": 100, "early_season_flag": False,
-            "points_avg_last_5": 30.0, "points_avg_last_10": 20.0, "points_avg_season": 10.0,
-            "points_std_last_10": 3.0, "games_in_last_7_days": 2, "fatigue_score": 60,
-            "shot_zone_mismatch_score": 4.0, "pace_score": 1.0, "usage_spike_score": 1.2,
-            "home_away": 1, "back_to_back": 0, "vegas_points_line": 20.5}
+    base = {
+        "game_date": pd.Timestamp(D),
+        "player_lookup": player,
+        "game_id": "g1",
+        "team_abbr": "BOS",
+        "opponent_team_abbr": "NYK",
+        "quality_score": 100,
+        "early_season_flag": False,
+        "points_avg_last_5": 30.0,
+        "points_avg_last_10": 20.0,
+        "points_avg_season": 10.0,
+        "points_std_last_10": 3.0,
+        "games_in_last_7_days": 2,
+        "fatigue_score": 60,
+        "shot_zone_mismatch_score": 4.0,
+        "pace_score": 1.0,
+        "usage_spike_score": 1.2,
+        "home_away": 1,
+        "back_to_back": 0,
+        "vegas_points_line": 20.5,
+    }
     return base | values
 
 
@@ -32,7 +47,11 @@ def test_the_baseline_blends_three_averages_and_adds_the_factor_adjustments():
     # 0.5 x 30 + 0.3 x 20 + 0.2 x 10 = 23; zones 4.0 x 0.3, pace 1.0 x 0.3, usage 1.2 x 0.4, home +0.5,
     # fatigue 60 (< 75) -1.0: 23 + 1.2 + 0.3 + 0.48 + 0.5 - 1.0 = 24.48
     assert (a["shot_zone_adjustment"], a["pace_adjustment"], a["usage_adjustment"], a["fatigue_adjustment"]) == (
-        1.2, 0.3, 0.48, -1.0)
+        1.2,
+        0.3,
+        0.48,
+        -1.0,
+    )
     assert a["predicted_points"] == 24.5 and a["line_margin"] == 4.0
     # steady scorer (std 3), two games in 7 days: 0.5 + 0.05 = 0.55 at full quality: an OVER call
     assert a["confidence_score"] == 0.55 and a["recommendation"] == "OVER"
@@ -43,14 +62,30 @@ def test_the_baseline_blends_three_averages_and_adds_the_factor_adjustments():
 
 
 def test_grades_leave_a_push_ungraded_and_void_a_player_with_no_minutes_or_no_box_score():
-    predictions = pd.DataFrame({
-        "game_date": [pd.Timestamp(D)] * 3, "player_lookup": ["push", "zero", "absent"], "game_id": ["g1"] * 3,
-        "system_id": ["moving_average"] * 3, "predicted_points": [24.0, 15.0, 12.0], "confidence_score": [0.55] * 3,
-        "recommendation": ["OVER"] * 3, "has_prop_line": [True] * 3, "quality_score": [100] * 3,
-        "early_season_flag": [False] * 3, "current_points_line": [21.0, 12.5, 9.5],
-    })
-    summary = pd.DataFrame({"game_date": [pd.Timestamp(D)] * 2, "player_lookup": ["push", "zero"], "points": [21, 0],
-                            "minutes_played": [31.0, 0.0], "is_dnp": [False, False]})
+    predictions = pd.DataFrame(
+        {
+            "game_date": [pd.Timestamp(D)] * 3,
+            "player_lookup": ["push", "zero", "absent"],
+            "game_id": ["g1"] * 3,
+            "system_id": ["moving_average"] * 3,
+            "predicted_points": [24.0, 15.0, 12.0],
+            "confidence_score": [0.55] * 3,
+            "recommendation": ["OVER"] * 3,
+            "has_prop_line": [True] * 3,
+            "quality_score": [100] * 3,
+            "early_season_flag": [False] * 3,
+            "current_points_line": [21.0, 12.5, 9.5],
+        }
+    )
+    summary = pd.DataFrame(
+        {
+            "game_date": [pd.Timestamp(D)] * 2,
+            "player_lookup": ["push", "zero"],
+            "points": [21, 0],
+            "minutes_played": [31.0, 0.0],
+            "is_dnp": [False, False],
+        }
+    )
     out = p5.prediction_accuracy([D], predictions, summary).set_index("player_lookup")
     push = out.loc["push"]
     assert pd.isna(push["prediction_correct"]) and not push["is_voided"]  # 21 on a line of 21.0
@@ -62,13 +97,18 @@ def test_grades_leave_a_push_ungraded_and_void_a_player_with_no_minutes_or_no_bo
 
 
 def test_run_figures_give_the_ranges_numbers_and_a_by_date_plot():
-    rows = pd.DataFrame({
-        "game_date": [pd.Timestamp(D)] * 2 + [pd.Timestamp(D + dt.timedelta(days=1))],
-        "recommendation": ["OVER", "UNDER", "OVER"], "line_value": [20.5, 10.5, 15.5],
-        "actual_points": [25, 12, 18], "predicted_points": [24.0, 8.0, 19.0],
-        "prediction_correct": pd.array([True, False, True], dtype="boolean"), "is_voided": [False] * 3,
-        "quality_score": [100, 60, 100],
-    })
+    rows = pd.DataFrame(
+        {
+            "game_date": [pd.Timestamp(D)] * 2 + [pd.Timestamp(D + dt.timedelta(days=1))],
+            "recommendation": ["OVER", "UNDER", "OVER"],
+            "line_value": [20.5, 10.5, 15.5],
+            "actual_points": [25, 12, 18],
+            "predicted_points": [24.0, 8.0, 19.0],
+            "prediction_correct": pd.array([True, False, True], dtype="boolean"),
+            "is_voided": [False] * 3,
+            "quality_score": [100, 60, 100],
+        }
+    )
     figures = grading.run_figures(rows)
     assert (figures["grading/calls"], figures["grading/hits"], figures["grading/hit_rate"]) == (3, 2, 0.667)
     assert figures["grading/mae_predicted"] == round((1 + 4 + 1) / 3, 2)

@@ -27,7 +27,9 @@ def real() -> DatasetSource:
 
 def small(tmp_path: Path, pulls: list[str] | None) -> DatasetSource:
     """Opening night's HOU at OKC from the real files, with the given lines of its odds file."""
-    (tmp_path / "schedule.csv").write_text("game_id,game_date,away,home,away_pts,home_pts\n0022500001,2025-10-21,HOU,OKC,124,125\n")
+    (tmp_path / "schedule.csv").write_text(
+        "game_id,game_date,away,home,away_pts,home_pts\n0022500001,2025-10-21,HOU,OKC,124,125\n"
+    )
     box = pd.read_csv(REAL_2025_26 / "box_scores.csv.gz", dtype={"game_id": str})
     box[box["game_id"] == "0022500001"].to_csv(tmp_path / "box_scores.csv.gz", index=False)
     if pulls is not None:
@@ -38,7 +40,9 @@ def small(tmp_path: Path, pulls: list[str] | None) -> DatasetSource:
 
 
 def pull(at: str, line: float, player: str = "Shai Gilgeous-Alexander", event: str = EVENT) -> str:
-    return f"{at},{event},2025-10-21T23:35:00Z,Houston Rockets,Oklahoma City Thunder,{player},draftkings,{line},-115,-105"
+    return (
+        f"{at},{event},2025-10-21T23:35:00Z,Houston Rockets,Oklahoma City Thunder,{player},draftkings,{line},-115,-105"
+    )
 
 
 def test_the_dataset_is_found_through_resources_without_configuration(home, monkeypatch):
@@ -92,11 +96,15 @@ def test_play_by_play_that_does_not_exist_is_answered_as_nba_com_does(real):
 
 
 def test_odds_requests_get_the_latest_pull_at_or_before_the_snapshot(tmp_path):
-    source = small(tmp_path, [pull("2025-10-20T17:00:00", 30.5), pull("2025-10-21T17:00:00", 31.5),
-                              pull("2025-10-21T23:40:00", 29.5)])  # the last one after tip-off
+    source = small(
+        tmp_path,
+        [pull("2025-10-20T17:00:00", 30.5), pull("2025-10-21T17:00:00", 31.5), pull("2025-10-21T23:40:00", 29.5)],
+    )  # the last one after tip-off
+
     def line(at: dt.datetime) -> list[float]:
         body = source.event_odds(EVENT, ["player_points"], at)["data"]
         return [o["point"] for b in body["bookmakers"] for o in b["markets"][0]["outcomes"] if o["name"] == "Over"]
+
     assert line(dt.datetime(2025, 10, 21, 16, 59, tzinfo=UTC)) == [30.5]
     assert line(dt.datetime(2025, 10, 21, 17, 0, tzinfo=UTC)) == [31.5]  # at: inclusive
     assert line(dt.datetime(2025, 10, 21, 23, 35, tzinfo=UTC)) == [31.5]  # never the in-play pull
@@ -122,8 +130,16 @@ def test_lines_parse_into_props_rows_with_american_prices(real):
     tip = dt.datetime(2025, 10, 21, 23, 35, tzinfo=UTC)
     payload = real.event_odds(EVENT, ["player_points"], tip - dt.timedelta(hours=1))
     props = parsers.parse_player_props({f"odds-api/player-props-history/2025-10-21/{EVENT}-HOUOKC/x.json": payload})
-    assert set(props["bookmaker"]) <= {"draftkings", "fanduel", "betmgm", "williamhill_us", "betrivers", "fanatics",
-                                       "bovada", "betonlineag"}
+    assert set(props["bookmaker"]) <= {
+        "draftkings",
+        "fanduel",
+        "betmgm",
+        "williamhill_us",
+        "betrivers",
+        "fanatics",
+        "bovada",
+        "betonlineag",
+    }
     assert (props["game_id"] == "20251021_HOU_OKC").all() and (props["minutes_before_tipoff"] == 60).all()
     assert props["over_price_american"].notna().all() and "kevindurant" in set(props["player_lookup"])
     assert real.event_odds(EVENT, ["spreads", "totals"], tip - dt.timedelta(hours=1))["data"]["bookmakers"] == []
@@ -142,11 +158,20 @@ def test_events_come_from_the_file_and_a_dataset_without_odds_has_none(real, tmp
     assert game["gameDateTimeEst"] == "2025-10-21T00:00:00Z" and game["gameTimeEst"] == "1900-01-01T00:00:00Z"
 
 
-@pytest.mark.parametrize(("row", "message"), [
-    (pull("2025-10-21T17:00:00", 31.5, event="../../etc/passwd"), "row 2: event_id '../../etc/passwd' is not a 32-digit hex"),
-    (pull("2025-10-21T17:00:00", 31.5).replace("Houston Rockets", "Houston Oilers"), "row 2: away_team 'Houston Oilers'"),
-    (pull("yesterday", 31.5), "row 2: snapshot 'yesterday' is not a time"),
-])
+@pytest.mark.parametrize(
+    ("row", "message"),
+    [
+        (
+            pull("2025-10-21T17:00:00", 31.5, event="../../etc/passwd"),
+            "row 2: event_id '../../etc/passwd' is not a 32-digit hex",
+        ),
+        (
+            pull("2025-10-21T17:00:00", 31.5).replace("Houston Rockets", "Houston Oilers"),
+            "row 2: away_team 'Houston Oilers'",
+        ),
+        (pull("yesterday", 31.5), "row 2: snapshot 'yesterday' is not a time"),
+    ],
+)
 def test_a_bad_odds_row_is_one_line_naming_the_file_and_row(tmp_path, row, message):
     source = small(tmp_path, [row])
     with pytest.raises(ConfigurationError, match="player_points_snapshots.csv.gz") as err:

@@ -61,8 +61,9 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
     fake.queue(Answer(body=_events_with(HOSTILE_ID)), *[Answer(body=odds)] * 12)
     storage = local_storage()
     with dg.DagsterInstance.ephemeral() as instance:
-        result = materialize_range(DAY, DAY, selection=ODDS_ASSETS, resources=storage | live_source(),
-                                   instance=instance, with_checks=False)
+        result = materialize_range(
+            DAY, DAY, selection=ODDS_ASSETS, resources=storage | live_source(), instance=instance, with_checks=False
+        )
         logs = [e.user_message for e in instance.all_logs(result.run_id)]
     assert result.success  # the forged event is refused, the real one's odds are kept
 
@@ -82,16 +83,22 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
 
 
 def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead() -> None:
-    good = {"id": LINES_EVENT, "home_team": "Golden State Warriors", "away_team": "Atlanta Hawks",
-            "commence_time": "2024-01-25T03:00:00Z"}
-    listing = {"data": [
-        {**good, "id": "a" * 32, "home_team": "Springfield Isotopes"},  # no such franchise
-        {**good, "id": "b" * 32, "commence_time": "tonight"},  # no tip-off time
-        {**good, "id": "c" * 32, "commence_time": None},
-        {k: v for k, v in good.items() if k != "away_team"} | {"id": "d" * 32},
-        "not an event",
-        good,
-    ]}
+    good = {
+        "id": LINES_EVENT,
+        "home_team": "Golden State Warriors",
+        "away_team": "Atlanta Hawks",
+        "commence_time": "2024-01-25T03:00:00Z",
+    }
+    listing = {
+        "data": [
+            {**good, "id": "a" * 32, "home_team": "Springfield Isotopes"},  # no such franchise
+            {**good, "id": "b" * 32, "commence_time": "tonight"},  # no tip-off time
+            {**good, "id": "c" * 32, "commence_time": None},
+            {k: v for k, v in good.items() if k != "away_team"} | {"id": "d" * 32},
+            "not an event",
+            good,
+        ]
+    }
     warnings: list[str] = []
     log = type("Log", (), {"warning": staticmethod(warnings.append)})
     kept = phase1_scrapers.events_of_date({f"odds-api/events-history/{DAY}/x.json": listing}, dt.date(2024, 1, 24), log)
@@ -115,8 +122,9 @@ def test_the_client_refuses_to_put_a_forged_id_into_a_url(fake: FakeApis) -> Non
 
 
 def test_a_redirect_to_another_host_does_not_carry_the_key(fake: FakeApis) -> None:
-    apis = LiveApis(odds_api_key=KEY, nba_stats_base_url=fake.nba_base, odds_api_base_url=fake.odds_base,
-                    transient_retries=0)
+    apis = LiveApis(
+        odds_api_key=KEY, nba_stats_base_url=fake.nba_base, odds_api_base_url=fake.odds_base, transient_retries=0
+    )
     with FakeApis() as elsewhere:
         # A server that echoes the query it was sent (key included) into its Location.
         fake.queue(Answer(302, b"", headers=(("Location", f"{elsewhere.url}/v4/sports?apiKey={KEY}&regions=us"),)))
@@ -136,7 +144,10 @@ def test_a_redirect_on_the_same_host_keeps_the_key(fake: FakeApis) -> None:
 
 @pytest.mark.parametrize(
     ("body", "says"),
-    [(b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"), (b'{"n": ' + b"9" * 5000 + b"}", "beyond int64")],
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested deeper than 32 levels"),
+        (b'{"n": ' + b"9" * 5000 + b"}", "beyond int64"),
+    ],
     ids=["deep", "huge-int"],
 )
 def test_an_unbounded_answer_is_an_outage_in_one_line_not_a_crash(fake: FakeApis, body: bytes, says: str) -> None:

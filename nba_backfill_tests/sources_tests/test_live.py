@@ -37,6 +37,7 @@ PROPS_EVENT = "242c77a8d5890e18bab91773ad32fcb5"  # MEM at NOP, 2025-03-09
 LIVE_EVENT = "f54c4a22568ce9dc33fb410d1b0e75e9"  # ORL at CLE, live player_points
 SNAPSHOT = dt.datetime(2024, 1, 24, 23, 15, tzinfo=UTC)
 
+
 def recorded(name: str) -> bytes:
     return (REAL / name).read_bytes()
 
@@ -391,7 +392,10 @@ def test_odds_scrapers_run_in_dagster_on_the_live_source_and_their_files_parse(
     result = materialize_range(day, day, selection=ODDS_ASSETS, resources=storage | live_source(), with_checks=False)
     assert result.success
     (props,) = result.asset_materializations_for_node("scraped__odds_api_player_props")  # the account, after the scrape
-    used, remaining = props.metadata["odds_api_requests_used"].value, props.metadata["odds_api_requests_remaining"].value
+    used, remaining = (
+        props.metadata["odds_api_requests_used"].value,
+        props.metadata["odds_api_requests_remaining"].value,
+    )
     assert used > 0 and remaining == 20_000 - used
 
     store = storage["raw_store"]

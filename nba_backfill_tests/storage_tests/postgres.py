@@ -28,8 +28,10 @@ START_SECONDS = 60
 
 def binaries() -> Path | None:
     """The newest installed server's bin folder (``apt-get install postgresql``), if any."""
-    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
-                   key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)])
+    found = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"),
+        key=lambda p: [int(n) for n in re.findall(r"\d+", p.parent.parent.name)],
+    )
     return found[-1].parent if found else None
 
 
@@ -58,20 +60,51 @@ def postgres_server() -> Iterator[dict[str, str]]:
 
     def run(*argv: str) -> None:
         try:
-            subprocess.run(_as_server_user([str(bin_dir / argv[0]), *argv[1:]]), check=True, capture_output=True,
-                           text=True, timeout=START_SECONDS, env=os.environ | {"PGPASSWORD": password})
+            subprocess.run(
+                _as_server_user([str(bin_dir / argv[0]), *argv[1:]]),
+                check=True,
+                capture_output=True,
+                text=True,
+                timeout=START_SECONDS,
+                env=os.environ | {"PGPASSWORD": password},
+            )
         except subprocess.CalledProcessError as err:
             pytest.fail(f"PostgreSQL: {' '.join(err.cmd)} failed: {err.stderr.strip()[-2000:]}")
 
     try:
-        run("initdb", "-D", str(data), "-U", USER, f"--pwfile={root / 'password'}", "--auth-local=trust",
-            "--auth-host=scram-sha-256", "--encoding=UTF8")
-        run("pg_ctl", "-D", str(data), "-l", str(log), "-w", "-t", str(START_SECONDS), "start",
-            "-o", f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200")
+        run(
+            "initdb",
+            "-D",
+            str(data),
+            "-U",
+            USER,
+            f"--pwfile={root / 'password'}",
+            "--auth-local=trust",
+            "--auth-host=scram-sha-256",
+            "--encoding=UTF8",
+        )
+        run(
+            "pg_ctl",
+            "-D",
+            str(data),
+            "-l",
+            str(log),
+            "-w",
+            "-t",
+            str(START_SECONDS),
+            "start",
+            "-o",
+            f"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c max_connections=200",
+        )
         try:
             run("createdb", "-h", "127.0.0.1", "-p", str(port), "-U", USER, DATABASE)
-            yield {"DAGSTER_PG_HOST": "127.0.0.1", "DAGSTER_PG_PORT": str(port), "DAGSTER_PG_DB": DATABASE,
-                   "DAGSTER_PG_USERNAME": USER, "DAGSTER_PG_PASSWORD": password}
+            yield {
+                "DAGSTER_PG_HOST": "127.0.0.1",
+                "DAGSTER_PG_PORT": str(port),
+                "DAGSTER_PG_DB": DATABASE,
+                "DAGSTER_PG_USERNAME": USER,
+                "DAGSTER_PG_PASSWORD": password,
+            }
         finally:
             run("pg_ctl", "-D", str(data), "-m", "fast", "stop")
     finally:

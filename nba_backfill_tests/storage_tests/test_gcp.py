@@ -27,7 +27,9 @@ TABLE = "nba_raw.example"
 
 
 def rows(day: dt.date, points: list[int]) -> pd.DataFrame:
-    return pd.DataFrame({"game_date": pd.Timestamp(day), "player": [f"p{i}" for i in range(len(points))], "points": points})
+    return pd.DataFrame(
+        {"game_date": pd.Timestamp(day), "player": [f"p{i}" for i in range(len(points))], "points": points}
+    )
 
 
 @pytest.fixture
@@ -193,9 +195,7 @@ def test_every_phase_materializes_on_gcp_and_a_rerun_is_idempotent(gcp_env, home
     assert result.success
 
     warehouse = platform["warehouse"]
-    ledger_sql = (
-        "SELECT table_name, sum(row_count) AS row_total, count(*) AS dates FROM nba_meta.partition_ledger GROUP BY table_name"
-    )
+    ledger_sql = "SELECT table_name, sum(row_count) AS row_total, count(*) AS dates FROM nba_meta.partition_ledger GROUP BY table_name"
     before = warehouse.query(ledger_sql).set_index("table_name").sort_index()
     tables = [t for t in before.index if not t.startswith("scraped.")]
     assert {t.split(".")[0] for t in tables} == {"nba_raw", "nba_analytics", "nba_precompute", "nba_predictions"}

@@ -18,9 +18,15 @@ SCRAPED = "scraped.example_feed"
 
 
 def rows(day: dt.date, points: list[float], note: str | None = None) -> pd.DataFrame:
-    return pd.DataFrame({"game_date": pd.Timestamp(day), "player": [f"p{i}" for i in range(len(points))],
-                         "points": points, "note": note,
-                         "at": pd.Timestamp("2024-11-08 19:30:00.123456", tz="UTC")})
+    return pd.DataFrame(
+        {
+            "game_date": pd.Timestamp(day),
+            "player": [f"p{i}" for i in range(len(points))],
+            "points": points,
+            "note": note,
+            "at": pd.Timestamp("2024-11-08 19:30:00.123456", tz="UTC"),
+        }
+    )
 
 
 @pytest.fixture(params=["duckdb", "bigquery"])
@@ -40,7 +46,9 @@ def ledger(warehouse: Warehouse) -> pd.DataFrame:
 
 
 def test_restore_puts_back_rows_and_ledger_as_they_were_before_the_operation(warehouse):
-    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10.5, 20.25], "first"), rows(D2, [5.0])]), [D1, D2], "op-1")
+    warehouse.replace_partitions(
+        TABLE, pd.concat([rows(D1, [10.5, 20.25], "first"), rows(D2, [5.0])]), [D1, D2], "op-1"
+    )
     warehouse.record_partitions(SCRAPED, {D1: 3, D2: 1}, "op-1")
     rows_before, ledger_before = table(warehouse), ledger(warehouse)
 
@@ -52,7 +60,11 @@ def test_restore_puts_back_rows_and_ledger_as_they_were_before_the_operation(war
     kept = warehouse.kept()
     mine = kept[kept["kept_for"] == "op-2"].sort_values(["table_name", "game_date"])
     assert list(zip(mine["table_name"], mine["game_date"].dt.date, mine["row_count"])) == [
-        (TABLE, D1, 2), (TABLE, D2, 1), (TABLE, D3, pd.NA), (SCRAPED, D1, 3)]
+        (TABLE, D1, 2),
+        (TABLE, D2, 1),
+        (TABLE, D3, pd.NA),
+        (SCRAPED, D1, 3),
+    ]
 
     warehouse.restore("op-2")
 

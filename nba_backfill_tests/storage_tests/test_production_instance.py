@@ -48,8 +48,11 @@ INSTANCE_YAML = REPO / "deploy" / "dagster.yaml"
 RANGES = [("2024-10-22", "2024-10-24"), ("2024-10-23", "2024-10-25")]
 PHASES = "1-2"
 TARGET = [str(d) for d in date_range("2024-10-22", "2024-10-25")]
-ASSETS = {a.key.to_user_string() for a in all_assets
-          if a.group_names_by_key[a.key] in (GROUP_OF_PHASE["phase1"], GROUP_OF_PHASE["phase2"])}
+ASSETS = {
+    a.key.to_user_string()
+    for a in all_assets
+    if a.group_names_by_key[a.key] in (GROUP_OF_PHASE["phase1"], GROUP_OF_PHASE["phase2"])
+}
 STARTUP_SECONDS, BACKFILL_SECONDS = 120, 900
 
 
@@ -66,18 +69,34 @@ class Deployment:
 def _environment(root: Path, postgres: dict[str, str], bigquery: str, storage: str) -> dict[str, str]:
     prefix = f"t{uuid.uuid4().hex[:8]}_"
     env = {k: v for k, v in os.environ.items() if k not in (*ISOLATED_VARIABLES, "DAGSTER_HOME")}
-    return env | postgres | {
-        "DAGSTER_HOME": str(root / "dagster"), "NBA_BACKFILL_HOME": str(root / "home"),
-        "NBA_BACKFILL_TARGET": "gcp", "BIGQUERY_EMULATOR_HOST": bigquery, "STORAGE_EMULATOR_HOST": storage,
-        "NO_GCE_CHECK": "true", "GCP_PROJECT": PROJECT, "NBA_RAW_BUCKET": BUCKET,
-        "NBA_RAW_PREFIX": prefix.rstrip("_"), "NBA_BQ_DATASET_PREFIX": prefix,
-    }
+    return (
+        env
+        | postgres
+        | {
+            "DAGSTER_HOME": str(root / "dagster"),
+            "NBA_BACKFILL_HOME": str(root / "home"),
+            "NBA_BACKFILL_TARGET": "gcp",
+            "BIGQUERY_EMULATOR_HOST": bigquery,
+            "STORAGE_EMULATOR_HOST": storage,
+            "NO_GCE_CHECK": "true",
+            "GCP_PROJECT": PROJECT,
+            "NBA_RAW_BUCKET": BUCKET,
+            "NBA_RAW_PREFIX": prefix.rstrip("_"),
+            "NBA_BQ_DATASET_PREFIX": prefix,
+        }
+    )
 
 
 def _start(argv: list[str], env: dict[str, str], log: Path) -> subprocess.Popen:
     with log.open("wb") as output:
-        return subprocess.Popen([str(BIN / argv[0]), *argv[1:]], cwd=REPO, env=env, stdout=output,
-                                stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [str(BIN / argv[0]), *argv[1:]],
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def _wait_until_ready(processes: list[subprocess.Popen], url: str, logs: list[Path]) -> None:
@@ -93,8 +112,10 @@ def _wait_until_ready(processes: list[subprocess.Popen], url: str, logs: list[Pa
         except submit.SubmitError:
             pass
         time.sleep(1)
-    pytest.fail(f"webserver and daemon not ready after {STARTUP_SECONDS} s:\n"
-                + "\n".join(log.read_text()[-1500:] for log in logs))
+    pytest.fail(
+        f"webserver and daemon not ready after {STARTUP_SECONDS} s:\n"
+        + "\n".join(log.read_text()[-1500:] for log in logs)
+    )
 
 
 @pytest.fixture(scope="module")
@@ -107,8 +128,11 @@ def deployment(tmp_path_factory, bigquery_emulator: str, storage_emulator: str) 
         url = f"http://127.0.0.1:{free_port()}"
         logs = [root / "webserver.log", root / "daemon.log"]
         processes = [
-            _start(["dagster-webserver", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
-                   env, logs[0]),
+            _start(
+                ["dagster-webserver", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
+                env,
+                logs[0],
+            ),
             _start(["dagster-daemon", "run", "-w", "workspace.yaml"], env, logs[1]),
         ]
         mp = pytest.MonkeyPatch()  # this process reads the same instance and warehouse
@@ -130,10 +154,27 @@ def reports(deployment: Deployment) -> list[dict]:
     home; the instance and the warehouse are shared)."""
     homes = Path(deployment.env["NBA_BACKFILL_HOME"]).parent
     commands = [
-        subprocess.Popen([str(BIN / "nba-backfill"), "run", "--submit", "--url", deployment.url,
-                          "--start-date", start, "--end-date", end, "--phases", PHASES, "--json"],
-                         cwd=REPO, env=deployment.env | {"NBA_BACKFILL_HOME": str(homes / f"operator-{n}")},
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                str(BIN / "nba-backfill"),
+                "run",
+                "--submit",
+                "--url",
+                deployment.url,
+                "--start-date",
+                start,
+                "--end-date",
+                end,
+                "--phases",
+                PHASES,
+                "--json",
+            ],
+            cwd=REPO,
+            env=deployment.env | {"NBA_BACKFILL_HOME": str(homes / f"operator-{n}")},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for n, (start, end) in enumerate(RANGES)
     ]
     out = []
@@ -200,8 +241,11 @@ def test_bigquery_holds_no_duplicate_rows(deployment, reports):
     for asset, keys in ((a, k) for a, k in GRAINS.items() if a in ASSETS):
         table = asset.replace("/", ".")
         grain = ", ".join(dict.fromkeys(["game_date", *keys]))
-        duplicated[asset] = int(warehouse.query(
-            f"SELECT count(*) AS n FROM (SELECT {grain} FROM {table} GROUP BY {grain} HAVING count(*) > 1)")["n"][0])
+        duplicated[asset] = int(
+            warehouse.query(
+                f"SELECT count(*) AS n FROM (SELECT {grain} FROM {table} GROUP BY {grain} HAVING count(*) > 1)"
+            )["n"][0]
+        )
         rows[asset] = int(warehouse.query(f"SELECT count(*) AS n FROM {table}")["n"][0])
     assert duplicated == dict.fromkeys(rows, 0) and len(rows) == 6
     assert rows["nba_raw/nbac_schedule"] > 0 and rows["nba_raw/nbac_play_by_play"] > 0

@@ -18,7 +18,9 @@ TABLE = "nba_raw.example"
 
 
 def rows(day: dt.date, points: list[int]) -> pd.DataFrame:
-    return pd.DataFrame({"game_date": pd.Timestamp(day), "player": [f"p{i}" for i in range(len(points))], "points": points})
+    return pd.DataFrame(
+        {"game_date": pd.Timestamp(day), "player": [f"p{i}" for i in range(len(points))], "points": points}
+    )
 
 
 @pytest.fixture
@@ -44,7 +46,9 @@ def test_an_empty_result_clears_the_partition_and_is_recorded_as_written(warehou
 
 def test_game_date_is_stored_as_a_date(warehouse):
     warehouse.replace_partitions(TABLE, rows(D1, [10]), [D1])
-    kind = warehouse.query("SELECT data_type FROM information_schema.columns WHERE table_name='example' AND column_name='game_date'")
+    kind = warehouse.query(
+        "SELECT data_type FROM information_schema.columns WHERE table_name='example' AND column_name='game_date'"
+    )
     assert kind.iloc[0, 0] == "DATE"
 
 
@@ -71,8 +75,16 @@ def test_a_column_with_no_values_yet_accepts_values_later(warehouse):
 
 def hold_the_file(path: str, seconds: float) -> subprocess.Popen:
     """Another process with the warehouse open (a run, or `nba-backfill status` during one)."""
-    holder = subprocess.Popen([sys.executable, "-c", f"import duckdb, sys, time; con = duckdb.connect({path!r}); "
-                               f"print('held', flush=True); time.sleep({seconds})"], stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, sys, time; con = duckdb.connect({path!r}); "
+            f"print('held', flush=True); time.sleep({seconds})",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     assert holder.stdout.readline().strip() == "held"
     return holder
 
@@ -99,7 +111,12 @@ def test_a_warehouse_held_too_long_fails_naming_the_file_and_keeps_the_rows(ware
 
 
 def test_the_ledger_is_empty_before_the_first_write_and_lists_every_write_after(warehouse):
-    assert warehouse.ledger().empty and list(warehouse.ledger().columns) == ["table_name", "game_date", "row_count", "written_at"]
+    assert warehouse.ledger().empty and list(warehouse.ledger().columns) == [
+        "table_name",
+        "game_date",
+        "row_count",
+        "written_at",
+    ]
     warehouse.replace_partitions(TABLE, rows(D1, [10, 20]), [D1, D2])
     ledger = warehouse.ledger().sort_values("game_date")
     assert list(zip(ledger.table_name, ledger.game_date.dt.date, ledger.row_count)) == [(TABLE, D1, 2), (TABLE, D2, 0)]

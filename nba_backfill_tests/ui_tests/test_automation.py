@@ -38,7 +38,9 @@ def _requested(run_request: dg.RunRequest) -> dict[str, list[str]]:
 def test_the_gap_sensor_launches_one_backfill_of_exactly_the_missing_partitions(written, instance):
     # Everything the last 3 days read is written, except two grades: only they need running
     # (nothing reads prediction_accuracy, so no reader is refreshed).
-    written(date_range("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 12)), (ACCURACY, dt.date(2024, 11, 14))})
+    written(
+        date_range("2024-10-01", "2024-11-14"), {(ACCURACY, dt.date(2024, 11, 12)), (ACCURACY, dt.date(2024, 11, 14))}
+    )
     sensor = build_gap_sensor(days=3, today=lambda: TODAY)
 
     result = _tick(sensor, instance)
@@ -69,7 +71,9 @@ def test_the_gap_sensor_skips_without_a_ledger_and_when_complete(written, instan
 def test_the_morning_schedule_runs_every_asset_over_yesterday_and_today(instance):
     schedule = defs.resolve_schedule_def("todays_slate_schedule")
     morning = dt.datetime(2024, 11, 8, 9, 0, tzinfo=ZoneInfo("America/New_York"))
-    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def())
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def()
+    )
 
     (request,) = schedule.evaluate_tick(context).run_requests
 
@@ -80,7 +84,9 @@ def test_the_morning_schedule_runs_every_asset_over_yesterday_and_today(instance
 
 def test_the_completeness_report_shows_the_matrix_as_a_table_and_a_heat_map(written, platform, instance):
     written(date_range("2024-09-21", "2024-10-24"), {("nba_precompute/ml_feature_store", dt.date(2024, 10, 23))})
-    config = {"ops": {"nba_meta__completeness_report": {"config": {"start_date": "2024-10-22", "end_date": "2024-10-24"}}}}
+    config = {
+        "ops": {"nba_meta__completeness_report": {"config": {"start_date": "2024-10-22", "end_date": "2024-10-24"}}}
+    }
 
     result = dg.materialize([completeness_report], resources=platform, instance=instance, run_config=config)
 
@@ -101,7 +107,9 @@ def test_the_morning_run_brings_in_yesterdays_games_before_today_reads_them(home
 
     monkeypatch.setattr(calendar, "today_et", lambda: today)
     morning = dt.datetime(2024, 11, 8, 9, 0, tzinfo=ZoneInfo("America/New_York"))
-    context = dg.build_schedule_context(instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def())
+    context = dg.build_schedule_context(
+        instance=instance, scheduled_execution_time=morning, repository_def=defs.get_repository_def()
+    )
     (request,) = defs.resolve_schedule_def("todays_slate_schedule").evaluate_tick(context).run_requests
     span = request.partition_key_range
     assert materialize_range(span.start, span.end, instance=instance, log_level="ERROR").success

@@ -35,8 +35,16 @@ REPO = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent  # the virtualenv's dagster and nba-backfill scripts
 SCREENSHOTS = REPO / "artifacts" / "screenshots"
 CHROMIUM = "/usr/bin/chromium"  # Debian's package: Playwright's own browser downloads are not used
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 START, END = "2024-10-22", "2024-10-28"
 TARGET = [f"2024-10-{d}" for d in range(22, 29)]
 STARTUP_SECONDS, BACKFILL_SECONDS = 120, 600
@@ -86,12 +94,18 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
     root = tmp_path_factory.mktemp("dagster_dev")
     env = _environment(root)
     Path(env["DAGSTER_HOME"]).mkdir(parents=True)
-    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(cli.instance_yaml(Path(env["DAGSTER_HOME"])))  # as nba-backfill writes it
+    (Path(env["DAGSTER_HOME"]) / "dagster.yaml").write_text(
+        cli.instance_yaml(Path(env["DAGSTER_HOME"]))
+    )  # as nba-backfill writes it
     url, log = f"http://127.0.0.1:{free_port()}", root / "dagster-dev.log"
     with log.open("wb") as output:
         process = subprocess.Popen(
             [str(BIN / "dg"), "dev", "-h", "127.0.0.1", "-p", url.rsplit(":", 1)[1], "-w", "workspace.yaml"],
-            cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=REPO,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
             _wait_until_ready(process, url, log)
@@ -102,8 +116,14 @@ def dagster_dev(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Dagster]:
 
 def _nba_backfill(dagster: Dagster, *argv: str) -> dict:
     """The command as an operator types it; its --json report."""
-    done = subprocess.run([str(BIN / "nba-backfill"), *argv, "--json"], cwd=REPO, env=dagster.env,
-                          capture_output=True, text=True, timeout=BACKFILL_SECONDS)
+    done = subprocess.run(
+        [str(BIN / "nba-backfill"), *argv, "--json"],
+        cwd=REPO,
+        env=dagster.env,
+        capture_output=True,
+        text=True,
+        timeout=BACKFILL_SECONDS,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout)
 
@@ -117,7 +137,10 @@ def test_submit_runs_the_plan_as_one_backfill_of_the_daemon(dagster_dev, backfil
     assert (backfill["complete_game_dates"], backfill["game_dates"]) == (7, 7)
     assert backfill["failed"] == backfill["blocked"] == {}
     # The lookback context went along: phases 1-3 over the 30 days before the range too.
-    assert backfill["ran"]["nba_raw/nbac_schedule"] == 37 and backfill["ran"]["nba_predictions/player_prop_predictions"] == 7
+    assert (
+        backfill["ran"]["nba_raw/nbac_schedule"] == 37
+        and backfill["ran"]["nba_predictions/player_prop_predictions"] == 7
+    )
     with dagster_dev.instance() as instance:
         assert instance.get_backfill(backfill["backfill_id"]).status == BulkActionStatus.COMPLETED_SUCCESS
 
@@ -126,17 +149,23 @@ def test_the_warehouse_holds_every_table_for_the_range(dagster_dev, backfill):
     with duckdb.connect(str(dagster_dev.home / "warehouse.duckdb"), read_only=True) as con:
         tables_per_date = con.execute(
             "SELECT count(DISTINCT table_name) FROM nba_meta.partition_ledger WHERE game_date BETWEEN ? AND ? "
-            "GROUP BY game_date", [START, END]).fetchall()
+            "GROUP BY game_date",
+            [START, END],
+        ).fetchall()
         predicted = con.execute(
             "SELECT count(DISTINCT game_date), count(*) FROM nba_predictions.player_prop_predictions "
-            "WHERE game_date BETWEEN ? AND ?", [START, END]).fetchone()
+            "WHERE game_date BETWEEN ? AND ?",
+            [START, END],
+        ).fetchone()
     assert tables_per_date == [(24,)] * 7
     assert predicted[0] == 7 and predicted[1] > 7 * 100
 
 
 def test_every_check_has_a_result_per_partition_in_the_instance(dagster_dev, backfill):
     with dagster_dev.instance() as instance:
-        infos = instance.event_log_storage.get_asset_check_partition_info([c.key for c in checks], partition_keys=TARGET)
+        infos = instance.event_log_storage.get_asset_check_partition_info(
+            [c.key for c in checks], partition_keys=TARGET
+        )
     results = {(i.check_key, i.partition_key): i.latest_execution_status.value for i in infos}
     assert set(results) == {(c.key, day) for c in checks for day in TARGET}
     assert {results[(c.key, day)] for c in checks if c.blocking for day in TARGET} == {"SUCCEEDED"}

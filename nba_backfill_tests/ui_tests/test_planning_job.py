@@ -22,8 +22,9 @@ def persistent(tmp_path):
 
 def _run(instance, **config):
     job = defs.resolve_job_def("planned_backfill")
-    return job.execute_in_process(run_config={"ops": {"plan_and_submit": {"config": config}}}, instance=instance,
-                                  raise_on_error=False)
+    return job.execute_in_process(
+        run_config={"ops": {"plan_and_submit": {"config": config}}}, instance=instance, raise_on_error=False
+    )
 
 
 def test_phases_4_5_on_an_empty_instance_submit_the_lookback_too(home, persistent):
@@ -34,18 +35,23 @@ def test_phases_4_5_on_an_empty_instance_submit_the_lookback_too(home, persisten
     assert result.output_for_node("plan_and_submit") == backfill.backfill_id
     target = backfill.asset_backfill_data.target_subset
     planned = Session(instance).plan(dt.date(2024, 11, 8), dt.date(2024, 11, 14), "4-5").to_run
-    submitted = {k.to_user_string(): sorted(target.get_partitions_subset(k).get_partition_keys())
-                 for k in target.partitions_subsets_by_asset_key}
+    submitted = {
+        k.to_user_string(): sorted(target.get_partitions_subset(k).get_partition_keys())
+        for k in target.partitions_subsets_by_asset_key
+    }
     assert submitted == {a: sorted(str(d) for d in dates) for a, dates in planned.items() if dates}
     assert submitted["nba_analytics/player_game_summary"][0] == "2024-10-09"  # the lookback context
     assert submitted["nba_precompute/ml_feature_store"] == [f"2024-11-{d:02d}" for d in range(8, 15)]
 
 
-@pytest.mark.parametrize("config, said", [
-    ({"start_date": "2024-11-31", "end_date": "2024-11-14"}, "start_date: '2024-11-31' is not a YYYY-MM-DD date"),
-    ({"start_date": "2024-11-14", "end_date": "2024-11-08"}, "end_date 2024-11-08 is before start_date 2024-11-14"),
-    ({**CONFIG, "phases": "6"}, "phase"),
-])
+@pytest.mark.parametrize(
+    "config, said",
+    [
+        ({"start_date": "2024-11-31", "end_date": "2024-11-14"}, "start_date: '2024-11-31' is not a YYYY-MM-DD date"),
+        ({"start_date": "2024-11-14", "end_date": "2024-11-08"}, "end_date 2024-11-08 is before start_date 2024-11-14"),
+        ({**CONFIG, "phases": "6"}, "phase"),
+    ],
+)
 def test_bad_config_fails_with_one_clear_line_and_submits_nothing(home, persistent, config, said):
     instance = persistent
     result = _run(instance, **config)

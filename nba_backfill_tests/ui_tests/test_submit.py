@@ -42,8 +42,12 @@ def test_a_daemon_silent_for_minutes_counts_as_gone(home, capsys):
 def test_the_plan_is_launched_as_per_asset_ranges_of_consecutive_dates():
     dates = {dt.date(2024, 10, d) for d in (1, 2, 3, 7)}
     assert submit.partitions_by_assets({"nba_raw/nbac_schedule": dates, "scraped/nbac_schedule": set()}) == [
-        {"assetKey": {"path": ["nba_raw", "nbac_schedule"]},
-         "partitions": {"ranges": [{"start": "2024-10-01", "end": "2024-10-03"}, {"start": "2024-10-07", "end": "2024-10-07"}]}},
+        {
+            "assetKey": {"path": ["nba_raw", "nbac_schedule"]},
+            "partitions": {
+                "ranges": [{"start": "2024-10-01", "end": "2024-10-03"}, {"start": "2024-10-07", "end": "2024-10-07"}]
+            },
+        },
     ]
 
 
@@ -52,14 +56,33 @@ def _canned(query: str, variables: dict) -> dict:
     if query is submit.LAUNCH:
         return {"launchPartitionBackfill": {"__typename": "LaunchBackfillSuccess", "backfillId": "canned"}}
     if query is submit.STEP_FAILURES:
-        error = {"message": "Error occurred while executing op nba_raw__nbac_schedule", "cause": {"message": "ValueError: bad schedule\ntrace"}}
+        error = {
+            "message": "Error occurred while executing op nba_raw__nbac_schedule",
+            "cause": {"message": "ValueError: bad schedule\ntrace"},
+        }
         return {"logsForRun": {"events": [{}, {"stepKey": "nba_raw__nbac_schedule", "error": error}]}}
-    steps = [{"stepKey": "scraped__nbac_schedule", "status": "SUCCESS"}, {"stepKey": "nba_raw__nbac_schedule", "status": "FAILURE"}]
-    run = {"runId": "r1", "status": "FAILURE", "stepStats": steps,
-           "tags": [{"key": "dagster/asset_partition_range_start", "value": "2024-09-22"},
-                    {"key": "dagster/asset_partition_range_end", "value": "2024-10-22"}]}
-    return {"instance": {"daemonHealth": {"daemonStatus": {"lastHeartbeatTime": time.time()}}},
-            "partitionBackfillOrError": {"__typename": "PartitionBackfill", "status": "COMPLETED_FAILED", "error": None, "runs": [run]}}
+    steps = [
+        {"stepKey": "scraped__nbac_schedule", "status": "SUCCESS"},
+        {"stepKey": "nba_raw__nbac_schedule", "status": "FAILURE"},
+    ]
+    run = {
+        "runId": "r1",
+        "status": "FAILURE",
+        "stepStats": steps,
+        "tags": [
+            {"key": "dagster/asset_partition_range_start", "value": "2024-09-22"},
+            {"key": "dagster/asset_partition_range_end", "value": "2024-10-22"},
+        ],
+    }
+    return {
+        "instance": {"daemonHealth": {"daemonStatus": {"lastHeartbeatTime": time.time()}}},
+        "partitionBackfillOrError": {
+            "__typename": "PartitionBackfill",
+            "status": "COMPLETED_FAILED",
+            "error": None,
+            "runs": [run],
+        },
+    }
 
 
 def test_a_failed_run_makes_its_partitions_failed_and_what_reads_them_blocked(home, instance):
@@ -71,8 +94,12 @@ def test_a_failed_run_makes_its_partitions_failed_and_what_reads_them_blocked(ho
     assert backfill_id == "canned" and result.done == {"scraped/nbac_schedule": plan.to_run["scraped/nbac_schedule"]}
     assert result.failed[("nba_raw/nbac_schedule", DAY)] == "nba_raw__nbac_schedule: ValueError: bad schedule"
     planned = {(a, d) for a, dates in plan.to_run.items() for d in dates}
-    assert planned == {(a, d) for a, dates in result.done.items() for d in dates} | set(result.failed) | set(result.blocked)
-    assert result.blocked[("nba_predictions/player_prop_predictions", DAY)] == "nba_precompute/ml_feature_store 2024-10-22"
+    assert planned == {(a, d) for a, dates in result.done.items() for d in dates} | set(result.failed) | set(
+        result.blocked
+    )
+    assert (
+        result.blocked[("nba_predictions/player_prop_predictions", DAY)] == "nba_precompute/ml_feature_store 2024-10-22"
+    )
 
 
 def test_the_command_reports_a_failed_backfill_as_run_does(home, capsys, monkeypatch):

@@ -11,7 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from nba_backfill_tests.conftest import ISOLATED_VARIABLES, free_port
+from nba_backfill.testing.plugin import ISOLATED_VARIABLES
+from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.processes import stop
 from nba_backfill_tests.ui_tests.test_dagster_ui import BIN, REPO, STARTUP_SECONDS
 

@@ -8,12 +8,28 @@ from nba_backfill.phases.table_asset import table_asset
 GROUP = "phase3_analytics"
 #: What the summaries read of the two widest raw tables (a season is ~250k rows of each).
 SHOTS = ["game_id", "team_abbr", "player_id", "shot_zone", "shot_made", "is_assisted"]
-LINES = ["game_id", "player_name", "player_lookup", "bookmaker", "points_line", "snapshot_timestamp",
-         "minutes_before_tipoff"]
+LINES = [
+    "game_id",
+    "player_name",
+    "player_lookup",
+    "bookmaker",
+    "points_line",
+    "snapshot_timestamp",
+    "minutes_before_tipoff",
+]
 #: What a player's context reads of his earlier games (game_id: the window is verified by game).
 TEAM_FORM = ["game_id", "team_abbr", "win_flag", "margin_of_victory", "pace", "offensive_rating"]
-PLAYER_FORM = ["game_id", "player_name", "player_lookup", "team_abbr", "is_active", "points", "minutes_played",
-               "usage_rate", "over_under_result"]
+PLAYER_FORM = [
+    "game_id",
+    "player_name",
+    "player_lookup",
+    "team_abbr",
+    "is_active",
+    "points",
+    "minutes_played",
+    "usage_rate",
+    "over_under_result",
+]
 
 assets = [
     table_asset(

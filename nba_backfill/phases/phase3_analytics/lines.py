@@ -27,7 +27,14 @@ def pre_tip(rows: pd.DataFrame) -> pd.DataFrame:
 
 def player_lines(props: pd.DataFrame) -> pd.DataFrame:
     """One row per (game_date, player_lookup): current (closing) and opening line of one bookmaker."""
-    columns = ["game_date", "player_lookup", "current_points_line", "opening_points_line", "line_movement", "line_bookmaker"]
+    columns = [
+        "game_date",
+        "player_lookup",
+        "current_points_line",
+        "opening_points_line",
+        "line_movement",
+        "line_bookmaker",
+    ]
     if props.empty:
         return empty(columns)
     usable = pre_tip(props)
@@ -57,8 +64,12 @@ def team_lines(game_lines: pd.DataFrame) -> pd.DataFrame:
     usable = usable.sort_values(["priority", "snapshot_timestamp"], ascending=[True, False])
     spreads = usable[usable["market_key"] == "spreads"].drop_duplicates(["game_id", "outcome_name"])
     spreads = spreads.assign(
-        team_abbr=spreads["home_team_abbr"].where(spreads["outcome_name"] == spreads["home_team"], spreads["away_team_abbr"])
+        team_abbr=spreads["home_team_abbr"].where(
+            spreads["outcome_name"] == spreads["home_team"], spreads["away_team_abbr"]
+        )
     )[["game_id", "team_abbr", "outcome_point"]].rename(columns={"outcome_point": "game_spread"})
     totals = usable[(usable["market_key"] == "totals") & (usable["outcome_name"] == "Over")]
-    totals = totals.drop_duplicates("game_id")[["game_id", "outcome_point"]].rename(columns={"outcome_point": "game_total"})
+    totals = totals.drop_duplicates("game_id")[["game_id", "outcome_point"]].rename(
+        columns={"outcome_point": "game_total"}
+    )
     return spreads.merge(totals, on="game_id", how="outer")[columns]

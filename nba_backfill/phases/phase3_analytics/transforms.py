@@ -44,7 +44,9 @@ def zone_counts(play_by_play: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     return wide.astype("int64").reset_index()
 
 
-def team_offense_game_summary(dates: list[dt.date], team_boxscore: pd.DataFrame, play_by_play: pd.DataFrame) -> pd.DataFrame:
+def team_offense_game_summary(
+    dates: list[dt.date], team_boxscore: pd.DataFrame, play_by_play: pd.DataFrame
+) -> pd.DataFrame:
     tb = with_columns(team_boxscore, ["game_id", "team_abbr"])
     zones = zone_counts(play_by_play, ["game_id", "team_abbr"])
     df = tb.merge(zones, on=["game_id", "team_abbr"], how="left", indicator=True)
@@ -52,22 +54,36 @@ def team_offense_game_summary(dates: list[dt.date], team_boxscore: pd.DataFrame,
     game_minutes = REGULATION_MINUTES + OVERTIME_MINUTES * df["overtime_periods"]
     out = pd.DataFrame(
         {
-            "game_id": df["game_id"], "nba_game_id": df["nba_game_id"], "game_date": df["game_date"],
-            "season_year": df["season_year"], "team_abbr": df["team_abbr"],
-            "opponent_team_abbr": df["opponent_team_abbr"], "home_game": df["is_home"],
-            "points_scored": df["points"], "fg_attempts": df["fg_attempted"], "fg_makes": df["fg_made"],
-            "three_pt_attempts": df["three_pt_attempted"], "three_pt_makes": df["three_pt_made"],
-            "ft_attempts": df["ft_attempted"], "ft_makes": df["ft_made"],
-            "offensive_rebounds": df["offensive_rebounds"], "rebounds": df["total_rebounds"],
-            "assists": df["assists"], "turnovers": df["turnovers"], "personal_fouls": df["personal_fouls"],
-            "team_paint_attempts": df["paint_attempts"], "team_paint_makes": df["paint_makes"],
-            "team_mid_range_attempts": df["mid_range_attempts"], "team_mid_range_makes": df["mid_range_makes"],
+            "game_id": df["game_id"],
+            "nba_game_id": df["nba_game_id"],
+            "game_date": df["game_date"],
+            "season_year": df["season_year"],
+            "team_abbr": df["team_abbr"],
+            "opponent_team_abbr": df["opponent_team_abbr"],
+            "home_game": df["is_home"],
+            "points_scored": df["points"],
+            "fg_attempts": df["fg_attempted"],
+            "fg_makes": df["fg_made"],
+            "three_pt_attempts": df["three_pt_attempted"],
+            "three_pt_makes": df["three_pt_made"],
+            "ft_attempts": df["ft_attempted"],
+            "ft_makes": df["ft_made"],
+            "offensive_rebounds": df["offensive_rebounds"],
+            "rebounds": df["total_rebounds"],
+            "assists": df["assists"],
+            "turnovers": df["turnovers"],
+            "personal_fouls": df["personal_fouls"],
+            "team_paint_attempts": df["paint_attempts"],
+            "team_paint_makes": df["paint_makes"],
+            "team_mid_range_attempts": df["mid_range_attempts"],
+            "team_mid_range_makes": df["mid_range_makes"],
             "possessions": poss.round().astype("int64"),
             "pace": (poss * REGULATION_MINUTES / game_minutes).round(1),
             "offensive_rating": (100 * _ratio(df["points"], poss)).round(2),
             "ts_pct": _ratio(df["points"], 2 * (df["fg_attempted"] + 0.44 * df["ft_attempted"])).round(3),
             "home_game_minutes": game_minutes,
-            "win_flag": df["plus_minus"] > 0, "margin_of_victory": df["plus_minus"],
+            "win_flag": df["plus_minus"] > 0,
+            "margin_of_victory": df["plus_minus"],
             "overtime_periods": df["overtime_periods"],
             "shot_zones_available": df["_merge"] == "both",
             "is_partial_game_data": df["fg_attempted"] < 50,
@@ -80,29 +96,52 @@ def team_defense_game_summary(dates: list[dt.date], team_offense: pd.DataFrame) 
     """Each team's defence is its opponent's offence in the same game."""
     off = with_columns(team_offense, ["game_id", "team_abbr", "opponent_team_abbr"])
     opp = off.add_prefix("opp_").rename(columns={"opp_game_id": "game_id", "opp_team_abbr": "opponent_team_abbr"})
-    df = off[["game_id", "game_date", "season_year", "team_abbr", "opponent_team_abbr", "home_game", "win_flag",
-              "margin_of_victory", "personal_fouls", "rebounds", "offensive_rebounds", "shot_zones_available"]].merge(
-        opp, on=["game_id", "opponent_team_abbr"]
-    )
+    df = off[
+        [
+            "game_id",
+            "game_date",
+            "season_year",
+            "team_abbr",
+            "opponent_team_abbr",
+            "home_game",
+            "win_flag",
+            "margin_of_victory",
+            "personal_fouls",
+            "rebounds",
+            "offensive_rebounds",
+            "shot_zones_available",
+        ]
+    ].merge(opp, on=["game_id", "opponent_team_abbr"])
     return pd.DataFrame(
         {
-            "game_id": df["game_id"], "game_date": df["game_date"], "season_year": df["season_year"],
-            "defending_team_abbr": df["team_abbr"], "opponent_team_abbr": df["opponent_team_abbr"],
-            "home_game": df["home_game"], "points_allowed": df["opp_points_scored"],
-            "opp_fg_attempts": df["opp_fg_attempts"], "opp_fg_makes": df["opp_fg_makes"],
-            "opp_three_pt_attempts": df["opp_three_pt_attempts"], "opp_three_pt_makes": df["opp_three_pt_makes"],
-            "opp_ft_attempts": df["opp_ft_attempts"], "opp_ft_makes": df["opp_ft_makes"],
-            "opp_rebounds": df["opp_rebounds"], "opp_assists": df["opp_assists"],
-            "turnovers_forced": df["opp_turnovers"], "fouls_committed": df["personal_fouls"],
+            "game_id": df["game_id"],
+            "game_date": df["game_date"],
+            "season_year": df["season_year"],
+            "defending_team_abbr": df["team_abbr"],
+            "opponent_team_abbr": df["opponent_team_abbr"],
+            "home_game": df["home_game"],
+            "points_allowed": df["opp_points_scored"],
+            "opp_fg_attempts": df["opp_fg_attempts"],
+            "opp_fg_makes": df["opp_fg_makes"],
+            "opp_three_pt_attempts": df["opp_three_pt_attempts"],
+            "opp_three_pt_makes": df["opp_three_pt_makes"],
+            "opp_ft_attempts": df["opp_ft_attempts"],
+            "opp_ft_makes": df["opp_ft_makes"],
+            "opp_rebounds": df["opp_rebounds"],
+            "opp_assists": df["opp_assists"],
+            "turnovers_forced": df["opp_turnovers"],
+            "fouls_committed": df["personal_fouls"],
             "defensive_rebounds": df["rebounds"] - df["offensive_rebounds"],
-            "opp_paint_attempts": df["opp_team_paint_attempts"], "opp_paint_makes": df["opp_team_paint_makes"],
+            "opp_paint_attempts": df["opp_team_paint_attempts"],
+            "opp_paint_makes": df["opp_team_paint_makes"],
             "opp_mid_range_attempts": df["opp_team_mid_range_attempts"],
             "opp_mid_range_makes": df["opp_team_mid_range_makes"],
             "points_in_paint_allowed": 2 * df["opp_team_paint_makes"],
             "mid_range_points_allowed": 2 * df["opp_team_mid_range_makes"],
             "three_pt_points_allowed": 3 * df["opp_three_pt_makes"],
             "defensive_rating": (100 * _ratio(df["opp_points_scored"], df["opp_possessions"])).round(2),
-            "opponent_pace": df["opp_pace"], "win_flag": df["win_flag"],
+            "opponent_pace": df["opp_pace"],
+            "win_flag": df["win_flag"],
             "margin_of_victory": df["margin_of_victory"],
             "shot_zones_available": df["opp_shot_zones_available"].astype("boolean").fillna(False).astype(bool),
         }
@@ -124,29 +163,54 @@ def prop_result(points: pd.Series, line: pd.Series, active: pd.Series) -> pd.Ser
 
 
 def player_game_summary(
-    dates: list[dt.date], gamebook: pd.DataFrame, play_by_play: pd.DataFrame,
-    team_offense: pd.DataFrame, props: pd.DataFrame,
+    dates: list[dt.date],
+    gamebook: pd.DataFrame,
+    play_by_play: pd.DataFrame,
+    team_offense: pd.DataFrame,
+    props: pd.DataFrame,
 ) -> pd.DataFrame:
     g = with_columns(gamebook, ["game_id", "player_id", "team_abbr", "game_date", "player_lookup"])
     zones = zone_counts(play_by_play, ["game_id", "player_id"])
     pbp_games = set(with_columns(play_by_play, ["game_id"])["game_id"])
     team = with_columns(team_offense, ["game_id", "team_abbr"])[
         ["game_id", "team_abbr", "fg_attempts", "ft_attempts", "turnovers", "game_minutes", "win_flag"]
-    ].rename(columns={"fg_attempts": "team_fg_attempts", "ft_attempts": "team_ft_attempts",
-                      "turnovers": "team_turnovers", "game_minutes": "team_game_minutes"})
+    ].rename(
+        columns={
+            "fg_attempts": "team_fg_attempts",
+            "ft_attempts": "team_ft_attempts",
+            "turnovers": "team_turnovers",
+            "game_minutes": "team_game_minutes",
+        }
+    )
     df = g.merge(zones, on=["game_id", "player_id"], how="left").merge(team, on=["game_id", "team_abbr"], how="left")
-    df = df.rename(columns={
-        "player_name_original": "player_name", "is_home": "home_game", "starter": "starter_flag",
-        "field_goals_made": "fg_makes", "field_goals_attempted": "fg_attempts",
-        "three_pointers_made": "three_pt_makes", "three_pointers_attempted": "three_pt_attempts",
-        "free_throws_made": "ft_makes", "free_throws_attempted": "ft_attempts",
-        "three_makes": "three_makes_pbp", "three_attempts": "three_attempts_pbp",
-    })
+    df = df.rename(
+        columns={
+            "player_name_original": "player_name",
+            "is_home": "home_game",
+            "starter": "starter_flag",
+            "field_goals_made": "fg_makes",
+            "field_goals_attempted": "fg_attempts",
+            "three_pointers_made": "three_pt_makes",
+            "three_pointers_attempted": "three_pt_attempts",
+            "free_throws_made": "ft_makes",
+            "free_throws_attempted": "ft_attempts",
+            "three_makes": "three_makes_pbp",
+            "three_attempts": "three_attempts_pbp",
+        }
+    )
     df["minutes_played"] = df["minutes_decimal"].fillna(0.0).round(1)
     df["team_minutes"] = 5 * df["team_game_minutes"]
     has_pbp = df["game_id"].isin(pbp_games)
-    for col in ("paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes", "three_attempts_pbp",
-                "three_makes_pbp", "assisted_fg_makes", "unassisted_fg_makes"):
+    for col in (
+        "paint_attempts",
+        "paint_makes",
+        "mid_range_attempts",
+        "mid_range_makes",
+        "three_attempts_pbp",
+        "three_makes_pbp",
+        "assisted_fg_makes",
+        "unassisted_fg_makes",
+    ):
         df[col] = df[col].fillna(0).astype("Int64").where(has_pbp)
     zone_total = df["paint_attempts"] + df["mid_range_attempts"] + df["three_attempts_pbp"]
     df["has_complete_shot_zones"] = (has_pbp & (zone_total == df["fg_attempts"])).astype(bool)
@@ -157,38 +221,93 @@ def player_game_summary(
     df["ts_pct"] = _ratio(df["points"], 2 * (df["fg_attempts"] + 0.44 * df["ft_attempts"])).round(3)
     df["efg_pct"] = _ratio(df["fg_makes"] + 0.5 * df["three_pt_makes"], df["fg_attempts"]).round(3)
     lines = player_lines(match_players(props, nba_names(g))).rename(
-        columns={"current_points_line": "points_line", "opening_points_line": "opening_line"})
+        columns={"current_points_line": "points_line", "opening_points_line": "opening_line"}
+    )
     df = df.merge(lines.drop(columns="line_bookmaker"), on=["game_date", "player_lookup"], how="left")
     df["over_under_result"] = prop_result(df["points"], df["points_line"], df["is_active"])
     df["margin"] = (df["points"] - df["points_line"]).where(df["is_active"])
     df["win_flag"] = df["win_flag"].astype("boolean")
-    return df[[
-        "player_lookup", "player_id", "player_name", "game_id", "game_date", "season_year", "team_abbr",
-        "opponent_team_abbr", "home_game", "starter_flag", "is_active", "is_dnp", "player_status", "dnp_reason",
-        "points", "minutes_played", "assists", "offensive_rebounds", "defensive_rebounds", "total_rebounds",
-        "steals", "blocks", "turnovers", "personal_fouls", "plus_minus", "fg_attempts", "fg_makes",
-        "three_pt_attempts", "three_pt_makes", "ft_attempts", "ft_makes", "paint_attempts", "paint_makes",
-        "mid_range_attempts", "mid_range_makes", "three_attempts_pbp", "three_makes_pbp", "has_complete_shot_zones",
-        "assisted_fg_makes", "unassisted_fg_makes", "usage_rate", "usage_rate_valid", "ts_pct", "efg_pct",
-        "win_flag", "points_line", "opening_line", "line_movement", "over_under_result", "margin",
-    ]]
+    return df[
+        [
+            "player_lookup",
+            "player_id",
+            "player_name",
+            "game_id",
+            "game_date",
+            "season_year",
+            "team_abbr",
+            "opponent_team_abbr",
+            "home_game",
+            "starter_flag",
+            "is_active",
+            "is_dnp",
+            "player_status",
+            "dnp_reason",
+            "points",
+            "minutes_played",
+            "assists",
+            "offensive_rebounds",
+            "defensive_rebounds",
+            "total_rebounds",
+            "steals",
+            "blocks",
+            "turnovers",
+            "personal_fouls",
+            "plus_minus",
+            "fg_attempts",
+            "fg_makes",
+            "three_pt_attempts",
+            "three_pt_makes",
+            "ft_attempts",
+            "ft_makes",
+            "paint_attempts",
+            "paint_makes",
+            "mid_range_attempts",
+            "mid_range_makes",
+            "three_attempts_pbp",
+            "three_makes_pbp",
+            "has_complete_shot_zones",
+            "assisted_fg_makes",
+            "unassisted_fg_makes",
+            "usage_rate",
+            "usage_rate_valid",
+            "ts_pct",
+            "efg_pct",
+            "win_flag",
+            "points_line",
+            "opening_line",
+            "line_movement",
+            "over_under_result",
+            "margin",
+        ]
+    ]
 
 
 def nba_names(gamebook: pd.DataFrame) -> pd.DataFrame:
     """NBA.com's players (``player_lookup``, ``player_name``) in a gamebook, for line matching."""
     return with_columns(gamebook, ["player_lookup", "player_name_original"]).rename(
-        columns={"player_name_original": "player_name"})[["player_lookup", "player_name"]]
+        columns={"player_name_original": "player_name"}
+    )[["player_lookup", "player_name"]]
 
 
 # --- pre-game context ------------------------------------------------------------------------
 
+
 def schedule_teams(schedule: pd.DataFrame, dates: list[dt.date]) -> pd.DataFrame:
     """Two rows a scheduled game of ``dates``: team, opponent, home flag."""
-    games = on_dates(with_columns(schedule, ["game_date", "game_id", "nba_game_id", "season_year",
-                                             "home_team_tricode", "away_team_tricode"]), dates)
+    games = on_dates(
+        with_columns(
+            schedule, ["game_date", "game_id", "nba_game_id", "season_year", "home_team_tricode", "away_team_tricode"]
+        ),
+        dates,
+    )
     base = games[["game_id", "nba_game_id", "game_date", "season_year"]]
-    home = base.assign(team_abbr=games["home_team_tricode"], opponent_team_abbr=games["away_team_tricode"], home_game=True)
-    away = base.assign(team_abbr=games["away_team_tricode"], opponent_team_abbr=games["home_team_tricode"], home_game=False)
+    home = base.assign(
+        team_abbr=games["home_team_tricode"], opponent_team_abbr=games["away_team_tricode"], home_game=True
+    )
+    away = base.assign(
+        team_abbr=games["away_team_tricode"], opponent_team_abbr=games["home_team_tricode"], home_game=False
+    )
     return pd.concat([home, away], ignore_index=True)
 
 
@@ -210,8 +329,9 @@ def rest_and_load(window: pd.DataFrame, keys: list[str], minutes: str | None) ->
     """Days of rest and recent workload per key, from its window of earlier games."""
     days_back = (window["game_date"] - window["hist_date"]).dt.days
     last = window[window["recency"] == 1]
-    rest = pd.Series(((last["game_date"] - last["hist_date"]).dt.days - 1).to_numpy(),
-                     index=pd.MultiIndex.from_frame(last[keys]))
+    rest = pd.Series(
+        ((last["game_date"] - last["hist_date"]).dt.days - 1).to_numpy(), index=pd.MultiIndex.from_frame(last[keys])
+    )
     in7, in14 = window[days_back <= 7], window[days_back <= 14]
     ordered = window.sort_values([*keys, "hist_date"])
     gap = ordered.groupby(keys)["hist_date"].diff().dt.days
@@ -235,8 +355,12 @@ def streak(window: pd.DataFrame, keys: list[str], hit: pd.Series) -> pd.Series:
 
 
 def upcoming_player_game_context(
-    dates: list[dt.date], gamebook: pd.DataFrame, props: pd.DataFrame, game_lines: pd.DataFrame,
-    player_game_summary: pd.DataFrame, schedule: pd.DataFrame,
+    dates: list[dt.date],
+    gamebook: pd.DataFrame,
+    props: pd.DataFrame,
+    game_lines: pd.DataFrame,
+    player_game_summary: pd.DataFrame,
+    schedule: pd.DataFrame,
 ) -> pd.DataFrame:
     keys = ["game_date", "player_lookup"]
     teams = schedule_teams(schedule, dates)
@@ -247,7 +371,8 @@ def upcoming_player_game_context(
     games = window.groupby(keys).size()
     load = rest_and_load(window, keys, minutes="minutes_played")
     out = attach(
-        targets, keys,
+        targets,
+        keys,
         games_in_sample=games,
         points_avg_last_5=window[window["recency"] <= 5].groupby(keys)["points"].mean().round(1),
         points_avg_last_10=window[window["recency"] <= 10].groupby(keys)["points"].mean().round(1),
@@ -258,8 +383,15 @@ def upcoming_player_game_context(
         **load,
     )
     out["games_in_sample"] = out["games_in_sample"].fillna(0).astype("int64")
-    for col in ("games_in_last_7_days", "games_in_last_14_days", "back_to_backs_last_14_days",
-                "minutes_in_last_7_days", "minutes_in_last_14_days", "prop_over_streak", "prop_under_streak"):
+    for col in (
+        "games_in_last_7_days",
+        "games_in_last_14_days",
+        "back_to_backs_last_14_days",
+        "minutes_in_last_7_days",
+        "minutes_in_last_14_days",
+        "prop_over_streak",
+        "prop_under_streak",
+    ):
         out[col] = out[col].fillna(0)
     out["avg_minutes_per_game_last_7"] = _ratio(out["minutes_in_last_7_days"], out["games_in_last_7_days"]).round(1)
     out["back_to_back"] = (out["days_rest"] == 0).astype(bool)
@@ -276,11 +408,14 @@ def upcoming_team_game_context(
 ) -> pd.DataFrame:
     keys = ["game_date", "team_abbr"]
     targets = schedule_teams(schedule, dates)
-    history = with_columns(team_offense, ["game_date", "team_abbr", "win_flag", "margin_of_victory", "pace", "offensive_rating"])
+    history = with_columns(
+        team_offense, ["game_date", "team_abbr", "win_flag", "margin_of_victory", "pace", "offensive_rating"]
+    )
     window = history_in_window(targets[keys], history, on=["team_abbr"])
     last = window[window["recency"] == 1].set_index(keys)
     out = attach(
-        targets, keys,
+        targets,
+        keys,
         games_in_sample=window.groupby(keys).size(),
         team_pace_last_10=window[window["recency"] <= 10].groupby(keys)["pace"].mean().round(1),
         team_off_rating_last_10=window[window["recency"] <= 10].groupby(keys)["offensive_rating"].mean().round(2),
@@ -290,10 +425,17 @@ def upcoming_team_game_context(
         **rest_and_load(window, keys, minutes=None),
     )
     out["games_in_sample"] = out["games_in_sample"].fillna(0).astype("int64")
-    for col in ("games_in_last_7_days", "games_in_last_14_days", "back_to_backs_last_14_days",
-                "team_win_streak_entering", "team_loss_streak_entering"):
+    for col in (
+        "games_in_last_7_days",
+        "games_in_last_14_days",
+        "back_to_backs_last_14_days",
+        "team_win_streak_entering",
+        "team_loss_streak_entering",
+    ):
         out[col] = out[col].fillna(0).astype("int64")
-    out["last_game_result"] = np.where(out["last_game_margin"].isna(), None, np.where(out["last_game_margin"] > 0, "W", "L"))
+    out["last_game_result"] = np.where(
+        out["last_game_margin"].isna(), None, np.where(out["last_game_margin"] > 0, "W", "L")
+    )
     out["is_back_to_back"] = (out["days_rest"] == 0).astype(bool)
     out = out.rename(columns={"days_rest": "team_days_rest"})
     out["early_season_flag"] = out["games_in_sample"] < FULL_SAMPLE_GAMES

@@ -10,9 +10,22 @@ UPGC = "nba_analytics/upcoming_player_game_context"
 PSZA = "nba_precompute/player_shot_zone_analysis"
 TDZA = "nba_precompute/team_defense_zone_analysis"
 #: What each profile reads of the earlier games in its window (game_id: the window is verified by game).
-SHOOTING = ["game_id", "player_lookup", "is_active", "minutes_played", "fg_attempts", "fg_makes", "has_complete_shot_zones",
-            "paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes", "three_attempts_pbp",
-            "three_makes_pbp", "assisted_fg_makes"]
+SHOOTING = [
+    "game_id",
+    "player_lookup",
+    "is_active",
+    "minutes_played",
+    "fg_attempts",
+    "fg_makes",
+    "has_complete_shot_zones",
+    "paint_attempts",
+    "paint_makes",
+    "mid_range_attempts",
+    "mid_range_makes",
+    "three_attempts_pbp",
+    "three_makes_pbp",
+    "assisted_fg_makes",
+]
 SCORING = ["game_id", "player_lookup", "is_active", "minutes_played", "points", "usage_rate", "ts_pct"]
 TEAM_PACE = ["game_id", "team_abbr", "pace", "offensive_rating"]
 

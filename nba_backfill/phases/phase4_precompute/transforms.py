@@ -44,14 +44,27 @@ def _finish(out: pd.DataFrame, games: str) -> pd.DataFrame:
 
 # --- team defence by zone ----------------------------------------------------------------------
 
+
 def _zone_allowed(window: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
-    s = _sums(window, keys, ["opp_paint_makes", "opp_paint_attempts", "opp_mid_range_makes",
-                             "opp_mid_range_attempts", "opp_three_pt_makes", "opp_three_pt_attempts"])
-    return pd.DataFrame({
-        "paint": _ratio(s["opp_paint_makes"], s["opp_paint_attempts"]),
-        "mid_range": _ratio(s["opp_mid_range_makes"], s["opp_mid_range_attempts"]),
-        "three_pt": _ratio(s["opp_three_pt_makes"], s["opp_three_pt_attempts"]),
-    })
+    s = _sums(
+        window,
+        keys,
+        [
+            "opp_paint_makes",
+            "opp_paint_attempts",
+            "opp_mid_range_makes",
+            "opp_mid_range_attempts",
+            "opp_three_pt_makes",
+            "opp_three_pt_attempts",
+        ],
+    )
+    return pd.DataFrame(
+        {
+            "paint": _ratio(s["opp_paint_makes"], s["opp_paint_attempts"]),
+            "mid_range": _ratio(s["opp_mid_range_makes"], s["opp_mid_range_attempts"]),
+            "three_pt": _ratio(s["opp_three_pt_makes"], s["opp_three_pt_attempts"]),
+        }
+    )
 
 
 def league_zone_pct(history: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:
@@ -67,19 +80,36 @@ def league_zone_pct(history: pd.DataFrame, dates: pd.Series) -> pd.DataFrame:
     return league.reindex(pd.Index(targets["game_date"], name="game_date")).fillna(DEFAULT_LEAGUE_PCT)
 
 
-def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame, schedule: pd.DataFrame) -> pd.DataFrame:
+def team_defense_zone_analysis(
+    dates: list[dt.date], team_defense: pd.DataFrame, schedule: pd.DataFrame
+) -> pd.DataFrame:
     keys = ["game_date", "team_abbr"]
     targets = schedule_teams(schedule, dates)[["game_date", "team_abbr", "game_id"]]
-    history = with_columns(team_defense, ["game_date", "defending_team_abbr"]).rename(columns={"defending_team_abbr": "team_abbr"})
+    history = with_columns(team_defense, ["game_date", "defending_team_abbr"]).rename(
+        columns={"defending_team_abbr": "team_abbr"}
+    )
     window = history_in_window(targets[keys], history, on=["team_abbr"])
     window = window[window["recency"] <= TEAM_SAMPLE_GAMES]
-    zones = _zone_allowed(window.rename(columns={"team_abbr": "defending_team_abbr"}), ["game_date", "defending_team_abbr"])
+    zones = _zone_allowed(
+        window.rename(columns={"team_abbr": "defending_team_abbr"}), ["game_date", "defending_team_abbr"]
+    )
     zones.index.names = keys
-    per_game = window.groupby(keys)[["opp_paint_attempts", "points_in_paint_allowed", "opp_mid_range_attempts",
-                                     "mid_range_points_allowed", "opp_three_pt_attempts", "three_pt_points_allowed",
-                                     "points_allowed", "opponent_pace", "defensive_rating"]].mean()
+    per_game = window.groupby(keys)[
+        [
+            "opp_paint_attempts",
+            "points_in_paint_allowed",
+            "opp_mid_range_attempts",
+            "mid_range_points_allowed",
+            "opp_three_pt_attempts",
+            "three_pt_points_allowed",
+            "points_allowed",
+            "opponent_pace",
+            "defensive_rating",
+        ]
+    ].mean()
     out = attach(
-        targets, keys,
+        targets,
+        keys,
         games_in_sample=window.groupby(keys).size(),
         paint_pct_allowed_last_15=zones["paint"].round(3),
         mid_range_pct_allowed_last_15=zones["mid_range"].round(3),
@@ -109,8 +139,12 @@ def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame,
     vs = out[[f"{z}_defense_vs_league_avg" for z in ("paint", "mid_range", "three_pt")]].to_numpy()
     names = np.array(["paint", "mid_range", "three_pt"])
     # Strongest and weakest zones need all three: none without play-by-play.
-    out["strongest_zone"] = pd.Series(names[vs.argmin(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
-    out["weakest_zone"] = pd.Series(names[vs.argmax(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(unknown)
+    out["strongest_zone"] = pd.Series(names[vs.argmin(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(
+        unknown
+    )
+    out["weakest_zone"] = pd.Series(names[vs.argmax(axis=1)] if len(out) else [], index=out.index, dtype=object).mask(
+        unknown
+    )
     out["data_quality_tier"] = np.select(
         [out["games_in_sample"] >= TEAM_SAMPLE_GAMES, out["games_in_sample"] >= 10], ["high", "medium"], "low"
     )
@@ -119,6 +153,7 @@ def team_defense_zone_analysis(dates: list[dt.date], team_defense: pd.DataFrame,
 
 
 # --- player shot zones ------------------------------------------------------------------------
+
 
 def primary_zone(paint: pd.Series, mid: pd.Series, three: pd.Series) -> pd.Series:
     """paint if paint ≥ 40% of shots, perimeter if threes ≥ 40%, mid_range if ≥ 35%, else balanced."""
@@ -132,26 +167,47 @@ def player_shot_zone_analysis(
     dates: list[dt.date], player_game_summary: pd.DataFrame, upcoming_player_context: pd.DataFrame
 ) -> pd.DataFrame:
     keys = ["game_date", "player_lookup"]
-    targets = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "team_abbr"]), dates)[[*keys, "game_id", "team_abbr"]]
-    history = with_columns(player_game_summary, ["game_date", "player_lookup", "is_active", "fg_attempts", "minutes_played"])
-    shooting = history[history["is_active"].astype(bool) & ((history["minutes_played"] > 0) | (history["fg_attempts"] > 0))]
+    targets = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "team_abbr"]), dates)[
+        [*keys, "game_id", "team_abbr"]
+    ]
+    history = with_columns(
+        player_game_summary, ["game_date", "player_lookup", "is_active", "fg_attempts", "minutes_played"]
+    )
+    shooting = history[
+        history["is_active"].astype(bool) & ((history["minutes_played"] > 0) | (history["fg_attempts"] > 0))
+    ]
     window = history_in_window(targets[keys], shooting, on=["player_lookup"])
     window = window[window["recency"] <= PLAYER_SAMPLE_GAMES]
     complete = window[window["has_complete_shot_zones"].astype(bool)]
-    s = _sums(complete, keys, ["paint_attempts", "paint_makes", "mid_range_attempts", "mid_range_makes",
-                               "three_attempts_pbp", "three_makes_pbp", "fg_makes", "assisted_fg_makes"])
+    s = _sums(
+        complete,
+        keys,
+        [
+            "paint_attempts",
+            "paint_makes",
+            "mid_range_attempts",
+            "mid_range_makes",
+            "three_attempts_pbp",
+            "three_makes_pbp",
+            "fg_makes",
+            "assisted_fg_makes",
+        ],
+    )
     total = s["paint_attempts"] + s["mid_range_attempts"] + s["three_attempts_pbp"]
-    rates = pd.DataFrame({
-        "paint": 100 * _ratio(s["paint_attempts"], total),
-        "mid": 100 * _ratio(s["mid_range_attempts"], total),
-        "three": 100 * _ratio(s["three_attempts_pbp"], total),
-    })
+    rates = pd.DataFrame(
+        {
+            "paint": 100 * _ratio(s["paint_attempts"], total),
+            "mid": 100 * _ratio(s["mid_range_attempts"], total),
+            "three": 100 * _ratio(s["three_attempts_pbp"], total),
+        }
+    )
     # Rates only from a full set of zones that add up: mixed sources once gave threes = 100%.
     trustworthy = (rates.sum(axis=1) - 100).abs() <= ZONE_SUM_TOLERANCE
     rates = rates.where(trustworthy, axis=0)
     games = complete.groupby(keys).size()
     out = attach(
-        targets, keys,
+        targets,
+        keys,
         games_in_sample_10=window.groupby(keys).size(),
         total_shots_last_10=total,
         paint_rate_last_10=rates["paint"].round(1),
@@ -169,7 +225,9 @@ def player_shot_zone_analysis(
     # Zones exist for games with play-by-play (PGS leaves them NULL otherwise), complete or not.
     out = attach(out, keys, zone_games=window[window["paint_attempts"].notna()].groupby(keys).size())
     out["shot_zone_data_available"] = out.pop("zone_games").fillna(0) > 0
-    out["primary_scoring_zone"] = primary_zone(out["paint_rate_last_10"], out["mid_range_rate_last_10"], out["three_pt_rate_last_10"])
+    out["primary_scoring_zone"] = primary_zone(
+        out["paint_rate_last_10"], out["mid_range_rate_last_10"], out["three_pt_rate_last_10"]
+    )
     sample = out["games_in_sample_10"].fillna(0)
     out["sample_quality_10"] = np.select(
         [sample >= PLAYER_SAMPLE_GAMES, sample >= 7, sample >= 5], ["excellent", "good", "limited"], "insufficient"
@@ -180,23 +238,39 @@ def player_shot_zone_analysis(
 
 # --- player daily cache -----------------------------------------------------------------------
 
+
 def player_daily_cache(
-    dates: list[dt.date], player_game_summary: pd.DataFrame, team_offense: pd.DataFrame,
-    upcoming_player_context: pd.DataFrame, shot_zones: pd.DataFrame,
+    dates: list[dt.date],
+    player_game_summary: pd.DataFrame,
+    team_offense: pd.DataFrame,
+    upcoming_player_context: pd.DataFrame,
+    shot_zones: pd.DataFrame,
 ) -> pd.DataFrame:
     keys = ["game_date", "player_lookup"]
     context = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "team_abbr"]), dates)
-    targets = context[[*keys, "game_id", "team_abbr", "games_in_last_7_days", "games_in_last_14_days",
-                       "minutes_in_last_7_days", "back_to_backs_last_14_days"]]
+    targets = context[
+        [
+            *keys,
+            "game_id",
+            "team_abbr",
+            "games_in_last_7_days",
+            "games_in_last_14_days",
+            "minutes_in_last_7_days",
+            "back_to_backs_last_14_days",
+        ]
+    ]
     history = with_columns(player_game_summary, ["game_date", "player_lookup", "is_active", "minutes_played"])
     played = history[history["is_active"].astype(bool) & (history["minutes_played"] > 0)]
     window = history_in_window(targets[keys], played, on=["player_lookup"])
     last10 = window[window["recency"] <= 10].groupby(keys)
     team_keys = ["game_date", "team_abbr"]
-    team_window = history_in_window(targets[team_keys].drop_duplicates(), with_columns(team_offense, ["game_date", "team_abbr"]), on=["team_abbr"])
+    team_window = history_in_window(
+        targets[team_keys].drop_duplicates(), with_columns(team_offense, ["game_date", "team_abbr"]), on=["team_abbr"]
+    )
     team10 = team_window[team_window["recency"] <= 10].groupby(team_keys)
     out = attach(
-        targets, keys,
+        targets,
+        keys,
         games_played_season=window.groupby(keys).size(),
         points_avg_last_5=window[window["recency"] <= 5].groupby(keys)["points"].mean().round(1),
         points_avg_last_10=last10["points"].mean().round(1),
@@ -207,19 +281,31 @@ def player_daily_cache(
         ts_pct_last_10=last10["ts_pct"].mean().round(3),
         player_usage_rate_season=window.groupby(keys)["usage_rate"].mean().round(2),
     )
-    out = attach(out, team_keys,
-                 team_pace_last_10=team10["pace"].mean().round(1),
-                 team_off_rating_last_10=team10["offensive_rating"].mean().round(2))
-    zones = on_dates(with_columns(shot_zones, [*keys, "primary_scoring_zone", "paint_rate_last_10",
-                                               "three_pt_rate_last_10", "assisted_rate_last_10"]), dates)
-    out = out.merge(zones[[*keys, "primary_scoring_zone", "paint_rate_last_10", "three_pt_rate_last_10",
-                           "assisted_rate_last_10"]], on=keys, how="left")
+    out = attach(
+        out,
+        team_keys,
+        team_pace_last_10=team10["pace"].mean().round(1),
+        team_off_rating_last_10=team10["offensive_rating"].mean().round(2),
+    )
+    zones = on_dates(
+        with_columns(
+            shot_zones,
+            [*keys, "primary_scoring_zone", "paint_rate_last_10", "three_pt_rate_last_10", "assisted_rate_last_10"],
+        ),
+        dates,
+    )
+    out = out.merge(
+        zones[[*keys, "primary_scoring_zone", "paint_rate_last_10", "three_pt_rate_last_10", "assisted_rate_last_10"]],
+        on=keys,
+        how="left",
+    )
     out["shot_zone_data_available"] = out["paint_rate_last_10"].notna()
     out["cache_date"] = out["game_date"]
     return _finish(out, "games_played_season")
 
 
 # --- composite factors ------------------------------------------------------------------------
+
 
 def fatigue_score(ctx: pd.DataFrame) -> pd.Series:
     """100 = fresh; penalties for back-to-backs, dense schedules and heavy minutes (reference §2)."""
@@ -235,7 +321,11 @@ def fatigue_score(ctx: pd.DataFrame) -> pd.Series:
 
 
 ZONE_OF_PRIMARY = {"paint": "paint", "mid_range": "mid_range", "perimeter": "three_pt"}
-RATE_OF_ZONE = {"paint": "paint_rate_last_10", "mid_range": "mid_range_rate_last_10", "three_pt": "three_pt_rate_last_10"}
+RATE_OF_ZONE = {
+    "paint": "paint_rate_last_10",
+    "mid_range": "mid_range_rate_last_10",
+    "three_pt": "three_pt_rate_last_10",
+}
 
 
 def shot_zone_mismatch(row_zone: pd.Series, zones: pd.DataFrame, defense: pd.DataFrame) -> pd.Series:
@@ -254,27 +344,40 @@ def shot_zone_mismatch(row_zone: pd.Series, zones: pd.DataFrame, defense: pd.Dat
 def main_zone(zones: pd.DataFrame) -> pd.Series:
     """The player's primary zone; a balanced shooter is judged on the zone he uses most."""
     rates = zones[list(RATE_OF_ZONE.values())]
-    most = pd.Series(np.array(list(RATE_OF_ZONE))[rates.fillna(-1).to_numpy().argmax(axis=1)] if len(rates) else [], index=zones.index)
+    most = pd.Series(
+        np.array(list(RATE_OF_ZONE))[rates.fillna(-1).to_numpy().argmax(axis=1)] if len(rates) else [],
+        index=zones.index,
+    )
     mapped = zones["primary_scoring_zone"].map(ZONE_OF_PRIMARY)
     return mapped.fillna(most).where(rates.notna().all(axis=1))
 
 
 def player_composite_factors(
-    dates: list[dt.date], upcoming_player_context: pd.DataFrame, upcoming_team_context: pd.DataFrame,
-    shot_zones: pd.DataFrame, defense_zones: pd.DataFrame,
+    dates: list[dt.date],
+    upcoming_player_context: pd.DataFrame,
+    upcoming_team_context: pd.DataFrame,
+    shot_zones: pd.DataFrame,
+    defense_zones: pd.DataFrame,
 ) -> pd.DataFrame:
     keys = ["game_date", "player_lookup"]
     ctx = on_dates(with_columns(upcoming_player_context, [*keys, "team_abbr", "opponent_team_abbr"]), dates)
-    teams = with_columns(upcoming_team_context, ["game_date", "team_abbr", "team_pace_last_10"])[["game_date", "team_abbr", "team_pace_last_10"]]
+    teams = with_columns(upcoming_team_context, ["game_date", "team_abbr", "team_pace_last_10"])[
+        ["game_date", "team_abbr", "team_pace_last_10"]
+    ]
     df = ctx.merge(teams, on=["game_date", "team_abbr"], how="left").merge(
         teams.rename(columns={"team_abbr": "opponent_team_abbr", "team_pace_last_10": "opponent_pace_last_10"}),
-        on=["game_date", "opponent_team_abbr"], how="left",
+        on=["game_date", "opponent_team_abbr"],
+        how="left",
     )
     zone_cols = ["primary_scoring_zone", *RATE_OF_ZONE.values(), "games_in_sample_10"]
     df = df.merge(with_columns(shot_zones, [*keys, *zone_cols])[[*keys, *zone_cols]], on=keys, how="left")
     defense_cols = [f"{z}_defense_vs_league_avg" for z in RATE_OF_ZONE] + ["defensive_rating_last_15"]
-    defense = with_columns(defense_zones, ["game_date", "team_abbr", *defense_cols])[["game_date", "team_abbr", *defense_cols]]
-    df = df.merge(defense.rename(columns={"team_abbr": "opponent_team_abbr"}), on=["game_date", "opponent_team_abbr"], how="left")
+    defense = with_columns(defense_zones, ["game_date", "team_abbr", *defense_cols])[
+        ["game_date", "team_abbr", *defense_cols]
+    ]
+    df = df.merge(
+        defense.rename(columns={"team_abbr": "opponent_team_abbr"}), on=["game_date", "opponent_team_abbr"], how="left"
+    )
     df["fatigue_score"] = fatigue_score(df)
     df["shot_zone_mismatch_score"] = shot_zone_mismatch(main_zone(df), df, df)
     # The mismatch needs both sides' zones: the player's shots and the opponent's defence by zone.
@@ -289,62 +392,156 @@ def player_composite_factors(
     df["total_composite_adjustment"] = df[factors].fillna(0).sum(axis=1).round(2)
     df["analysis_date"] = df["game_date"]
     df = df.rename(columns={"games_in_sample": "context_games"})
-    out = df[[*keys, "game_id", "team_abbr", "opponent_team_abbr", "analysis_date", "fatigue_score", *factors,
-              "total_composite_adjustment", "shot_zone_data_available", "context_games"]].rename(columns={"context_games": "games_in_sample"})
+    out = df[
+        [
+            *keys,
+            "game_id",
+            "team_abbr",
+            "opponent_team_abbr",
+            "analysis_date",
+            "fatigue_score",
+            *factors,
+            "total_composite_adjustment",
+            "shot_zone_data_available",
+            "context_games",
+        ]
+    ].rename(columns={"context_games": "games_in_sample"})
     return _finish(out, "games_in_sample")
 
 
 # --- feature store ----------------------------------------------------------------------------
 
 FEATURES = [
-    "points_avg_last_5", "points_avg_last_10", "points_avg_season", "points_std_last_10", "games_in_last_7_days",
-    "fatigue_score", "shot_zone_mismatch_score", "pace_score", "usage_spike_score", "opponent_strength_score",
-    "days_rest", "back_to_back", "home_away", "opponent_def_rating", "opponent_pace",
-    "pct_paint", "pct_mid_range", "pct_three", "team_pace", "team_off_rating", "minutes_avg_last_10",
-    "vegas_points_line", "vegas_opening_line", "vegas_line_move", "has_vegas_line",
+    "points_avg_last_5",
+    "points_avg_last_10",
+    "points_avg_season",
+    "points_std_last_10",
+    "games_in_last_7_days",
+    "fatigue_score",
+    "shot_zone_mismatch_score",
+    "pace_score",
+    "usage_spike_score",
+    "opponent_strength_score",
+    "days_rest",
+    "back_to_back",
+    "home_away",
+    "opponent_def_rating",
+    "opponent_pace",
+    "pct_paint",
+    "pct_mid_range",
+    "pct_three",
+    "team_pace",
+    "team_off_rating",
+    "minutes_avg_last_10",
+    "vegas_points_line",
+    "vegas_opening_line",
+    "vegas_line_move",
+    "has_vegas_line",
 ]
 
 
 def quality_tier(score: pd.Series) -> pd.Series:
-    return pd.Series(np.select([score >= 95, score >= 75, score >= 50, score >= 25],
-                               ["gold", "silver", "bronze", "poor"], "unusable"), index=score.index)
+    return pd.Series(
+        np.select(
+            [score >= 95, score >= 75, score >= 50, score >= 25], ["gold", "silver", "bronze", "poor"], "unusable"
+        ),
+        index=score.index,
+    )
 
 
 def ml_feature_store(
-    dates: list[dt.date], upcoming_player_context: pd.DataFrame, daily_cache: pd.DataFrame,
-    composite_factors: pd.DataFrame, shot_zones: pd.DataFrame, defense_zones: pd.DataFrame,
+    dates: list[dt.date],
+    upcoming_player_context: pd.DataFrame,
+    daily_cache: pd.DataFrame,
+    composite_factors: pd.DataFrame,
+    shot_zones: pd.DataFrame,
+    defense_zones: pd.DataFrame,
 ) -> pd.DataFrame:
     keys = ["game_date", "player_lookup"]
     ctx = on_dates(with_columns(upcoming_player_context, [*keys, "game_id", "opponent_team_abbr"]), dates)
-    df = ctx[[*keys, "game_id", "team_abbr", "opponent_team_abbr", "home_game", "days_rest", "back_to_back",
-              "current_points_line", "opening_points_line", "line_movement", "has_prop_line"]]
+    df = ctx[
+        [
+            *keys,
+            "game_id",
+            "team_abbr",
+            "opponent_team_abbr",
+            "home_game",
+            "days_rest",
+            "back_to_back",
+            "current_points_line",
+            "opening_points_line",
+            "line_movement",
+            "has_prop_line",
+        ]
+    ]
     # The composite factors' shot_zone_data_available (player and opponent zones) is the one kept.
-    cache = with_columns(daily_cache, keys).drop(columns=["game_id", "team_abbr", "processed_at", "early_season_flag",
-                                                          "quality_score", "cache_date", "shot_zone_data_available"],
-                                                 errors="ignore")
-    factors = with_columns(composite_factors, [*keys, "shot_zone_data_available"])[[
-        *keys, "fatigue_score", "shot_zone_mismatch_score", "pace_score", "usage_spike_score", "opponent_strength_score",
-        "shot_zone_data_available"]]
+    cache = with_columns(daily_cache, keys).drop(
+        columns=[
+            "game_id",
+            "team_abbr",
+            "processed_at",
+            "early_season_flag",
+            "quality_score",
+            "cache_date",
+            "shot_zone_data_available",
+        ],
+        errors="ignore",
+    )
+    factors = with_columns(composite_factors, [*keys, "shot_zone_data_available"])[
+        [
+            *keys,
+            "fatigue_score",
+            "shot_zone_mismatch_score",
+            "pace_score",
+            "usage_spike_score",
+            "opponent_strength_score",
+            "shot_zone_data_available",
+        ]
+    ]
     zones = with_columns(shot_zones, [*keys, "mid_range_rate_last_10"])[[*keys, "mid_range_rate_last_10"]]
     defense = with_columns(defense_zones, ["game_date", "team_abbr", "defensive_rating_last_15", "opponent_pace"])
     defense = defense[["game_date", "team_abbr", "defensive_rating_last_15", "opponent_pace"]].rename(
-        columns={"team_abbr": "opponent_team_abbr", "defensive_rating_last_15": "opponent_def_rating",
-                 "opponent_pace": "opponent_pace_allowed"})
+        columns={
+            "team_abbr": "opponent_team_abbr",
+            "defensive_rating_last_15": "opponent_def_rating",
+            "opponent_pace": "opponent_pace_allowed",
+        }
+    )
     df = df.merge(cache, on=keys, how="left").merge(factors, on=keys, how="left").merge(zones, on=keys, how="left")
     df = df.merge(defense, on=["game_date", "opponent_team_abbr"], how="left")
     df = df.assign(
-        home_away=df["home_game"].astype(float), back_to_back=df["back_to_back"].astype(float),
-        opponent_pace=df["opponent_pace_allowed"], pct_paint=df["paint_rate_last_10"],
-        pct_mid_range=df["mid_range_rate_last_10"], pct_three=df["three_pt_rate_last_10"],
-        team_pace=df["team_pace_last_10"], team_off_rating=df["team_off_rating_last_10"],
-        vegas_points_line=df["current_points_line"], vegas_opening_line=df["opening_points_line"],
-        vegas_line_move=df["line_movement"], has_vegas_line=df["has_prop_line"].astype(float),
+        home_away=df["home_game"].astype(float),
+        back_to_back=df["back_to_back"].astype(float),
+        opponent_pace=df["opponent_pace_allowed"],
+        pct_paint=df["paint_rate_last_10"],
+        pct_mid_range=df["mid_range_rate_last_10"],
+        pct_three=df["three_pt_rate_last_10"],
+        team_pace=df["team_pace_last_10"],
+        team_off_rating=df["team_off_rating_last_10"],
+        vegas_points_line=df["current_points_line"],
+        vegas_opening_line=df["opening_points_line"],
+        vegas_line_move=df["line_movement"],
+        has_vegas_line=df["has_prop_line"].astype(float),
     )
     df["feature_count"] = len(FEATURES)
     df["missing_feature_count"] = df[FEATURES].isna().sum(axis=1)
     df = _finish(df.rename(columns={"games_played_season": "games_in_sample"}), "games_in_sample")
     df["quality_tier"] = quality_tier(df["quality_score"])
     df["data_source"] = np.where(df["early_season_flag"], "early_season", "phase4")
-    return df[[*keys, "game_id", "team_abbr", "opponent_team_abbr", *FEATURES, "feature_count", "missing_feature_count",
-               "shot_zone_data_available", "games_in_sample", "quality_score", "quality_tier", "early_season_flag",
-               "data_source"]]
+    return df[
+        [
+            *keys,
+            "game_id",
+            "team_abbr",
+            "opponent_team_abbr",
+            *FEATURES,
+            "feature_count",
+            "missing_feature_count",
+            "shot_zone_data_available",
+            "games_in_sample",
+            "quality_score",
+            "quality_tier",
+            "early_season_flag",
+            "data_source",
+        ]
+    ]

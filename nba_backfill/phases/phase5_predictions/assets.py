@@ -26,6 +26,6 @@ assets = [
         partition_metadata=grading.partition_figures,
         run_metadata=grading.run_figures,
         description="Each prediction graded against the box score (push, PASS and NO_LINE grade NULL; DNP voids); "
-                    "each date's grading (predictions with a line, MAE of predictions and lines, hit rate) as metadata.",
+        "each date's grading (predictions with a line, MAE of predictions and lines, hit rate) as metadata.",
     ),
 ]

@@ -20,8 +20,20 @@ import pandas as pd
 
 #: Quality bands: no recommendation below 50 (< 5 games), full history at 100 (10 games).
 BANDS = ((0, 40, "0-40"), (50, 90, "50-90"), (100, 100, "100"))
-FIGURES = ["predictions", "with_line", "mae_predicted", "mae_line", "calls", "hits", "misses", "hit_rate",
-           "pushes", "pass", "no_line", "voided"]
+FIGURES = [
+    "predictions",
+    "with_line",
+    "mae_predicted",
+    "mae_line",
+    "calls",
+    "hits",
+    "misses",
+    "hit_rate",
+    "pushes",
+    "pass",
+    "no_line",
+    "voided",
+]
 
 
 def quality_band(quality: pd.Series) -> pd.Series:
@@ -45,13 +57,18 @@ def figures(rows: pd.DataFrame) -> dict[str, float | int | None]:
         return round(float(known.abs().mean()), 2) if len(known) else None
 
     return {
-        "predictions": len(rows), "with_line": len(lined),
+        "predictions": len(rows),
+        "with_line": len(lined),
         "mae_predicted": mae(lined["predicted_points"] - lined["actual_points"]),
         "mae_line": mae(lined["line_value"] - lined["actual_points"]),
-        "calls": len(called), "hits": hits, "misses": misses,
+        "calls": len(called),
+        "hits": hits,
+        "misses": misses,
         "hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
-        "pushes": int(push.sum()), "pass": int((graded["recommendation"] == "PASS").sum()),
-        "no_line": int((graded["recommendation"] == "NO_LINE").sum()), "voided": int(voided.sum()),
+        "pushes": int(push.sum()),
+        "pass": int((graded["recommendation"] == "PASS").sum()),
+        "no_line": int((graded["recommendation"] == "NO_LINE").sum()),
+        "voided": int(voided.sum()),
     }
 
 
@@ -62,7 +79,9 @@ def grade(rows: pd.DataFrame, by: str | None = None) -> pd.DataFrame:
     keyed = rows
     if by == "quality_band":  # bands in quality order, not text order
         order = [label for *_, label in BANDS] + ["other"]
-        keyed = rows.assign(quality_band=pd.Categorical(quality_band(rows["quality_score"]), categories=order, ordered=True))
+        keyed = rows.assign(
+            quality_band=pd.Categorical(quality_band(rows["quality_score"]), categories=order, ordered=True)
+        )
     table = [{by: key, **figures(group)} for key, group in keyed.groupby(by, observed=True)]
     return pd.DataFrame(table, columns=[by, *FIGURES])
 
@@ -104,7 +123,9 @@ def by_date_plot(by_date: pd.DataFrame) -> dg.MetadataValue:
     fig.savefig(buffer, format="png")
     plt.close(fig)
     # Embedded as a data: URI, so the image lives in the event log with the rest of the metadata.
-    return dg.MetadataValue.md(f"![grading by date](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})")
+    return dg.MetadataValue.md(
+        f"![grading by date](data:image/png;base64,{base64.b64encode(buffer.getvalue()).decode()})"
+    )
 
 
 def run_figures(rows: pd.DataFrame) -> Mapping[str, object]:

@@ -149,8 +149,6 @@ def _slug(text: str) -> str:
     return "".join(out).strip("-")
 
 
-
-
 def _as_utc(moment: dt.datetime) -> dt.datetime:
     """Naive datetimes are taken as UTC (the Odds API speaks UTC)."""
     if moment.tzinfo is None:

@@ -67,8 +67,6 @@ def _local_wall(moment_utc: dt.datetime, team: Team) -> str:
     return moment_utc.astimezone(ZoneInfo(team.timezone)).strftime("%Y-%m-%dT%H:%M:00Z")
 
 
-
-
 _EMPTY_BROADCASTERS = {
     key: []
     for key in (
@@ -136,8 +134,6 @@ def _schedule_game(seed: int, sea: Season, g: SimGame, today: dt.date) -> dict[s
     }
 
 
-
-
 def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None) -> dict[str, Any]:
     """scheduleLeagueV2 with only ``game_date``'s games (``gameDates: []`` on a day without games)."""
     day = calendar.as_date(game_date)
@@ -156,14 +152,6 @@ def schedule_payload(seed: int, game_date: dt.date, today: dt.date | None = None
         "meta": meta(f"http://nba.cloud/league/00/{fmt}/scheduleleaguev2?Format=json", stamp),
         "leagueSchedule": {"seasonYear": fmt, "leagueId": "00", "gameDates": dates, "weeks": [], "broadcasterList": []},
     }
-
-
-
-
-
-
-
-
 
 
 def _group_stats(side: Side, slots: Sequence[int]) -> dict[str, Any]:

@@ -46,8 +46,6 @@ def event_for_game(seed: int, nba_game_id: str) -> dict[str, Any]:
     return _event(_find_game(seed, nba_game_id, FEED_EVENTS))
 
 
-
-
 def odds_events_payload(
     seed: int, game_date: dt.date, snapshot: dt.datetime | None
 ) -> dict[str, Any] | list[dict[str, Any]]:

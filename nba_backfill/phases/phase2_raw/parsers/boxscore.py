@@ -159,9 +159,7 @@ def _gamebook_player(player: dict, src: _Src, at: str) -> Row:
         "minutes_decimal": seconds / 60 if active else None,
         **{gamebook: stats[key] for key, (gamebook, _) in _COUNTING.items()},
         # Nullable for a player who did not play; required from one who did.
-        "plus_minus": (_require if active else _optional)(
-            stats_obj, "plusMinusPoints", src, "int", f"{at}.statistics"
-        ),
+        "plus_minus": (_require if active else _optional)(stats_obj, "plusMinusPoints", src, "int", f"{at}.statistics"),
     }
 
 

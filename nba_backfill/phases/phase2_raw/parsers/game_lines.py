@@ -55,8 +55,10 @@ def _outcomes_of_the_game(rows: list[Row], header: Row, src: _Src) -> None:
     for row in rows:
         allowed = {"Over", "Under"} if row["market_key"] == "totals" else teams
         if row["outcome_name"] not in allowed:
-            src.fail(f"{row['bookmaker_key']} {row['market_key']} outcome {row['outcome_name']!r} is not one of "
-                     f"{', '.join(sorted(allowed))}")
+            src.fail(
+                f"{row['bookmaker_key']} {row['market_key']} outcome {row['outcome_name']!r} is not one of "
+                f"{', '.join(sorted(allowed))}"
+            )
 
 
 def _game_line_rows(m: _Market, src: _Src) -> list[Row]:

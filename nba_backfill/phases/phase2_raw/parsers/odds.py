@@ -151,8 +151,10 @@ def _one_price_format(markets: list[_Market], src: _Src) -> None:
             if isinstance(price, (int, float)) and not isinstance(price, bool):
                 seen.setdefault(abs(price) >= 100, f"{at}.price {price!r}")
     if len(seen) == 2:
-        src.fail(f"prices mix decimal odds ({seen[False]}) and American odds ({seen[True]}): "
-                 "a decimal price >= 100 would be read as American")
+        src.fail(
+            f"prices mix decimal odds ({seen[False]}) and American odds ({seen[True]}): "
+            "a decimal price >= 100 would be read as American"
+        )
 
 
 def _price(value: Any, src: _Src, where: str) -> _Price:
