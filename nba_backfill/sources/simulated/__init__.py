@@ -2,7 +2,7 @@
 
 It answers like the real APIs: NBA.com ``scheduleLeagueV2``, ``boxscoretraditionalv3`` and
 ``playbyplayv3``, and The Odds API v4 events / event odds (historical wrapper or live). The JSON
-shapes follow the recorded responses in ``shared/fixtures/real``.
+shapes follow the recorded responses in ``nba_backfill_tests/fixtures/real``.
 
 Everything is a pure function of the seed: rosters come from ``default_rng([seed, ...])``, a
 season (schedule, team strengths, final scores, injuries) from ``default_rng([seed, season, ...])``
