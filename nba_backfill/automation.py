@@ -14,7 +14,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 from collections.abc import Callable
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 from dagster._core.definitions.assets.graph.asset_graph_subset import AssetGraphSubset
@@ -24,7 +23,7 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 from nba_backfill import calendar
 from nba_backfill.backfill.plan import Partitions, Plan
 from nba_backfill.backfill.service import Session
-from nba_backfill.calendar import GROUP_OF_PHASE, TIMEZONE, game_dates
+from nba_backfill.calendar import EASTERN, GROUP_OF_PHASE, TIMEZONE, game_dates
 from nba_backfill.naming import asset_key
 
 #: Every partitioned asset: the five phase groups (not the unpartitioned report).
@@ -60,7 +59,7 @@ def todays_slate_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunReques
     # Yesterday's partitions were written yesterday morning, before its games were played. Without
     # this refresh its box scores would never arrive, and today's lookback would pass while lacking
     # them: the window check counts the games its schedule partition calls final.
-    today = context.scheduled_execution_time.astimezone(ZoneInfo(TIMEZONE)).date()
+    today = context.scheduled_execution_time.astimezone(EASTERN).date()
     yesterday = today - dt.timedelta(days=1)
     return dg.RunRequest(
         run_key=str(today),

@@ -14,6 +14,8 @@ import dagster as dg
 
 FIRST_GAME_DATE = "2021-10-01"
 TIMEZONE = "America/New_York"
+#: The partitions' zone: every game date is a date in US Eastern time.
+EASTERN = ZoneInfo(TIMEZONE)
 
 # end_offset=1: today's slate is a partition too (predictions are made before tip-off).
 game_dates = dg.DailyPartitionsDefinition(start_date=FIRST_GAME_DATE, timezone=TIMEZONE, end_offset=1)
@@ -55,7 +57,7 @@ def today_et(now: dt.datetime | None = None) -> dt.date:
     clock zone; dates before it are played. After 19:00 ET a UTC clock is already on tomorrow, which
     has no partition yet."""
     moment = now if now is not None else dt.datetime.now(dt.timezone.utc)
-    return moment.astimezone(ZoneInfo(TIMEZONE)).date()
+    return moment.astimezone(EASTERN).date()
 
 
 def as_date(value: dt.date | str) -> dt.date:

@@ -15,14 +15,13 @@ import datetime as dt
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 from dagster import AssetExecutionContext
 
 from nba_backfill import calendar, ids
-from nba_backfill.calendar import TIMEZONE
+from nba_backfill.calendar import EASTERN
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.phases.partition_figures import attach, file_figures
@@ -34,7 +33,6 @@ from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 from nba_backfill.teams import tricode_for_name
 
 GROUP = "phase1_scrapers"
-EASTERN = ZoneInfo(TIMEZONE)
 UTC = dt.timezone.utc
 
 #: Historical snapshot used to discover a date's event ids: 15:00 UTC, before any NBA tip-off.

@@ -35,12 +35,12 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pandas as pd
 
 from nba_backfill import calendar
+from nba_backfill.calendar import EASTERN
 from nba_backfill.datasets import REAL_2025_26
 from nba_backfill.errors import ConfigurationError, SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP, FEED_SCHEDULE, odds_feed
@@ -50,7 +50,6 @@ from nba_backfill.teams import TEAMS, Team, tricode_for_name
 DATASET_DIR_ENV = "NBA_DATASET_DIR"
 SCHEDULE_FILE, BOX_FILE, ODDS_FILE = "schedule.csv", "box_scores.csv.gz", "player_points_snapshots.csv.gz"
 PULL_CLOCK = "UTC"
-EASTERN = ZoneInfo(calendar.TIMEZONE)
 UTC = dt.timezone.utc
 
 _GAME_ID = re.compile(r"^\d{10}$")

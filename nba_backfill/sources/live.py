@@ -49,13 +49,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple, Optional
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
-from zoneinfo import ZoneInfo
 
 import dagster as dg
 import requests
 from pydantic import Field, PrivateAttr
 
 from nba_backfill import bounded_json, calendar, ids
+from nba_backfill.calendar import EASTERN
 from nba_backfill.errors import RawPayloadError, SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, FEED_SPORTS, odds_feed
 
@@ -78,7 +78,6 @@ REGIONS = ("us",)
 QUOTA_HEADERS = {"remaining": "x-requests-remaining", "used": "x-requests-used", "last_cost": "x-requests-last"}
 #: The free endpoint asked for the quota (the feed name in its errors).
 
-EASTERN = ZoneInfo(calendar.TIMEZONE)
 UTC = dt.timezone.utc
 
 #: The headers nba_api 1.11.4 sends: stats.nba.com stalls or blocks clients that do not look like

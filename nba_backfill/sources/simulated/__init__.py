@@ -27,11 +27,11 @@ The :class:`SimulatedLeague` resource is a thin facade over cached module-level 
 
 from __future__ import annotations
 
+from nba_backfill.calendar import EASTERN
 from nba_backfill.sources.simulated.game import game_sim
 from nba_backfill.sources.simulated.league import (
     BOOKMAKERS,
     DEFAULT_SEED,
-    EASTERN,
     FIRST_SEASON,
     _ascii,
     league,

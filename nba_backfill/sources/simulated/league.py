@@ -9,7 +9,6 @@ import math
 import unicodedata
 from dataclasses import dataclass
 from typing import Any
-from zoneinfo import ZoneInfo
 
 import numpy as np
 
@@ -19,7 +18,6 @@ from nba_backfill.teams import TEAMS
 
 DEFAULT_SEED = 20241022
 FIRST_SEASON = 2021
-EASTERN = ZoneInfo(calendar.TIMEZONE)
 UTC = dt.timezone.utc
 
 SEASON_DAYS = 174

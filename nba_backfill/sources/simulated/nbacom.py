@@ -12,13 +12,13 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from nba_backfill import calendar
+from nba_backfill.calendar import EASTERN
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
 from nba_backfill.sources.shapes import box_stats, iso_z, meta, schedule_team
 from nba_backfill.sources.simulated.game import _COUNT_FIELDS, _SUBTYPES, Side, game_sim
 from nba_backfill.sources.simulated.league import (
     ARENAS,
-    EASTERN,
     ROSTER_SIZE,
     UTC,
     _mix,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from nba_backfill import calendar
+from nba_backfill.calendar import EASTERN
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.simulated.league import (
     _SEASONS_SEEN,
@@ -20,7 +21,6 @@ from nba_backfill.sources.simulated.league import (
     CONFERENCES,
     DEFAULT_SEED,
     DIVISIONS,
-    EASTERN,
     FIRST_SEASON,
     GAMES_PER_TEAM,
     HOME_EDGE,
