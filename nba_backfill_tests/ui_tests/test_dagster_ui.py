@@ -286,7 +286,9 @@ def test_the_grading_shows_each_dates_grades_and_a_plot_of_the_range(dagster_dev
 
     # The range's summary plot, inline on the Overview (not behind "[Show Markdown]").
     page.goto(f"{dagster_dev.url}/assets/nba_predictions/prediction_accuracy")
-    expect(page.locator("img[alt^='grading by date: hit rate'][src^='data:image/png']")).to_be_visible()
+    summary = page.locator("img[alt^='grading by date: hit rate'][src^='data:image/png']")
+    expect(summary).to_be_visible()
+    summary.scroll_into_view_if_needed()
     _screenshot(page, "grading-overview")
     # Dagster's own plots of the per-partition figures. Its "Partitions" axis shows the definition's
     # latest 120 partitions (up to today), empty for a past season: the "Events" axis is used.
@@ -298,6 +300,7 @@ def test_the_grading_shows_each_dates_grades_and_a_plot_of_the_range(dagster_dev
         .filter(has=page.locator("canvas"))
     )
     expect(plot.last).to_be_visible()
+    plot.last.scroll_into_view_if_needed()
     _screenshot(page, "grading-plots")
 
 
