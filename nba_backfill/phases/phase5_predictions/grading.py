@@ -2,9 +2,10 @@
 
 Pure functions of ``prediction_accuracy`` rows. Over the predictions that had a line and were not
 voided (the player played): how many, the mean absolute error of the predicted points (where there
-was one: not on opening night) and of the line itself, and the hit rate of the OVER/UNDER calls, with pushes, PASS and NO_LINE counted apart.
-By date (the metadata of each ``prediction_accuracy`` partition, which Dagster plots across
-partitions) and by quality band (10 x games in the window: below 50 the system always passes).
+was one: not on opening night) and of the line itself, and the hit rate of the OVER/UNDER calls,
+with pushes, PASS and NO_LINE counted apart. By date (the metadata of each ``prediction_accuracy``
+partition, numbers Dagster plots) and by quality band (10 x games in the window: below 50 the
+system always passes); for a run's range, a plot small enough for the UI to show inline.
 """
 
 from __future__ import annotations
