@@ -1,13 +1,14 @@
 """Execute a plan: phase by phase, dates in range runs, failing dates named or isolated by bisection.
 
 A run over contiguous dates is the fast path (one Dagster run per asset group and stretch of
-dates). When it fails, the assets that completed the whole stretch are kept. A step that names the
-dates it failed on (a scraper meeting an outage: phases/failed_dates.py) has them recorded as
-failed and the rest of its stretch re-run without them, at once; the rest is split in halves and
-retried, down to single dates, so one bad date costs only itself. Before a phase
-starts, partitions whose inputs failed or are still missing are reported as blocked and not
-attempted. One run at a time: DuckDB admits a single writer. A run is in this process, or with
-``parallel`` (a warehouse that admits concurrent writers) a process per step for phases 2-5.
+dates, cut in chunks of ``CHUNK_DATES`` so that a kill loses one chunk at most). When it fails,
+the assets that completed the whole stretch are kept. A step that names the dates it failed on (a
+scraper meeting an outage: phases/failed_dates.py) has them recorded as failed and the rest of its
+stretch re-run without them, at once; the rest is split in halves and retried, down to single
+dates, so one bad date costs only itself. Before a phase starts, partitions whose inputs failed or
+are still missing are reported as blocked and not attempted. One run at a time: DuckDB admits a
+single writer. A run is in this process, or with ``parallel`` (a warehouse that admits concurrent
+writers) a process per step for phases 2-5.
 """
 
 from __future__ import annotations
@@ -33,6 +34,10 @@ from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 TARGET_TAG = "nba_backfill/target"
 #: Never in parallel: each API takes one call at a time, and the local instance's pools count runs.
 SCRAPERS = "phase1"
+#: Dates per range run at most. A run killed mid-step loses its chunk only: each finished step is in
+#: the partition ledger, which the resume plans from. A chunk costs one more run per asset group,
+#: about a second of Dagster's own overhead each (bench/season.py measures the split).
+CHUNK_DATES = 62
 
 
 def waits_for(asset: str, dates: Iterable[dt.date]) -> str:
@@ -69,6 +74,11 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
         else:
             out.append([day])
     return out
+
+
+def chunks(stretch: list[dt.date]) -> list[list[dt.date]]:
+    """A stretch cut into runs of at most ``CHUNK_DATES`` dates, in date order."""
+    return [stretch[i : i + CHUNK_DATES] for i in range(0, len(stretch), CHUNK_DATES)]
 
 
 #: How Dagster words the errors it wraps around the one that happened (user code, an IO manager).
@@ -169,7 +179,8 @@ class Runner:
         self._report(phase)
         for group_dates, assets in groups.items():
             for stretch in stretches(set(group_dates)):
-                self._run_stretch(phase, assets, stretch)
+                for chunk in chunks(stretch):
+                    self._run_stretch(phase, assets, chunk)
 
     def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date]) -> None:
         selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
