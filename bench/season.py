@@ -52,6 +52,7 @@ def child(argv: list[str]) -> dict:
     """In the child: run the command with the split installed, and report."""
     import split
 
+    runs_before = runs()
     timing = split.install()
     from nba_backfill.backfill.cli import main as nba_backfill
 
@@ -66,12 +67,24 @@ def child(argv: list[str]) -> dict:
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss // 1024,
         "split": timing.report(),
     }
+    row["dagster_runs"] = runs() - runs_before
     if "--json" in argv:
         report = json.loads(out.getvalue())
         row["failed_dates"] = sorted(report["failed"])
         row["blocked_dates"] = len(report["blocked"])
         row["complete_game_dates"] = f"{report['complete_game_dates']}/{report['game_dates']}"
     return row
+
+
+def runs() -> int:
+    """Dagster runs in the home's instance so far."""
+    import dagster as dg
+
+    home = Path(os.environ["NBA_BACKFILL_HOME"]) / "dagster"
+    if not (home / "dagster.yaml").exists():
+        return 0
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        return instance.get_runs_count()
 
 
 def in_subprocess(home: Path, outage: str, argv: list[str]) -> dict:
