@@ -18,17 +18,17 @@ import dagster as dg
 import pandas as pd
 
 from nba_backfill.backfill import preflight, rollback
-from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
+from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, span
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, Runner, unfinished
 from nba_backfill.calendar import PHASES, date_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
+from nba_backfill.checks.matrix import GOOD, State, completeness_matrix, games_by_date, partition_states
 from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
-from nba_backfill.naming import asset_name, table_name
+from nba_backfill.naming import asset_name
 from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]
@@ -53,12 +53,9 @@ class Session:
             out.setdefault(asset_name(table), set()).add(day)
         return out
 
-    def failed(self, dates: list[dt.date]) -> Partitions:
-        tables = [table_name(a) for a in self.graph.phase_of]
-        out: Partitions = {}
-        for table, day in failed_partitions(self.instance, tables, self.checks, dates):
-            out.setdefault(asset_name(table), set()).add(day)
-        return out
+    def states(self, dates: list[dt.date]) -> dict[tuple[str, dt.date], State]:
+        """(table, date) -> (state, reasons): the completeness model over ``dates``."""
+        return partition_states(dates, self.data, self.assets, self.checks, self.instance)
 
     def plan(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
         """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``)."""
@@ -66,10 +63,9 @@ class Session:
             chosen = parse_phases(phases)
         except ValueError as err:
             raise UsageError(str(err)) from None
-        span = reads(self.graph, start, end, chosen)
-        return make_plan(
-            start, end, chosen, force, self.graph, self.written, self.failed(span), games_by_date(self.data, span)
-        )
+        dates = span(self.graph, start, end, chosen, force)
+        states = self.states(dates)
+        return make_plan(start, end, chosen, force, self.graph, self.written, states, games_by_date(self.data, dates))
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
