@@ -17,7 +17,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from nba_backfill.backfill import preflight, rollback
+from nba_backfill.backfill import preflight, revalidate, rollback
 from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, span
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, Runner, unfinished
@@ -28,7 +28,7 @@ from nba_backfill.checks.matrix import GOOD, State, completeness_matrix, games_b
 from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
-from nba_backfill.naming import asset_name
+from nba_backfill.naming import asset_name, table_name
 from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]
@@ -67,12 +67,30 @@ class Session:
         states = self.states(dates)
         return make_plan(start, end, chosen, force, self.graph, self.written, states, games_by_date(self.data, dates))
 
+    def plan_to_run(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
+        """The plan a run executes: changed partitions re-validated first (see :meth:`revalidate`)."""
+        self.revalidate()
+        return self.plan(start, end, phases, force)
+
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
 
     def validate(self, start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Every check's evaluation over ``start``..``end``, from the warehouse (nothing materialized)."""
-        return evaluate(self.checks, date_range(start, end), self.data)
+        """Every check's evaluation over ``start``..``end``, from the warehouse (nothing
+        materialized), recorded per partition in the instance (the UI's check dashboards, and the
+        completeness model's ``failed``)."""
+        results = evaluate(self.checks, date_range(start, end), self.data)
+        revalidate.record(self.instance, results)
+        return results
+
+    def revalidate(self) -> dict[str, list[dt.date]]:
+        """Judge the partitions changed outside the tool by their checks; adopt those that pass
+        (their readers turn stale), see ``backfill/revalidate.py``. Before planning a run."""
+        tables = [table_name(a) for a, p in self.graph.phase_of.items() if p != PHASES[0]]  # phase 1: files
+        adopted = revalidate.revalidate(self.instance, self.data, self.checks, tables)
+        if adopted:  # the ledger moved: read it again
+            self.data = CheckData(self.data.warehouse, self.data.raw_store)
+        return adopted
 
     def check_budget(self, plan: Plan, allow: bool) -> None:
         """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""

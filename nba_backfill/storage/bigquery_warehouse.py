@@ -217,6 +217,17 @@ class BigQueryWarehouse(Warehouse):
         columns = ["table_name", "game_date", "row_count", "fingerprint"]
         return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        ledger, counts = self._physical(LEDGER), dict.fromkeys(_as_dates(dates), 0)
+        with _naming(table, dates, "adopting changed partitions"):
+            with self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger:
+                update = _fingerprint_update(ledger, table, self._physical(table), staged_ledger)
+                touch = (
+                    f"UPDATE {ledger} SET written_at = CURRENT_TIMESTAMP() WHERE table_name = '{table}' "
+                    f"AND game_date IN (SELECT game_date FROM {staged_ledger})"
+                )
+                self._run_dml(transaction([update, touch]))
+
     # -- names ------------------------------------------------------------------------------
 
     def _physical(self, table: str) -> str:

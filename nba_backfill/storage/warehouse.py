@@ -80,6 +80,11 @@ class Warehouse(dg.ConfigurableResource):
         fingerprint), computed as a write records them, to compare with the ledger."""
         raise NotImplementedError
 
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        """Take ``table``'s rows of ``dates`` as they are now (changed outside the tool, and
+        re-validated) as written now: the ledger's fingerprint and time, so their readers are stale."""
+        raise NotImplementedError
+
     def concurrent_writers(self) -> bool:
         """Whether several processes may write at once, each to its own tables (all to the ledger)."""
         return False
@@ -295,6 +300,23 @@ class DuckDBWarehouse(Warehouse):
                 return pd.DataFrame(columns=["table_name", "game_date", "row_count", "fingerprint"])
             union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, * FROM ({_fingerprint_sql(t)})" for t in present)
             return to_pandas(con.sql(union).to_arrow_table())
+
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        with self._connect() as con:
+            con.register("dates", _dates_frame(dates))
+            _sql(con, "BEGIN TRANSACTION")
+            try:
+                _record_fingerprints(con, table, "dates")
+                _sql(
+                    con,
+                    f"UPDATE {LEDGER} SET written_at = now() WHERE table_name = ? "
+                    "AND game_date IN (SELECT game_date FROM dates)",
+                    [table],
+                )
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
 
     def kept(self) -> pd.DataFrame:
         with self._connect() as con:

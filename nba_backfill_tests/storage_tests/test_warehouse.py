@@ -149,3 +149,15 @@ def test_a_new_column_keeps_the_fingerprints_of_unchanged_partitions_matching(wa
     current = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
     assert recorded[pd.Timestamp(D1)] == current[pd.Timestamp(D1)]
     assert recorded[pd.Timestamp(D2)] != current[pd.Timestamp(D2)]  # still seen as changed
+
+
+def test_adopting_a_changed_partition_records_its_rows_as_written_now(warehouse):
+    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
+    before = warehouse.ledger().set_index("game_date")
+    warehouse.query(f"UPDATE {TABLE} SET points = 11 WHERE points = 10")
+    warehouse.adopt(TABLE, [D1])
+    after = warehouse.ledger().set_index("game_date")
+    current = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
+    assert after["fingerprint"].to_dict() == current.to_dict()
+    assert after.loc[pd.Timestamp(D1), "written_at"] > before.loc[pd.Timestamp(D1), "written_at"]
+    assert after.loc[pd.Timestamp(D2), "written_at"] == before.loc[pd.Timestamp(D2), "written_at"]
