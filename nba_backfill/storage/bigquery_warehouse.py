@@ -155,6 +155,8 @@ class BigQueryWarehouse(Warehouse):
     def ledger(self) -> pd.DataFrame:
         with _naming(LEDGER, [], "reading the ledger"):
             try:
+                # A ledger from before fingerprints gains the column (NULL: unknown).
+                self._run(f"ALTER TABLE {self._physical(LEDGER)} ADD COLUMN IF NOT EXISTS fingerprint STRING")
                 rows = self._run(f"SELECT {LEDGER_COLUMNS} FROM {self._physical(LEDGER)}")
             except NotFound:  # no ledger yet: nothing was ever written
                 return empty_ledger()

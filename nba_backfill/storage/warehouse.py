@@ -287,6 +287,7 @@ class DuckDBWarehouse(Warehouse):
         with self._connect() as con:
             if not self._table_exists(con, LEDGER):
                 return empty_ledger()
+            _ensure_ledger(con)  # a ledger from before fingerprints gains the column (NULL: unknown)
             return to_pandas(con.sql(f"SELECT {LEDGER_COLUMNS} FROM {LEDGER}").to_arrow_table())
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
