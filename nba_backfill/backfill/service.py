@@ -80,7 +80,7 @@ class Session:
         materialized), recorded per partition in the instance (the UI's check dashboards, and the
         completeness model's ``failed``)."""
         results = evaluate(self.checks, date_range(start, end), self.data)
-        revalidate.record(self.instance, results)
+        revalidate.record(self.instance, results, f"nba-backfill validate {start} .. {end}")
         return results
 
     def revalidate(self) -> dict[str, list[dt.date]]:

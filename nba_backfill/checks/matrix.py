@@ -202,7 +202,7 @@ def partition_states(
     """(table, date) -> state and reasons, for every table of ``assets`` and every date of ``dates``
     (with the lookback windows before the first date, whose states the later ones depend on)."""
     reads = table_reads(assets)
-    days = date_range(window_start(min(dates)), max(dates)) if dates else []
+    days = date_range(min(window_start(min(dates)), min(dates)), max(dates)) if dates else []
     ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date)
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
     games = games_by_date(data, days)

@@ -80,16 +80,18 @@ def test_odds_api_down_on_a_date_is_degraded_until_a_plain_rerun_fetches_its_odd
 
 def test_a_schedule_scraped_before_final_is_provisional_until_a_rerun_after_final(nba, home, monkeypatch):
     args, day = ["--start-date", "2024-10-23", "--end-date", "2024-10-24"], dt.date(2024, 10, 24)
+    real_today = calendar.today_et
     monkeypatch.setattr(calendar, "today_et", lambda now=None: day)  # the run happens on the day's morning
-    nba.json("run", *args)
+    code, report = nba.json("run", *args)
+    assert report["failed"] == {}, report
     assert (
         sql(home, f"SELECT count(*) AS n FROM nba_raw.nbac_gamebook_player_stats WHERE game_date = '{day}'")["n"][0]
         == 0
     )
 
-    monkeypatch.undo()  # later: the games are final now
+    monkeypatch.setattr(calendar, "today_et", real_today)  # later: the games are final now
     code, status = nba.json("status", *args)
-    assert code == 1 and state(status, str(day), "phase1") == "provisional"
+    assert code == 1 and state(status, str(day), "phase1") == "provisional", status["dates"]
     code, report = nba.json("run", *args)
     assert code == 0 and report["complete_game_dates"] == 2, report
     assert (

@@ -8,8 +8,9 @@ import pandas as pd
 
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.matrix import Facts, completeness_matrix, partition_state
+from nba_backfill.checks.matrix import ORDER, Facts, completeness_matrix, partition_state
 from nba_backfill.graph import all_assets, checks
+from nba_backfill.reports import COLOURS
 from nba_backfill.sources.simulated import SimulatedLeague
 
 
@@ -98,3 +99,7 @@ def test_each_fact_gives_its_state_worst_first():
     assert partition_state(Facts(written=True, provisional=["p"], degraded=["d"]))[0] == "provisional"
     assert partition_state(Facts(written=True, degraded=["d"], accepted=["g"])) == ("degraded", ["d"])
     assert partition_state(Facts(written=True, games=2, accepted=["g"])) == ("accepted", ["g"])
+
+
+def test_every_state_has_a_colour_in_the_completeness_report():
+    assert set(COLOURS) == set(ORDER)
