@@ -202,6 +202,7 @@ def partition_states(
     """(table, date) -> state and reasons, for every table of ``assets`` and every date of ``dates``
     (with the lookback windows before the first date, whose states the later ones depend on)."""
     reads = table_reads(assets)
+    phase = {table_name(a.key): phase_of(a) for a in assets}
     days = date_range(min(window_start(min(dates)), min(dates)), max(dates)) if dates else []
     ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date)
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
@@ -242,10 +243,12 @@ def partition_states(
                     provisional=provisional.get(key, []),
                     degraded=degraded.get(key, []),
                     accepted=accepted.get(key, []),
+                    # Blocked by another phase or an earlier date; a same-day gap within the phase
+                    # is the phase's own (it runs in waves).
                     upstream_bad=sorted(
                         f"{p} {d} ({states[(p, d)][0]})"
                         for p, d in upstream
-                        if states.get((p, d), GOOD_STATE)[0] not in GOOD
+                        if (phase[p] != phase[table] or d != day) and states.get((p, d), GOOD_STATE)[0] not in GOOD
                     ),
                 )
             )
