@@ -65,6 +65,8 @@ ORDER = [
 PROVISIONAL_TABLES = ("scraped.nbac_schedule", "scraped.nbac_boxscores", "scraped.nbac_play_by_play")
 DEGRADED_TABLES = ("scraped.odds_api_events", "scraped.odds_api_player_props", "scraped.odds_api_game_lines")
 State = tuple[str, list[str]]  # (state, reasons)
+#: What a partition outside the dates weighed (before the first window) counts as.
+GOOD_STATE: State = ("complete", [])
 
 
 def phase_of(asset: dg.AssetsDefinition) -> str:
@@ -76,18 +78,6 @@ def phase_tables(assets: Sequence[dg.AssetsDefinition]) -> dict[str, list[str]]:
     for asset in assets:
         tables[phase_of(asset)].append(table_name(asset.key))
     return tables
-
-
-def window_readers(assets: Sequence[dg.AssetsDefinition]) -> dict[str, set[str]]:
-    """Phase -> the phases it reads over the lookback window (besides the same date), from the
-    assets' partition mappings."""
-    phases = {a.key: phase_of(a) for a in assets}
-    found: dict[str, set[str]] = {}
-    for asset in assets:
-        for parent in asset.dependency_keys:
-            if parent in phases and asset.get_partition_mapping(parent) == lookback:
-                found.setdefault(phases[asset.key], set()).add(phases[parent])
-    return found
 
 
 def failed_partitions(
@@ -253,9 +243,6 @@ def partition_states(
                 )
             )
     return states
-
-
-GOOD_STATE: State = ("complete", [])
 
 
 def _after(written: Mapping[tuple[str, dt.date], pd.Timestamp], key: tuple[str, dt.date], mine: pd.Timestamp) -> bool:
