@@ -24,15 +24,12 @@ from nba_backfill.storage import accepted_gaps
 
 PROPS = "nba_raw.odds_api_player_points_props"
 LINES = "nba_raw.odds_api_game_lines"
-#: The odds tables a final game needs rows in, and the word a reason uses for each.
-ODDS_TABLES = {PROPS: "player props", LINES: "game lines"}
-#: Accepted gaps of these feeds cover a game's (or a date's, without a game id) missing odds.
-ODDS_FEEDS = (
-    "odds_api_events",
-    "odds_api_player_props",
-    "odds_api_game_lines",
-    *(t.split(".")[1] for t in ODDS_TABLES),
-)
+#: The odds tables a final game needs rows in: the word a reason uses, and the feeds whose accepted
+#: gaps cover a game's (or, without a game id, a date's) missing rows there.
+ODDS_TABLES = {
+    PROPS: ("player props", ("odds_api_events", "odds_api_player_props", "odds_api_player_points_props")),
+    LINES: ("game lines", ("odds_api_events", "odds_api_game_lines")),
+}
 FINAL = 3
 
 
@@ -48,9 +45,9 @@ def provisional(data: CheckData, dates: Sequence[dt.date], today: dt.date) -> di
     return found
 
 
-def _covered(gaps: pd.DataFrame) -> tuple[set[dt.date], set[str]]:
-    """(dates whose odds are accepted as a whole, NBA.com game ids whose odds are accepted)."""
-    odds = gaps[gaps["feed"].isin(ODDS_FEEDS)]
+def _covered(gaps: pd.DataFrame, feeds: Sequence[str]) -> tuple[set[dt.date], set[str]]:
+    """(dates whose ``feeds`` gaps are accepted as a whole, NBA.com game ids whose are)."""
+    odds = gaps[gaps["feed"].isin(feeds)]
     whole = odds["nba_game_id"].isna()
     return set(pd.to_datetime(odds.loc[whole, "game_date"]).dt.date), set(odds.loc[~whole, "nba_game_id"].astype(str))
 
@@ -61,15 +58,17 @@ def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[st
     final = schedule[schedule["game_status"] == FINAL] if len(schedule) else schedule
     if final.empty:
         return {}
-    whole_dates, games = _covered(accepted_gaps.accepted(data.warehouse, dates))
-    final = final[~final["game_date"].dt.date.isin(whole_dates) & ~final["nba_game_id"].astype(str).isin(games)]
+    gaps = accepted_gaps.accepted(data.warehouse, dates)
     pair = ["game_date", "away_team_tricode", "home_team_tricode"]
     found: dict[dt.date, list[str]] = {}
-    for table, what in ODDS_TABLES.items():
-        written = data.written(table, dates)
+    for table, (what, feeds) in ODDS_TABLES.items():
+        whole_dates, games = _covered(gaps, feeds)
+        written = data.written(table, dates) - whole_dates
         rows = data.warehouse.read(table, sorted(written), ["away_team_abbr", "home_team_abbr"])
-        have = rows.drop_duplicates().rename(columns={"away_team_abbr": pair[1], "home_team_abbr": pair[2]})
-        mine = final[final["game_date"].dt.date.isin(written)][[*pair, "game_id"]]
+        teams = {"away_team_abbr": pair[1], "home_team_abbr": pair[2]}
+        have = rows.drop_duplicates().rename(columns=teams).astype({pair[1]: "string", pair[2]: "string"})
+        mine = final[final["game_date"].dt.date.isin(written) & ~final["nba_game_id"].astype(str).isin(games)]
+        mine = mine[[*pair, "game_id"]].astype({pair[1]: "string", pair[2]: "string"})
         lacking = mine.merge(have.assign(found=True), on=pair, how="left")
         for row in lacking[lacking["found"].isna()].itertuples():
             found.setdefault(row.game_date.date(), []).append(f"{row.game_id} has no {what}")

@@ -71,3 +71,11 @@ def test_rows_changed_or_lost_after_the_write_are_drifted(warehouse):
     drift = observed.drifted(CheckData(warehouse), ["nba_raw.nbac_schedule"]).set_index("game_date")
     assert bool(drift.loc[pd.Timestamp(D1), "changed"]) and not drift.loc[pd.Timestamp(D1), "lost"]
     assert bool(drift.loc[pd.Timestamp(D2), "lost"]) and drift.loc[pd.Timestamp(D2), "row_count_now"] == 0
+
+
+def test_an_accepted_game_lines_gap_does_not_cover_missing_player_props(warehouse):
+    warehouse.replace_partitions(observed.PROPS, odds(D1, [("BOS", "NYK")]), [D1])
+    warehouse.replace_partitions(observed.LINES, odds(D1, []), [D1])
+    gaps = {"0022400000": "not in the data", "0022400001": "not in the data"}
+    accepted_gaps.accept(warehouse, accepted_gaps.gap_rows("odds_api_game_lines", D1, gaps, "source:test"))
+    assert observed.degraded(CheckData(warehouse), [D1]) == {D1: ["20241105_LAL_DEN has no player props"]}
