@@ -173,11 +173,11 @@ def _by_table(found: Mapping[dt.date, list[str]], tables: Sequence[str]) -> dict
 def _accepted(data: CheckData, tables: Sequence[str], dates: Sequence[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
     """(table, date) -> the accepted gaps of its feed (a feed is the table's name)."""
     gaps = accepted_gaps.accepted(data.warehouse, dates)
-    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables if not t.startswith("scraped.")}
+    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables}
     found: dict[tuple[str, dt.date], list[str]] = {}
     for (feed, day), rows in gaps.groupby(["feed", pd.to_datetime(gaps["game_date"]).dt.date]) if len(gaps) else []:
         if feed in by_feed:
-            found[(by_feed[feed], day)] = [f"{feed}: {len(rows)} accepted ({rows['reason'].iloc[0]})"]
+            found[(by_feed[feed], day)] = [f"{len(rows)} accepted ({rows['reason'].iloc[0]})"]
     return found
 
 

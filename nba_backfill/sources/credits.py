@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from nba_backfill.calendar import season_start, season_year
+from nba_backfill.calendar import in_season
 
 #: Historical calls cost 10 x markets x regions; live ones markets x regions.
 HISTORICAL_COST_FACTOR = 10
@@ -19,7 +19,6 @@ PROP_MARKETS = ["player_points"]
 LINE_MARKETS = ["spreads", "totals"]
 #: Games a date is assumed to have when its schedule is not loaded yet (for the credit estimate).
 ASSUMED_GAMES_PER_IN_SEASON_DATE = 8
-SEASON_DAYS = 180
 
 
 def estimate_credits(event_calls: int, markets: int, regions: int = 1, historical: bool = True) -> int:
@@ -43,8 +42,7 @@ def check_budget(estimated: int, remaining: int | None, allow_over_budget: bool)
 
 
 def estimated_games(day: dt.date) -> int:
-    in_season = 0 <= (day - season_start(season_year(day))).days < SEASON_DAYS
-    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season else 0
+    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season(day) else 0
 
 
 def date_credits(games: int, markets: int) -> int:
