@@ -4,8 +4,9 @@
   calendar's ``end_offset=1`` makes today a partition from midnight): yesterday's final box scores,
   analytics and grades, then today's odds, context and predictions before the first tip-off.
 - ``gap_backfill_sensor`` (stopped until switched on): plans the last ``GAP_DAYS`` days exactly as
-  ``nba-backfill plan`` does (the warehouse's partition ledger plus the instance's failed
-  materializations and checks) and launches ONE asset backfill of the partitions to run. Dagster's
+  ``nba-backfill run`` does (the completeness model of checks/matrix.py: missing, failed, stale,
+  provisional, degraded partitions, after re-validating rows changed outside the tool) and
+  launches ONE asset backfill of the partitions to run. Dagster's
   asset backfill follows the partition mappings, so lookback context runs before what reads it.
 - ``report_after_gap_backfill``: once such a backfill has ended (succeeded, failed or cancelled),
   one run of ``nba_meta/completeness_report`` over the dates the gap sensor planned, in the same
@@ -100,7 +101,7 @@ def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Pla
     session = Session(instance)
     if session.data.ledger.empty:
         return None
-    return session.plan(start, end)
+    return session.plan_to_run(start, end)
 
 
 def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:

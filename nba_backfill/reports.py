@@ -38,6 +38,9 @@ COLOURS = {
     "accepted": "#66bb6a",
     "no games": "#a5d6a7",
     "stale": "#fdd835",
+    "changed": "#fbc02d",
+    "provisional": "#ffee58",
+    "degraded": "#ffca28",
     "missing": "#e0e0e0",
     "blocked": "#fb8c00",
     "failed": "#c62828",
@@ -97,6 +100,7 @@ def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
         dg.TableColumn("date", "string"),
         dg.TableColumn("games", "int"),
         *(dg.TableColumn(p, "string") for p in PHASES),
+        dg.TableColumn("reasons", "string"),
     ]
     records = [
         dg.TableRecord(
@@ -104,6 +108,7 @@ def matrix_table(matrix: pd.DataFrame) -> dg.MetadataValue:
                 "date": str(r.date),
                 "games": None if pd.isna(r.games) else int(r.games),
                 **{p: getattr(r, p) for p in PHASES},
+                "reasons": "; ".join(f"{p}: {', '.join(why)}" for p, why in r.reasons.items()),
             }
         )
         for r in matrix.itertuples()

@@ -239,6 +239,10 @@ STYLES = {
     "complete": "green",
     "no games": "dim green",
     "stale": "yellow",
+    "changed": "yellow",
+    "provisional": "yellow",
+    "degraded": "yellow",
+    "accepted": "green",
     "missing": "dim",
     "blocked": "dark_orange",
     "failed": "bold red",
@@ -260,9 +264,11 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     )
     for phase, span in plan.ranges().items():
         print(f"  {phase}: {span['start']} .. {span['end']}")
-    table = Table("asset", "needed", "complete", "to run", box=box.SIMPLE_HEAD)
+    table = Table("asset", "needed", "complete", "to run", "why", box=box.SIMPLE_HEAD)
+    reasons = plan.reasons()
     for asset, counts in plan.counts().items():
-        table.add_row(asset, *(str(counts[k]) for k in ("needed", "complete", "to_run")))
+        why = ", ".join(f"{n} {kind}" for kind, n in sorted(reasons.get(asset, {}).items()))
+        table.add_row(asset, *(str(counts[k]) for k in ("needed", "complete", "to_run")), why)
     _console().print(table)
     print(f"estimated Odds API credits: {plan.odds_api_credits()}")
     return 0
@@ -324,7 +330,7 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         flags = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
         return print_report(session, args, outcome, flags, backfill_id=backfill_id)
     session.check_parallel(args.parallel)
-    plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
+    plan = session.plan_to_run(args.start_date, args.end_date, args.phases, args.force)
     session.check_budget(plan, args.allow_over_budget)
     with Progress(enabled=not args.json) as progress:
         outcome = session.run(plan, progress, parallel=args.parallel)

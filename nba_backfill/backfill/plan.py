@@ -4,12 +4,17 @@ The planner never computes a lookback by hand: it asks each asset's partition ma
 ones Dagster uses) which upstream partitions its target partitions read, walking the graph from
 Phase 5 back to Phase 1. Three sets per asset:
 
-- needed: every partition the backfill reads or writes (gives the per-phase ranges),
-- complete: written (partition ledger) and not failed (Dagster instance: a failed attempt or a
-  blocking check failed at ERROR),
-- to_run: target partitions that are not complete (all of them with ``force``), the upstream
-  partitions they need that are not complete, and - because rewriting a partition makes its
-  readers stale - the already-written target-phase partitions that read a rewritten one.
+- needed: every partition the backfill reads or writes (gives the per-phase ranges): what the
+  target partitions read, and every phase up to the last target phase on the range's dates (a
+  date is complete only when all its phases are),
+- complete: partitions the completeness model (checks/matrix.py) calls complete, accepted or no
+  games - or ``changed``, which a run re-validates before planning instead of overwriting,
+- to_run: needed partitions that are not complete (all target partitions with ``force``), and -
+  because rewriting a partition makes its readers stale - the already-written target-phase
+  partitions that read a rewritten one; with ``force``, also the later target-phase partitions
+  whose windows read a forced date and are stale.
+
+``why`` says, per partition to run, why it is in the plan.
 """
 
 from __future__ import annotations
@@ -38,6 +43,17 @@ class Plan:
     to_run: Partitions
     phase_of: Mapping[str, str]
     games: Mapping[dt.date, int] = field(default_factory=dict)
+    why: dict[str, dict[dt.date, str]] = field(default_factory=dict)  # asset -> date -> why it runs
+
+    def reasons(self) -> dict[str, dict[str, int]]:
+        """Per asset to run: how many partitions for each kind of reason (its first word)."""
+        out: dict[str, dict[str, int]] = {}
+        for asset, dates in self.why.items():
+            for why in dates.values():
+                kind = why.split(":")[0]
+                out.setdefault(asset, {}).setdefault(kind, 0)
+                out[asset][kind] += 1
+        return out
 
     def ranges(self) -> dict[str, dict[str, str]]:
         out = {}
@@ -78,6 +94,7 @@ class Plan:
             "force": self.force,
             "ranges": self.ranges(),
             "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
+            "why": {a: {str(d): w for d, w in sorted(ws.items())} for a, ws in self.why.items() if ws},
             "assets": self.counts(),
             "odds_api_credits": self.odds_api_credits(),
         }
@@ -154,17 +171,14 @@ def _name(key: dg.AssetKey) -> str:
     return key.to_user_string()
 
 
-def _pull(
-    graph: Graph, targets: Partitions, complete: Partitions, force_targets: bool
-) -> tuple[Partitions, Partitions]:
-    """Walk from the last phase back: each asset's needed partitions, and which must run."""
-    needed: Partitions = {_name(k): set(targets.get(_name(k), set())) for k in graph.order}
+def _pull(graph: Graph, seeds: Partitions, complete: Partitions, forced: Partitions) -> tuple[Partitions, Partitions]:
+    """Walk from the last phase back: each asset's needed partitions (``seeds`` and what the
+    partitions to run read), and which must run (needed and not complete, or ``forced``)."""
+    needed: Partitions = {_name(k): set(seeds.get(_name(k), set())) for k in graph.order}
     to_run: Partitions = {_name(k): set() for k in graph.order}
     for key in reversed(graph.order):
         name = _name(key)
-        targeted = targets.get(name, set())
-        to_run[name] = set(targeted) if force_targets else targeted - complete.get(name, set())
-        to_run[name] |= (needed[name] - targeted) - complete.get(name, set())
+        to_run[name] = (needed[name] - complete.get(name, set())) | forced.get(name, set())
         for parent in graph.assets[key].dependency_keys:
             needed[_name(parent)] |= graph.upstream(key, parent, to_run[name])
     return needed, to_run
@@ -189,12 +203,52 @@ def targets_of(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ..
     return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
 
 
+def _seeds(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> Partitions:
+    """The range's dates of every phase up to the last target phase: a date is complete only when
+    all of them are (the target phases are forced with ``force``; the ones before only needed)."""
+    last = max(PHASES.index(p) for p in phases)
+    return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if PHASES.index(p) <= last}
+
+
+def _lookback_edges(graph: Graph) -> list[tuple[dg.AssetKey, dg.AssetKey]]:
+    return [
+        (parent, child)
+        for child in graph.order
+        for parent in graph.assets[child].dependency_keys
+        if isinstance(graph.mapping(child, parent), dg.TimeWindowPartitionMapping)
+    ]
+
+
+def later_readers(graph: Graph, dates: Iterable[dt.date], phases: tuple[str, ...]) -> Partitions:
+    """Partitions of the target ``phases`` on later dates whose lookback windows read ``dates``."""
+    found: Partitions = {}
+    for parent, child in _lookback_edges(graph):
+        if graph.phase_of[_name(child)] in phases:
+            found.setdefault(_name(child), set()).update(graph.downstream(parent, child, dates))
+    return found
+
+
+def span(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], force: bool) -> list[dt.date]:
+    """The dates whose states a plan of ``start``..``end`` weighs: what it reads and, with
+    ``force``, the later dates whose windows read the range."""
+    dates = set(reads(graph, start, end, phases))
+    if force:
+        dates |= set().union(*later_readers(graph, date_range(start, end), phases).values())
+    return date_range(min(dates), max(dates)) if dates else []
+
+
 def reads(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> list[dt.date]:
     """Every date a backfill of ``start``..``end`` (target ``phases``) reads or writes, from the
     partition mappings: what to ask the ledger and the instance about before planning."""
-    needed, _ = _pull(graph, targets_of(graph, start, end, phases), {}, force_targets=True)
+    seeds = _seeds(graph, start, end, phases)
+    needed, _ = _pull(graph, seeds, {}, forced=seeds)
     dates = set().union(*needed.values())
     return date_range(min(dates), max(dates)) if dates else []
+
+
+#: States a plan leaves alone: complete ones, and ``changed`` (a run re-validates those first:
+#: kept when their checks pass, so rewriting them would undo a correction made on purpose).
+LEAVE = {"complete", "no games", "accepted", "changed"}
 
 
 def make_plan(
@@ -204,12 +258,41 @@ def make_plan(
     force: bool,
     graph: Graph,
     written: Partitions,
-    failed: Partitions,
+    states: Mapping[tuple[str, dt.date], tuple[str, list[str]]],
     games: Mapping[dt.date, int] | None = None,
 ) -> Plan:
-    complete = {a: written.get(a, set()) - failed.get(a, set()) for a in graph.phase_of}
-    targets = targets_of(graph, start, end, phases)
-    needed, _ = _pull(graph, targets, {}, force_targets=True)  # what the range reads, complete or not
-    _, to_run = _pull(graph, targets, complete, force_targets=force)
+    """The plan, from the completeness model's ``states`` ((table, date) -> (state, reasons))."""
+    complete: Partitions = {a: set() for a in graph.phase_of}
+    for (table, day), (state, _) in states.items():
+        if state in LEAVE and table.replace(".", "/") in complete:
+            complete[table.replace(".", "/")].add(day)
+    targets, seeds = targets_of(graph, start, end, phases), _seeds(graph, start, end, phases)
+    forced = dict(targets) if force else {}
+    if force:  # the later partitions whose windows read a forced date, where that made them stale
+        for asset, dates in later_readers(graph, date_range(start, end), phases).items():
+            stale = {d for d in dates & written.get(asset, set()) if _state(states, asset, d)[0] == "stale"}
+            forced[asset] = forced.get(asset, set()) | stale
+    needed, _ = _pull(graph, seeds, {}, forced=seeds)  # what the range reads, complete or not
+    _, to_run = _pull(graph, seeds, complete, forced=forced)
     _refresh_readers(graph, to_run, written, phases)
-    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, dict(games or {}))
+    why = {
+        a: {d: _why(states, a, d, force and d in targets.get(a, set())) for d in dates}
+        for a, dates in to_run.items()
+        if dates
+    }
+    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, dict(games or {}), why)
+
+
+def _state(
+    states: Mapping[tuple[str, dt.date], tuple[str, list[str]]], asset: str, day: dt.date
+) -> tuple[str, list[str]]:
+    return states.get((asset.replace("/", "."), day), ("missing", ["never written"]))
+
+
+def _why(states: Mapping[tuple[str, dt.date], tuple[str, list[str]]], asset: str, day: dt.date, forced: bool) -> str:
+    state, reasons = _state(states, asset, day)
+    if forced:
+        return "forced (--force)"
+    if state not in LEAVE:
+        return f"{state}: {reasons[0]}" if reasons else state
+    return "stale: reads a partition this run rewrites"

@@ -18,14 +18,14 @@ import dagster as dg
 import pandas as pd
 
 from nba_backfill.backfill import accept as accepting
-from nba_backfill.backfill import preflight, rollback
-from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
+from nba_backfill.backfill import preflight, revalidate, rollback
+from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, span
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, Runner, unfinished
 from nba_backfill.calendar import PHASES, date_range
 from nba_backfill.checks.catalogue import evaluate
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.matrix import GOOD, completeness_matrix, failed_partitions, games_by_date
+from nba_backfill.checks.matrix import GOOD, State, completeness_matrix, games_by_date, partition_states
 from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
@@ -54,12 +54,9 @@ class Session:
             out.setdefault(asset_name(table), set()).add(day)
         return out
 
-    def failed(self, dates: list[dt.date]) -> Partitions:
-        tables = [table_name(a) for a in self.graph.phase_of]
-        out: Partitions = {}
-        for table, day in failed_partitions(self.instance, tables, self.checks, dates):
-            out.setdefault(asset_name(table), set()).add(day)
-        return out
+    def states(self, dates: list[dt.date]) -> dict[tuple[str, dt.date], State]:
+        """(table, date) -> (state, reasons): the completeness model over ``dates``."""
+        return partition_states(dates, self.data, self.assets, self.checks, self.instance)
 
     def plan(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
         """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``)."""
@@ -67,17 +64,34 @@ class Session:
             chosen = parse_phases(phases)
         except ValueError as err:
             raise UsageError(str(err)) from None
-        span = reads(self.graph, start, end, chosen)
-        return make_plan(
-            start, end, chosen, force, self.graph, self.written, self.failed(span), games_by_date(self.data, span)
-        )
+        dates = span(self.graph, start, end, chosen, force)
+        states = self.states(dates)
+        return make_plan(start, end, chosen, force, self.graph, self.written, states, games_by_date(self.data, dates))
+
+    def plan_to_run(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
+        """The plan a run executes: changed partitions re-validated first (see :meth:`revalidate`)."""
+        self.revalidate()
+        return self.plan(start, end, phases, force)
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
 
     def validate(self, start: dt.date, end: dt.date) -> pd.DataFrame:
-        """Every check's evaluation over ``start``..``end``, from the warehouse (nothing materialized)."""
-        return evaluate(self.checks, date_range(start, end), self.data)
+        """Every check's evaluation over ``start``..``end``, from the warehouse (nothing
+        materialized), recorded per partition in the instance (the UI's check dashboards, and the
+        completeness model's ``failed``)."""
+        results = evaluate(self.checks, date_range(start, end), self.data)
+        revalidate.record(self.instance, results, f"nba-backfill validate {start} .. {end}")
+        return results
+
+    def revalidate(self) -> dict[str, list[dt.date]]:
+        """Judge the partitions changed outside the tool by their checks; adopt those that pass
+        (their readers turn stale), see ``backfill/revalidate.py``. Before planning a run."""
+        tables = [table_name(a) for a, p in self.graph.phase_of.items() if p != PHASES[0]]  # phase 1: files
+        adopted = revalidate.revalidate(self.instance, self.data, self.checks, tables)
+        if adopted:  # the ledger moved: read it again
+            self.data = CheckData(self.data.warehouse, self.data.raw_store)
+        return adopted
 
     def check_budget(self, plan: Plan, allow: bool) -> None:
         """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""

@@ -279,15 +279,13 @@ def scraper_asset(
                 if per_game:
                     inputs["accepted"] = accepted_games(accepted(context.resources.warehouse, dates), name)
                 files = scrape_each_date(lambda day: scrape(context.resources.league, [day], **inputs), dates)
-                declared = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             else:
                 files = per_date(lambda day: scrape(context.resources.league, day, **inputs), dates, context.log)
+            declared = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             credits = (lambda paths: odds_credits(paths, odds_markets)) if odds_markets is not None else None
             attach(context, file_figures(files, dates, credits))
-            metadata: dict[str, Any] = {"preview": preview_files(files)}
-            if odds_markets is None:
-                metadata["accepted_gaps"] = declared
-            else:
+            metadata: dict[str, Any] = {"preview": preview_files(files), "accepted_gaps": declared}
+            if odds_markets is not None:
                 metadata["dates_without_odds"] = sorted({str(d) for d in dates} - {str(path_date(p)) for p in files})
                 metadata |= account_quota(context.resources.league)
             return dg.Output(files, metadata=metadata)

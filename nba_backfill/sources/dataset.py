@@ -43,7 +43,7 @@ from nba_backfill import calendar
 from nba_backfill.calendar import EASTERN
 from nba_backfill.datasets import REAL_2025_26
 from nba_backfill.errors import ConfigurationError, SourceUnavailable
-from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP, FEED_SCHEDULE, odds_feed
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_LINES, FEED_PBP, FEED_PROPS, FEED_SCHEDULE, odds_feed
 from nba_backfill.sources.shapes import BOOK_TITLES, box_stats, historical_wrapper, iso_z, meta, schedule_team
 from nba_backfill.teams import TEAMS, Team, tricode_for_name
 
@@ -60,6 +60,9 @@ _TEAM = {t.tricode: t for t in TEAMS}
 _COUNTS = ("fgm", "fga", "fg3m", "fg3a", "ftm", "fta", "oreb", "dreb", "ast", "stl", "blk", "tov", "pf", "pts")
 #: Why a dataset's play-by-play gap is accepted (nba_meta.accepted_gaps.reason).
 NO_PBP_REASON = "no play-by-play was published with this dataset"
+#: Why a dataset's game-lines gap is accepted, and its player-props gap where no pull priced a game.
+NO_LINES_REASON = "game lines (spreads, totals) are not in this dataset"
+NO_PROPS_REASON = "no pull of this dataset priced the game before tip-off"
 
 
 @dataclass(frozen=True, eq=False)  # identity hash: cached per loaded folder
@@ -329,11 +332,19 @@ class DatasetSource(dg.ConfigurableResource):
 
     def known_gaps(self, feed: str, game_date: dt.date) -> dict[str, str]:
         """NBA.com game id -> why ``feed`` has no data for it on ``game_date``: facts of the dataset
-        that no re-scrape will change (every game's play-by-play)."""
-        if feed != FEED_PBP:
-            return {}
+        that no re-scrape will change (every game's play-by-play and game lines, and the player
+        props of a game no pull priced)."""
         s = self.data.schedule
-        return {gid: NO_PBP_REASON for gid in s.loc[s["game_date"] == calendar.as_date(game_date), "game_id"]}
+        games = s[s["game_date"] == calendar.as_date(game_date)]
+        if feed == FEED_PBP:
+            return dict.fromkeys(games["game_id"], NO_PBP_REASON)
+        if feed == FEED_LINES:
+            return dict.fromkeys(games["game_id"], NO_LINES_REASON)
+        if feed == FEED_PROPS:
+            events = _events(self.data, calendar.as_date(game_date))
+            priced = set(zip(events["away"], events["home"]))
+            return {g.game_id: NO_PROPS_REASON for g in games.itertuples() if (g.away, g.home) not in priced}
+        return {}
 
     # -- The Odds API ------------------------------------------------------------------------------
 

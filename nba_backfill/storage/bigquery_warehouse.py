@@ -68,6 +68,7 @@ _LEDGER_SCHEMA = [
     bigquery.SchemaField("game_date", "DATE"),
     bigquery.SchemaField("row_count", "INT64"),
     bigquery.SchemaField("written_at", "TIMESTAMP"),
+    bigquery.SchemaField("fingerprint", "STRING"),
 ]
 #: Result schemas use the legacy names for some types.
 _STANDARD_TYPES = {"INTEGER": "INT64", "FLOAT": "FLOAT64", "BOOLEAN": "BOOL"}
@@ -154,6 +155,8 @@ class BigQueryWarehouse(Warehouse):
     def ledger(self) -> pd.DataFrame:
         with _naming(LEDGER, [], "reading the ledger"):
             try:
+                # A ledger from before fingerprints gains the column (NULL: unknown).
+                self._run(f"ALTER TABLE {self._physical(LEDGER)} ADD COLUMN IF NOT EXISTS fingerprint STRING")
                 rows = self._run(f"SELECT {LEDGER_COLUMNS} FROM {self._physical(LEDGER)}")
             except NotFound:  # no ledger yet: nothing was ever written
                 return empty_ledger()
@@ -204,6 +207,28 @@ class BigQueryWarehouse(Warehouse):
         taken from the Python value (a ``datetime.date`` becomes a DATE)."""
         rows = self._run(self._physical_sql(sql), [_positional(value) for value in params])
         return to_pandas(rows.to_arrow(create_bqstorage_client=False))
+
+    def current(self, tables: Sequence[str]) -> pd.DataFrame:
+        frames = []
+        for table in tables:
+            try:
+                rows = self._run(f"SELECT * FROM ({_fingerprint_sql(self._physical(table))})")
+            except NotFound:  # never written
+                continue
+            frames.append(to_pandas(rows.to_arrow(create_bqstorage_client=False)).assign(table_name=table))
+        columns = ["table_name", "game_date", "row_count", "fingerprint"]
+        return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
+
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        ledger, counts = self._physical(LEDGER), dict.fromkeys(_as_dates(dates), 0)
+        with _naming(table, dates, "adopting changed partitions"):
+            with self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger:
+                update = _fingerprint_update(ledger, table, self._physical(table), staged_ledger)
+                touch = (
+                    f"UPDATE {ledger} SET written_at = CURRENT_TIMESTAMP() WHERE table_name = '{table}' "
+                    f"AND game_date IN (SELECT game_date FROM {staged_ledger})"
+                )
+                self._run_dml(transaction([update, touch]))
 
     # -- names ------------------------------------------------------------------------------
 
@@ -257,6 +282,8 @@ class BigQueryWarehouse(Warehouse):
     def _ensure_ledger(self) -> None:
         if LEDGER not in self._ready:
             self._create_partitioned(LEDGER, _LEDGER_SCHEMA, clustering=["table_name"])
+            # A ledger from before fingerprints were recorded gains the column (NULL: unknown).
+            self._run(f"ALTER TABLE {self._physical(LEDGER)} ADD COLUMN IF NOT EXISTS fingerprint STRING")
             self._ready.add(LEDGER)
 
     def _keep(self, keep_as: str, table: str, types: Mapping[str, str] | None, staged_ledger: str) -> list[str]:
@@ -361,6 +388,7 @@ class BigQueryWarehouse(Warehouse):
                 f"DELETE FROM {target} WHERE game_date IN (SELECT game_date FROM {staged_ledger})",
                 f"INSERT INTO {target} ({columns}) SELECT {values} FROM {staged_rows}",
                 _ledger_merge(self._physical(LEDGER), staged_ledger),
+                _fingerprint_update(self._physical(LEDGER), table, target, staged_ledger),
             ]
         )
 
@@ -505,6 +533,25 @@ def _as_column_type(field: bigquery.SchemaField, column_type: str) -> str:
     a column created as STRING while all its values were NULL later accepts numbers."""
     name = f"`{field.name}`"
     return name if field.field_type == column_type else f"CAST({name} AS {column_type}) AS {name}"
+
+
+def _fingerprint_sql(target: str, staged_ledger: str | None = None) -> str:
+    """Per partition of ``target`` (of the staged ledger's dates): rows and an order-free hash of
+    them (XOR of the rows' fingerprints), as text like DuckDBWarehouse's."""
+    where = f"WHERE game_date IN (SELECT game_date FROM {staged_ledger}) " if staged_ledger else ""
+    return (
+        "SELECT game_date, COUNT(*) AS row_count, "
+        "CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(t))) AS STRING) AS fingerprint "
+        f"FROM {target} AS t {where}GROUP BY game_date"
+    )
+
+
+def _fingerprint_update(ledger: str, table: str, target: str, staged_ledger: str) -> str:
+    """The ledger's fingerprints of the partitions just written, from the rows now there."""
+    return (
+        f"UPDATE {ledger} AS l SET fingerprint = f.fingerprint FROM ({_fingerprint_sql(target, staged_ledger)}) AS f "
+        f"WHERE l.table_name = '{table}' AND l.game_date = f.game_date"
+    )
 
 
 def _ledger_merge(ledger: str, staged_ledger: str) -> str:

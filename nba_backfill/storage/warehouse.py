@@ -1,8 +1,10 @@
 """The warehouse: one table per asset, partitioned by ``game_date``, replaced a partition at a time.
 
 Every write also records, per (table, game_date), how many rows the partition holds in a ledger
-table. The ledger is what tells "materialized, zero rows" (an off day) from "never materialized"
-(a gap), a difference the data rows alone cannot show.
+table, and a fingerprint of those rows (an order-free hash computed by the warehouse itself). The
+ledger is what tells "materialized, zero rows" (an off day) from "never materialized" (a gap), a
+difference the data rows alone cannot show; the fingerprint is what tells rows changed outside the
+tool (an UPDATE, a DELETE) from the rows the tool wrote, without trusting the tool's bookkeeping.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from nba_backfill.errors import WarehouseError
 from nba_backfill.storage.kept import KEPT_LEDGER, KEPT_LEDGER_COLUMNS, KEPT_SCHEMA, empty_kept, kept_table, valid_id
 
 LEDGER = "nba_meta.partition_ledger"
-LEDGER_COLUMNS = "table_name, game_date, row_count, written_at"
+LEDGER_COLUMNS = "table_name, game_date, row_count, written_at, fingerprint"
 
 
 class Warehouse(dg.ConfigurableResource):
@@ -73,6 +75,16 @@ class Warehouse(dg.ConfigurableResource):
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         raise NotImplementedError
 
+    def current(self, tables: Sequence[str]) -> pd.DataFrame:
+        """What ``tables`` hold now, per written partition: (table_name, game_date, row_count,
+        fingerprint), computed as a write records them, to compare with the ledger."""
+        raise NotImplementedError
+
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        """Take ``table``'s rows of ``dates`` as they are now (changed outside the tool, and
+        re-validated) as written now: the ledger's fingerprint and time, so their readers are stale."""
+        raise NotImplementedError
+
     def concurrent_writers(self) -> bool:
         """Whether several processes may write at once, each to its own tables (all to the ledger)."""
         return False
@@ -92,6 +104,7 @@ def empty_ledger() -> pd.DataFrame:
             "game_date": pd.Series(dtype="datetime64[ns]"),
             "row_count": pd.Series(dtype=int),
             "written_at": pd.Series(dtype="datetime64[ns, UTC]"),
+            "fingerprint": pd.Series(dtype=object),
         }
     )
 
@@ -184,9 +197,15 @@ class DuckDBWarehouse(Warehouse):
             _sql(con, f"CREATE TABLE {table} AS SELECT * FROM incoming LIMIT 0")
             return
         existing = {r[0] for r in _sql(con, f"DESCRIBE {table}")}
-        for name, kind, *_ in _sql(con, "DESCRIBE incoming"):
-            if name not in existing:
-                _sql(con, f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+        added = [(name, kind) for name, kind, *_ in _sql(con, "DESCRIBE incoming") if name not in existing]
+        if not added:
+            return
+        # A new column changes every row's hash: partitions that matched their ledger still do.
+        _ensure_ledger(con)
+        _sql(con, f"CREATE OR REPLACE TEMP TABLE unchanged AS {_unchanged_sql(table)}", [table])
+        for name, kind in added:
+            _sql(con, f'ALTER TABLE {table} ADD COLUMN "{name}" {kind}')
+        _record_fingerprints(con, table, "unchanged")
 
     def replace_partitions(
         self, table: str, df: pd.DataFrame, dates: Sequence[dt.date], keep_as: str | None = None
@@ -208,6 +227,7 @@ class DuckDBWarehouse(Warehouse):
                     "FROM dates d LEFT JOIN incoming i ON i.game_date = d.game_date GROUP BY d.game_date"
                 ).df()
                 self._write_ledger(con, table, counts)
+                _record_fingerprints(con, table, "dates")
                 _sql(con, "COMMIT")
             except Exception:
                 _sql(con, "ROLLBACK")
@@ -233,7 +253,12 @@ class DuckDBWarehouse(Warehouse):
         _ensure_ledger(con)
         con.register("counts", counts)
         _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN (SELECT game_date FROM counts)", [table])
-        _sql(con, f"INSERT INTO {LEDGER} SELECT ?, game_date, row_count, now() FROM counts", [table])
+        _sql(
+            con,
+            f"INSERT INTO {LEDGER} (table_name, game_date, row_count, written_at) "
+            "SELECT ?, game_date, row_count, now() FROM counts",
+            [table],
+        )
 
     def read(self, table: str, dates: Sequence[dt.date], columns: Sequence[str] | None = None) -> pd.DataFrame:
         selected = ", ".join(f'"{c}"' for c in dict.fromkeys(["game_date", *columns])) if columns else "*"
@@ -262,11 +287,37 @@ class DuckDBWarehouse(Warehouse):
         with self._connect() as con:
             if not self._table_exists(con, LEDGER):
                 return empty_ledger()
+            _ensure_ledger(con)  # a ledger from before fingerprints gains the column (NULL: unknown)
             return to_pandas(con.sql(f"SELECT {LEDGER_COLUMNS} FROM {LEDGER}").to_arrow_table())
 
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         with self._connect() as con:
             return to_pandas(con.sql(sql, params=list(params) or None).to_arrow_table())
+
+    def current(self, tables: Sequence[str]) -> pd.DataFrame:
+        with self._connect() as con:
+            present = [t for t in tables if self._table_exists(con, t)]
+            if not present:
+                return pd.DataFrame(columns=["table_name", "game_date", "row_count", "fingerprint"])
+            union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, * FROM ({_fingerprint_sql(t)})" for t in present)
+            return to_pandas(con.sql(union).to_arrow_table())
+
+    def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
+        with self._connect() as con:
+            con.register("dates", _dates_frame(dates))
+            _sql(con, "BEGIN TRANSACTION")
+            try:
+                _record_fingerprints(con, table, "dates")
+                _sql(
+                    con,
+                    f"UPDATE {LEDGER} SET written_at = now() WHERE table_name = ? "
+                    "AND game_date IN (SELECT game_date FROM dates)",
+                    [table],
+                )
+                _sql(con, "COMMIT")
+            except Exception:
+                _sql(con, "ROLLBACK")
+                raise
 
     def kept(self) -> pd.DataFrame:
         with self._connect() as con:
@@ -307,10 +358,14 @@ class DuckDBWarehouse(Warehouse):
         _sql(con, f"DELETE FROM {LEDGER} WHERE table_name = ? AND game_date IN {mine}", [table, kept_for, table])
         _sql(
             con,
-            f"INSERT INTO {LEDGER} SELECT table_name, game_date, row_count, written_at FROM {KEPT_LEDGER} "
+            f"INSERT INTO {LEDGER} (table_name, game_date, row_count, written_at) "
+            f"SELECT table_name, game_date, row_count, written_at FROM {KEPT_LEDGER} "
             "WHERE kept_for = ? AND table_name = ? AND row_count IS NOT NULL",
             [kept_for, table],
         )
+        if self._table_exists(con, table):  # the rows put back are the tool's: their fingerprints
+            _sql(con, f"CREATE OR REPLACE TEMP TABLE restored AS SELECT game_date FROM {mine}", [kept_for, table])
+            _record_fingerprints(con, table, "restored")
 
     def prune_kept(self, kept_for: Sequence[str]) -> None:
         with self._connect() as con:
@@ -333,7 +388,37 @@ def _ensure_ledger(con: duckdb.DuckDBPyConnection) -> None:
     _sql(
         con,
         f"CREATE TABLE IF NOT EXISTS {LEDGER} "
-        "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ)",
+        "(table_name VARCHAR, game_date DATE, row_count BIGINT, written_at TIMESTAMPTZ, fingerprint VARCHAR)",
+    )
+    _sql(con, f"ALTER TABLE {LEDGER} ADD COLUMN IF NOT EXISTS fingerprint VARCHAR")  # a ledger from before
+
+
+def _fingerprint_sql(table: str, dates: str | None = None) -> str:
+    """Per partition of ``table`` (of the dates in relation ``dates``): rows and an order-free
+    hash of them (XOR of the rows' hashes), as text so both warehouses store it alike."""
+    where = f"WHERE game_date IN (SELECT game_date FROM {dates}) " if dates else ""
+    return (
+        "SELECT game_date, count(*) AS row_count, CAST(bit_xor(hash(t)) AS VARCHAR) AS fingerprint "
+        f"FROM {table} t {where}GROUP BY game_date"
+    )
+
+
+def _unchanged_sql(table: str) -> str:
+    """The dates of ``table`` whose rows still match their ledger fingerprint (one parameter: the table)."""
+    return (
+        f"SELECT f.game_date FROM ({_fingerprint_sql(table)}) f JOIN {LEDGER} l "
+        "ON l.table_name = ? AND l.game_date = f.game_date AND l.fingerprint = f.fingerprint"
+    )
+
+
+def _record_fingerprints(con: duckdb.DuckDBPyConnection, table: str, dates: str) -> None:
+    """The ledger's fingerprints of ``table`` on the dates in relation ``dates``, from the rows now
+    there (an empty partition has none: nothing to change)."""
+    _sql(
+        con,
+        f"UPDATE {LEDGER} l SET fingerprint = f.fingerprint FROM ({_fingerprint_sql(table, dates)}) f "
+        "WHERE l.table_name = ? AND l.game_date = f.game_date",
+        [table],
     )
 
 

@@ -152,7 +152,7 @@ def test_a_box_score_never_published_is_accepted_then_revoked(nba, home, monkeyp
     code, status = nba.json("status", *RANGE)
     day = next(d for d in status["dates"] if d["date"] == str(DAY))
     assert code == 0 and day["phase1"] == "accepted"
-    assert day["reasons"]["phase1"] == ["nbac_boxscores: 1 accepted (NBA.com never published it)"]
+    assert day["reasons"]["phase1"] == ["scraped.nbac_boxscores: 1 accepted (NBA.com never published it)"]
     assert all(d["phase5"] in ("complete", "no games") for d in status["dates"] if d["date"] in LATER)
     assert nba("validate", *RANGE, "--strict")[0] == 0
     with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:

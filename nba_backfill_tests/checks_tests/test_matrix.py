@@ -8,8 +8,9 @@ import pandas as pd
 
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.checks.data import CheckData
-from nba_backfill.checks.matrix import completeness_matrix
+from nba_backfill.checks.matrix import ORDER, Facts, completeness_matrix, partition_state
 from nba_backfill.graph import all_assets, checks
+from nba_backfill.reports import COLOURS
 from nba_backfill.sources.simulated import SimulatedLeague
 
 
@@ -51,7 +52,7 @@ def test_an_outage_day_is_failed_and_what_depends_on_it_blocked(platform, instan
     )
     m = matrix(platform, "2024-10-26", "2024-10-28", instance)
     assert row(m, "2024-10-27")["phase1"] == "failed" and row(m, "2024-10-27")["phase2"] == "blocked"
-    assert "scraped.nbac_schedule materialization" in row(m, "2024-10-27")["reasons"]["phase1"]
+    assert any("scraped.nbac_schedule materialization" in r for r in row(m, "2024-10-27")["reasons"]["phase1"])
     after = row(m, "2024-10-28")
     assert (
         after["phase2"] == "complete" and after["phase3"] == "blocked" and after["phase4"] == "blocked"
@@ -71,3 +72,34 @@ def test_a_rewritten_upstream_makes_downstream_stale(platform):
     assert row(m, "2024-10-23")["phase5"] == "stale"  # graded against the old summary
     assert row(m, "2024-10-24")["phase3"] == "stale" and row(m, "2024-10-24")["phase4"] == "stale"  # windows read it
     assert all(row(m, "2024-10-22")[p] == "complete" for p in ("phase3", "phase4", "phase5"))
+
+
+# --- the state function on its own -------------------------------------------------------------
+
+
+def test_a_written_partition_with_nothing_against_it_is_complete_or_no_games():
+    assert partition_state(Facts(written=True, games=3)) == ("complete", [])
+    assert partition_state(Facts(written=True, games=0)) == ("no games", [])
+
+
+def test_unwritten_or_lost_rows_are_missing_and_blocked_when_what_it_reads_is_not_complete():
+    assert partition_state(Facts(written=False, games=3)) == ("missing", ["never written"])
+    lost = Facts(written=True, games=3, lost=["120 rows written, 80 there now"])
+    assert partition_state(lost) == ("missing", ["120 rows written, 80 there now"])
+    blocked = Facts(written=False, games=3, upstream_bad=["nba_raw.nbac_schedule 2024-11-05 (failed)"])
+    assert partition_state(blocked)[0] == "blocked"
+    assert partition_state(Facts(written=True, games=3, upstream_bad=["x 2024-11-05 (stale)"]))[0] == "complete"
+
+
+def test_each_fact_gives_its_state_worst_first():
+    failed = ["nba_raw/nbac_gamebook_player_stats:unique_grain"]
+    assert partition_state(Facts(written=True, failed=failed, stale=["a"], degraded=["b"])) == ("failed", failed)
+    assert partition_state(Facts(written=True, changed=["c"], stale=["a"]))[0] == "changed"
+    assert partition_state(Facts(written=True, stale=["a"], provisional=["p"]))[0] == "stale"
+    assert partition_state(Facts(written=True, provisional=["p"], degraded=["d"]))[0] == "provisional"
+    assert partition_state(Facts(written=True, degraded=["d"], accepted=["g"])) == ("degraded", ["d"])
+    assert partition_state(Facts(written=True, games=2, accepted=["g"])) == ("accepted", ["g"])
+
+
+def test_every_state_has_a_colour_in_the_completeness_report():
+    assert set(COLOURS) == set(ORDER)

@@ -42,6 +42,9 @@ def test_phases_4_5_on_an_empty_instance_submit_the_lookback_too(home, persisten
     assert submitted == {a: sorted(str(d) for d in dates) for a, dates in planned.items() if dates}
     assert submitted["nba_analytics/player_game_summary"][0] == "2024-10-09"  # the lookback context
     assert submitted["nba_precompute/ml_feature_store"] == [f"2024-11-{d:02d}" for d in range(8, 15)]
+    # Phase 3 on the last date too, which the target phases read only before it: a date is complete
+    # when all its phases are, so the plan and `status` agree.
+    assert submitted["nba_analytics/team_defense_game_summary"][-1] == "2024-11-14"
 
 
 @pytest.mark.parametrize(

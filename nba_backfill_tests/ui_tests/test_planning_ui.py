@@ -68,6 +68,6 @@ def test_the_launchpad_plans_phases_4_5_with_their_lookback_and_the_week_ends_co
         timeout=120,
     )
     dates = json.loads(status.stdout)["dates"]
-    assert [(d["phase4"], d["phase5"]) for d in dates] == [("complete", "complete")] * 7, status.stdout[-3000:]
-    # Not asserted: status also wants phase 3 on END itself, where the plan of phases 4-5 (the same as
-    # `nba-backfill plan --phases 4-5`) leaves team_defense_game_summary, which they read only before END.
+    phases = ("phase1", "phase2", "phase3", "phase4", "phase5")
+    assert [[d[p] for p in phases] for d in dates] == [["complete"] * 5] * 7, status.stdout[-3000:]
+    assert status.returncode == 0  # phase 3 on END too: the plan covers every phase up to the target ones
