@@ -22,7 +22,7 @@ from functools import cache
 import dagster as dg
 
 from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates
-from nba_backfill.sources.credits import LINE_MARKETS, PROP_MARKETS, date_credits, estimated_games
+from nba_backfill.sources.credits import DateToBuy
 
 Partitions = dict[str, set[dt.date]]  # asset key ("nba_raw/nbac_schedule") -> dates
 
@@ -37,7 +37,12 @@ class Plan:
     complete: Partitions
     to_run: Partitions
     phase_of: Mapping[str, str]
-    games: Mapping[dt.date, int] = field(default_factory=dict)
+    #: The target assets when chosen by ``--select`` (None: every asset of ``phases``).
+    selection: frozenset[str] | None = None
+    #: What the odds scrapers will buy, per date (filled by the service from the raw store).
+    odds: list[DateToBuy] = field(default_factory=list)
+    #: Whether the odds scrapers buy again what the raw store holds (``--force``).
+    rebuy_odds: bool = False
 
     def ranges(self) -> dict[str, dict[str, str]]:
         out = {}
@@ -51,13 +56,8 @@ class Plan:
         return [a for a, p in self.phase_of.items() if p == phase]
 
     def odds_api_credits(self) -> int:
-        """Historical credits the odds scrapers would spend: 10 x markets per event and snapshot."""
-        markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
-        return sum(
-            date_credits(self.games.get(day, estimated_games(day)), n)
-            for asset, n in markets.items()
-            for day in self.to_run.get(asset, ())
-        )
+        """The credits the odds scrapers will be billed (see sources/credits.py)."""
+        return sum(day.credits() for day in self.odds)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per asset: partitions needed, already complete among them, and to run."""
@@ -75,6 +75,7 @@ class Plan:
             "start": str(self.start),
             "end": str(self.end),
             "phases": list(self.phases),
+            "select": sorted(self.selection) if self.selection is not None else None,
             "force": self.force,
             "ranges": self.ranges(),
             "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
@@ -170,14 +171,14 @@ def _pull(
     return needed, to_run
 
 
-def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phases: tuple[str, ...]) -> None:
-    """Add written partitions (of the target phases) that read a partition about to be rewritten."""
+def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, targeted: set[str]) -> None:
+    """Add written partitions (of the target assets) that read a partition about to be rewritten."""
     frontier = [(k, set(to_run[_name(k)])) for k in graph.order]
     while frontier:
         key, dates = frontier.pop(0)
         for child in graph.children(key):
             name = _name(child)
-            if graph.phase_of[name] not in phases:
+            if name not in targeted:
                 continue
             stale = (graph.downstream(key, child, dates) & written.get(name, set())) - to_run[name]
             if stale:
@@ -185,14 +186,23 @@ def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phas
                 frontier.append((child, stale))
 
 
-def targets_of(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> Partitions:
-    return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
+def target_assets(graph: Graph, phases: tuple[str, ...], selection: frozenset[str] | None = None) -> set[str]:
+    """The assets a backfill targets: the ``--select``ed ones, else every asset of ``phases``."""
+    return set(selection) if selection is not None else {a for a, p in graph.phase_of.items() if p in phases}
 
 
-def reads(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> list[dt.date]:
-    """Every date a backfill of ``start``..``end`` (target ``phases``) reads or writes, from the
-    partition mappings: what to ask the ledger and the instance about before planning."""
-    needed, _ = _pull(graph, targets_of(graph, start, end, phases), {}, force_targets=True)
+def targets_of(
+    graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], selection: frozenset[str] | None = None
+) -> Partitions:
+    return {a: set(date_range(start, end)) for a in target_assets(graph, phases, selection)}
+
+
+def reads(
+    graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], selection: frozenset[str] | None = None
+) -> list[dt.date]:
+    """Every date a backfill of ``start``..``end`` (target ``phases`` or ``selection``) reads or
+    writes, from the partition mappings: what to ask the ledger and the instance about before planning."""
+    needed, _ = _pull(graph, targets_of(graph, start, end, phases, selection), {}, force_targets=True)
     dates = set().union(*needed.values())
     return date_range(min(dates), max(dates)) if dates else []
 
@@ -205,11 +215,11 @@ def make_plan(
     graph: Graph,
     written: Partitions,
     failed: Partitions,
-    games: Mapping[dt.date, int] | None = None,
+    selection: frozenset[str] | None = None,
 ) -> Plan:
     complete = {a: written.get(a, set()) - failed.get(a, set()) for a in graph.phase_of}
-    targets = targets_of(graph, start, end, phases)
+    targets = targets_of(graph, start, end, phases, selection)
     needed, _ = _pull(graph, targets, {}, force_targets=True)  # what the range reads, complete or not
     _, to_run = _pull(graph, targets, complete, force_targets=force)
-    _refresh_readers(graph, to_run, written, phases)
-    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, dict(games or {}))
+    _refresh_readers(graph, to_run, written, target_assets(graph, phases, selection))
+    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, selection)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -29,6 +30,7 @@ from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
 from nba_backfill.naming import asset_name, table_name
+from nba_backfill.phases.odds_scrape import odds_to_buy
 from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]
@@ -60,16 +62,41 @@ class Session:
             out.setdefault(asset_name(table), set()).add(day)
         return out
 
-    def plan(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
-        """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``)."""
+    def plan(
+        self,
+        start: dt.date,
+        end: dt.date,
+        phases: str = "1-5",
+        force: bool = False,
+        select: str | None = None,
+        rebuy_odds: bool | None = None,
+    ) -> Plan:
+        """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``, or the
+        assets of ``select``, Dagster's asset selection syntax), and what its odds scrapes will buy
+        (buying again what the raw store holds when ``rebuy_odds``, by default when ``force``)."""
         try:
             chosen = parse_phases(phases)
         except ValueError as err:
             raise UsageError(str(err)) from None
-        span = reads(self.graph, start, end, chosen)
-        return make_plan(
-            start, end, chosen, force, self.graph, self.written, self.failed(span), games_by_date(self.data, span)
-        )
+        selection = self.selection(select) if select is not None else None
+        span = reads(self.graph, start, end, chosen, selection)
+        plan = make_plan(start, end, chosen, force, self.graph, self.written, self.failed(span), selection)
+        plan.rebuy_odds = force if rebuy_odds is None else rebuy_odds
+        plan.odds = odds_to_buy(plan.to_run, games_by_date(self.data, span), self.data.raw_store.list, plan.rebuy_odds)
+        return plan
+
+    def selection(self, text: str) -> frozenset[str]:
+        """The assets ``text`` selects (as ``dagster asset materialize --select``); a UsageError
+        names a selection that does not parse or selects nothing."""
+        try:
+            with warnings.catch_warnings():  # the selection grammar is marked beta
+                warnings.simplefilter("ignore", dg.BetaWarning)
+                keys = dg.AssetSelection.from_string(text).resolve(self.assets)
+        except dg.DagsterError as err:
+            raise UsageError(f"--select {text!r}: {str(err).splitlines()[0]}") from None
+        if not keys:
+            raise UsageError(f"--select {text!r} selects no asset (asset keys look like scraped/odds_api_events)")
+        return frozenset(k.to_user_string() for k in keys)
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
@@ -78,16 +105,18 @@ class Session:
         """Every check's evaluation over ``start``..``end``, from the warehouse (nothing materialized)."""
         return evaluate(self.checks, date_range(start, end), self.data)
 
-    def check_budget(self, plan: Plan, allow: bool) -> None:
-        """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""
+    def check_budget(self, plan: Plan, allow: bool) -> int | None:
+        """What the Odds API account has left (x-requests-remaining; None for the simulated league,
+        which has no balance); refuse a backfill whose credits exceed it unless ``allow``."""
         league = self.resources["league"]
-        if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
-            return
+        if not hasattr(league, "remaining_credits"):
+            return None
         remaining = preflight.remaining_credits(league)
         try:
             check_budget(plan.odds_api_credits(), remaining, allow)
         except OverBudget as err:
             raise UsageError(str(err)) from None
+        return remaining
 
     def check_parallel(self, parallel: bool) -> None:
         if parallel and not self.resources["warehouse"].concurrent_writers():
@@ -169,9 +198,12 @@ def summarize(matrix: pd.DataFrame) -> dict:
     }
 
 
-def resume_command(start: dt.date, end: dt.date, phases: str, parallel: bool, flags: str = "") -> str:
-    """The ``nba-backfill run`` that resumes a backfill (re-running resumes: plan skips what is done)."""
-    words = ["nba-backfill", "run", "--start-date", str(start), "--end-date", str(end)]
+def resume_command(
+    start: dt.date, end: dt.date, phases: str, parallel: bool, flags: str = "", command: str = "run"
+) -> str:
+    """The ``nba-backfill run`` (or ``lines``) that resumes a backfill (re-running resumes: plan
+    skips what is done)."""
+    words = ["nba-backfill", command, "--start-date", str(start), "--end-date", str(end)]
     if phases != "1-5":
         words += ["--phases", phases]
     if parallel:
