@@ -246,12 +246,13 @@ def _console() -> Console:
 
 def cmd_plan(session: Session, args: argparse.Namespace) -> int:
     plan = session.plan(args.start_date, args.end_date, args.phases, args.force, args.select)
-    remaining = session.check_budget(plan, args.allow_over_budget)
+    if not args.json:
+        print_plan(plan)
+    remaining = session.check_budget(plan, args.allow_over_budget)  # over budget: one line, exit 2
     if args.json:
         print(json.dumps(plan.to_json() | {"odds_api_remaining": remaining}))
-        return 0
-    print_plan(plan)
-    print(credits_line(plan, remaining))
+    else:
+        print(credits_line(plan, remaining))
     return 0
 
 
