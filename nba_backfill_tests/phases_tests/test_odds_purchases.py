@@ -1,18 +1,21 @@
 """No date's odds are bought twice unless forced, and re-scraping today calls each event once
-(issue 11): the morning run over yesterday and today, and an operator re-scraping today."""
+(issue 11): the morning run over yesterday and today, and an operator re-scraping today. Odds
+stay on the date of their files (issue 15)."""
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
 
+import pandas as pd
 import pytest
 
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.calendar import EASTERN
 from nba_backfill.checks.catalogue import GRAINS
 from nba_backfill.phases import odds_scrape
 from nba_backfill.phases.phase2_raw.parsers.game_lines import GAME_LINES_KEY
-from nba_backfill.phases.phase2_raw.parsers.props import PROPS_KEY
+from nba_backfill.phases.phase2_raw.parsers.props import PROPS_KEY, parse_player_props
 from nba_backfill.sources.credits import ODDS_REBUY_TAG
 
 DAY = dt.date(2024, 11, 5)
@@ -114,3 +117,18 @@ def test_rescraping_today_calls_each_event_once_and_keeps_one_row_per_snapshot(n
 def test_the_parsers_drop_duplicates_on_the_tables_grain():
     assert PROPS_KEY == GRAINS["nba_raw/odds_api_player_points_props"]
     assert GAME_LINES_KEY == GRAINS["nba_raw/odds_api_game_lines"]
+
+
+def test_a_rescheduled_games_odds_stay_on_the_date_of_their_files(nba_platform):
+    league = nba_platform.resources["league"]
+    listing = league.odds_events(DAY, dt.datetime.combine(DAY, odds_scrape.EVENTS_SNAPSHOT, tzinfo=dt.timezone.utc))
+    event = listing["data"][0]
+    tip = odds_scrape.parse_iso(event["commence_time"])
+    payload = league.event_odds(event["id"], ["player_points"], tip - dt.timedelta(minutes=10))
+    moved = tip + dt.timedelta(days=2)  # postponed after the snapshot: its own tip-off two days later
+    payload["data"]["commence_time"] = moved.strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = parse_player_props({f"odds-api/player-props-history/{DAY}/{event['id']}-XXXYYY/a-snap-0000.json": payload})
+    assert len(rows) > 10 and set(rows["game_date"].dt.date) == {DAY}  # the date of the file, not of the game
+    assert set(rows["game_start_time"]) == {pd.Timestamp(moved.replace(microsecond=0))}  # the event's own tip-off
+    moved_day = moved.astimezone(EASTERN).date()
+    assert set(rows["game_id"].str[:8]) == {f"{moved_day:%Y%m%d}"}
