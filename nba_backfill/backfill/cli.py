@@ -334,7 +334,7 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     session.check_budget(plan, args.allow_over_budget)
     with Progress(enabled=not args.json) as progress:
         outcome = session.run(plan, progress, parallel=args.parallel)
-    return print_report(session, args, outcome)
+    return print_report(session, args, outcome, shlex.join(["--select", args.select]) if args.select else "")
 
 
 def cmd_lines(session: Session, args: argparse.Namespace) -> int:
