@@ -113,8 +113,19 @@ class Buyer:
     """Calls The Odds API for one scrape and adds up the bill: after each answered call, the cost
     the source reports for it (``x-requests-last`` on the live API, the same rules simulated)."""
 
-    def __init__(self, league: Any, held: Callable[[str], list[str]], rebuy: bool, log: Any):
-        self.league, self.held, self.rebuy, self.log = league, held, rebuy, log
+    def __init__(self, league: Any, store: Any, rebuy: bool, log: Any):
+        """``store`` is the raw store (``list`` and ``read``): what it holds is not bought again."""
+        self.league, self.store, self.rebuy, self.log = league, store, rebuy, log
+
+    def held(self, prefix: str) -> list[str]:
+        return self.store.list(prefix)
+
+    def keep(self, bought: Bought, folders: tuple[str, ...], day: dt.date) -> None:
+        """Hand on the files the store holds under ``folders`` for ``day``: a partition's record
+        counts every file it has, not only those this scrape bought (same paths, same bytes)."""
+        for folder in folders:
+            for path in self.held(f"{folder}/{day}/"):
+                bought.files[path] = self.store.read(path)
 
     def call(self, bought: Bought, fetch: Callable[[], Any]) -> bytes:
         payload = encode(fetch())
@@ -159,7 +170,8 @@ def to_buy(day: dt.date, games: int, held: Callable[[str], list[str]], rebuy: bo
 def buy_events(buyer: Buyer, day: dt.date, games: int) -> Bought:
     """The date's events listing, unless it has no games or already has one."""
     bought = Bought()
-    if games == 0 or (holds_listing(buyer.held, day) and not buyer.rebuy):
+    buyer.keep(bought, EVENTS_FOLDERS, day)
+    if games == 0 or (bought.files and not buyer.rebuy):
         return bought
     if is_historical(day):
         snap = dt.datetime.combine(day, EVENTS_SNAPSHOT, tzinfo=UTC)
@@ -193,12 +205,14 @@ def events_of_date(events_files: Mapping[str, Any], day: dt.date, buyer: Buyer, 
 def buy_event_odds(buyer: Buyer, asset: str, events_files: Mapping[str, Any], day: dt.date) -> Bought:
     """Every event's odds of one date at every snapshot, for the events without odds files yet."""
     bought = Bought()
+    prefix = ODDS_PREFIXES[asset]
+    buyer.keep(bought, (prefix, f"{prefix}-history"), day)
     historical = is_historical(day)
     markets = markets_for(asset, historical)
     if not markets:  # the policy buys nothing of this asset for past dates
         return bought
     held = held_events(buyer.held, asset, day)
-    folder = f"{ODDS_PREFIXES[asset]}-history" if historical else ODDS_PREFIXES[asset]
+    folder = f"{prefix}-history" if historical else prefix
     for event in events_of_date(events_files, day, buyer, bought):
         name = event_folder(event)
         if name in held and not buyer.rebuy:

@@ -106,7 +106,7 @@ def buy_per_date(
 ) -> dict[dt.date, Bought]:
     """Scrape each date on its own: a date the Odds API refuses is left without files (and says so)."""
     rebuy = context.run.tags.get(ODDS_REBUY_TAG) == "true"
-    buyer = Buyer(context.resources.league, context.resources.raw_store.list, rebuy, context.log)
+    buyer = Buyer(context.resources.league, context.resources.raw_store, rebuy, context.log)
     bought = {}
     for day in dates:
         try:

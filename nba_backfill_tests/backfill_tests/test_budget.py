@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 
+from nba_backfill.sources.credits import POLICY_ENV
 from nba_backfill_tests.sources_tests.fake_apis import FakeApis
 
 RANGE = ["--start-date", "2024-11-08", "--end-date", "2024-11-10"]
@@ -60,8 +61,9 @@ def test_plan_within_budget_says_what_it_needs_and_what_remains(nba, live):
     assert code == 0 and plan["odds_api_remaining"] == 1_000_000 and 0 < plan["odds_api_credits"] < 1_000_000
 
 
-def test_the_full_policy_costs_more_and_is_chosen_on_the_command_line(nba, live):
+def test_the_full_policy_costs_more_and_is_chosen_on_the_command_line(nba, live, monkeypatch):
     live(1_000_000)
+    monkeypatch.setenv(POLICY_ENV, "closing")  # --odds-policy sets it for the (here: test's) process: restored after
     _, closing = nba.json("plan", *RANGE)
     _, full = nba.json("plan", *RANGE, "--odds-policy", "full")
     # No schedule loaded: 8 games assumed on each of the 20 in-season dates the range reads (none

@@ -19,6 +19,7 @@ from nba_backfill.phases import odds_scrape
 from nba_backfill.resources import local_storage
 from nba_backfill.sources.credits import POLICY_ENV
 from nba_backfill.sources.live import LiveApis, live_source
+from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill_tests.sources_tests.fake_apis import Answer, FakeApis
 from nba_backfill_tests.sources_tests.test_live import KEY, LINES_EVENT, ODDS_ASSETS, with_a_schedule
 
@@ -84,7 +85,7 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
     assert all("'../../../../escaped'" in line and DAY in line for line in refusals)
 
 
-def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead() -> None:
+def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead(tmp_path: Path) -> None:
     good = {
         "id": LINES_EVENT,
         "home_team": "Golden State Warriors",
@@ -104,7 +105,7 @@ def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go
     warnings: list[str] = []
     log = type("Log", (), {"warning": staticmethod(warnings.append)})
     bought = odds_scrape.Bought()
-    buyer = odds_scrape.Buyer(None, lambda prefix: [], rebuy=False, log=log)
+    buyer = odds_scrape.Buyer(None, LocalRawStore(root=str(tmp_path)), rebuy=False, log=log)
     listing_file = {f"odds-api/events-history/{DAY}/x.json": listing}
     kept = odds_scrape.events_of_date(listing_file, dt.date(2024, 1, 24), buyer, bought)
     assert kept == [good]

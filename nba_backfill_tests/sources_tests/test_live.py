@@ -288,6 +288,7 @@ def test_the_cost_rules() -> None:
 
 
 def test_a_dates_bill_under_each_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(POLICY_ENV, raising=False)
     day = dt.date(2024, 11, 5)
     games = {"odds_api_player_props": 8, "odds_api_game_lines": 8}
     assert DateToBuy(day, True, 8, True, games).credits() == 1 + 8 * 10  # closing: props, one snapshot
