@@ -7,6 +7,9 @@
   ``nba-backfill plan`` does (the warehouse's partition ledger plus the instance's failed
   materializations and checks) and launches ONE asset backfill of the partitions to run. Dagster's
   asset backfill follows the partition mappings, so lookback context runs before what reads it.
+- ``report_after_gap_backfill``: once such a backfill has ended (succeeded, failed or cancelled),
+  one run of ``nba_meta/completeness_report`` over the dates the gap sensor planned, in the same
+  instance, as ``nba-backfill run`` and ``validate`` refresh it for theirs.
 """
 
 from __future__ import annotations
@@ -22,9 +25,11 @@ from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PART
 
 from nba_backfill import calendar
 from nba_backfill.backfill.plan import Partitions, Plan
+from nba_backfill.backfill.refresh import refresh_request
 from nba_backfill.backfill.service import Session
 from nba_backfill.calendar import EASTERN, GROUP_OF_PHASE, TIMEZONE, game_dates
 from nba_backfill.naming import asset_key
+from nba_backfill.reports import completeness_report
 
 #: Every partitioned asset: the five phase groups (not the unpartitioned report).
 PARTITIONED = dg.AssetSelection.groups(*GROUP_OF_PHASE.values())
@@ -39,6 +44,17 @@ BUSY_RUN_STATUSES = [
     dg.DagsterRunStatus.CANCELING,
 ]
 BUSY_BACKFILL_STATUSES = [BulkActionStatus.REQUESTED, BulkActionStatus.CANCELING, BulkActionStatus.FAILING]
+#: The gap sensor's backfills carry the dates it planned (start..end) under this tag.
+GAPS_TAG = "nba_backfill/gaps"
+ENDED_BACKFILL_STATUSES = [
+    BulkActionStatus.COMPLETED_SUCCESS,
+    BulkActionStatus.COMPLETED_FAILED,
+    BulkActionStatus.FAILED,
+    BulkActionStatus.CANCELED,
+]
+REPORT_SENSOR_INTERVAL_SECONDS = 60
+#: Ended backfills looked at a tick: the sensor's run keys (the backfill ids) keep it from refreshing twice.
+RECENT_BACKFILLS = 20
 
 todays_slate_job = dg.define_asset_job(
     "todays_slate",
@@ -135,11 +151,33 @@ def build_gap_sensor(days: int = GAP_DAYS, today: Callable[[], dt.date] = calend
                 "and are still missing or failed: see that backfill, fix the cause, re-run it"
             )
         context.update_cursor(submitted)
-        return dg.RunRequest.for_asset_graph_subset(
-            asset_graph_subset(to_run), tags={"nba_backfill/gaps": f"{start}..{end}"}
-        )
+        return dg.RunRequest.for_asset_graph_subset(asset_graph_subset(to_run), tags={GAPS_TAG: f"{start}..{end}"})
 
     return gap_backfill_sensor
 
 
 gap_backfill_sensor = build_gap_sensor()
+
+completeness_report_job = dg.define_asset_job(
+    "completeness_report_refresh",
+    selection=[completeness_report],
+    description="The completeness report over given dates (the sensor after a gap backfill gives them).",
+)
+
+
+@dg.sensor(
+    name="report_after_gap_backfill",
+    job=completeness_report_job,
+    minimum_interval_seconds=REPORT_SENSOR_INTERVAL_SECONDS,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Refreshes the completeness report over the dates a gap backfill worked on, once it has ended.",
+)
+def report_after_gap_backfill(context: dg.SensorEvaluationContext):
+    ended = context.instance.get_backfills(
+        filters=BulkActionsFilter(statuses=ENDED_BACKFILL_STATUSES), limit=RECENT_BACKFILLS
+    )
+    for backfill in (b for b in ended if GAPS_TAG in b.tags):  # the tag filter matches values, not a key
+        start, end = (dt.date.fromisoformat(d) for d in backfill.tags[GAPS_TAG].split(".."))
+        config, tags = refresh_request(start, end)
+        # The backfill's id as run key: Dagster launches one refresh per backfill, however many ticks see it.
+        yield dg.RunRequest(run_key=backfill.backfill_id, run_config=config, tags=tags)

@@ -48,6 +48,9 @@ SEASON_STARTS = {
     2026: dt.date(2026, 10, 21),
 }
 
+#: A regular season's length in days, opening night on (about 170-175: 180 covers every season).
+SEASON_DAYS = 180
+
 #: A player needs this many games in the window for a full-quality sample.
 FULL_SAMPLE_GAMES = 10
 
@@ -76,6 +79,36 @@ def season_year(game_date: dt.date | str) -> int:
 
 def season_start(year: int) -> dt.date:
     return SEASON_STARTS.get(year, dt.date(year, 10, 22))
+
+
+def in_season(game_date: dt.date | str) -> bool:
+    """Whether ``game_date`` lies in a regular season (opening night through :data:`SEASON_DAYS`):
+    a date there has games unless it is one of the season's off days."""
+    return 0 <= days_into_season(game_date) < SEASON_DAYS
+
+
+#: NBA.com's schedule ``gameDate``: ``MM/DD/YYYY 00:00:00`` (stats API and CDN), an ISO date, or an
+#: ISO datetime at midnight (``2024-11-05T00:00:00Z``, as NBA.com sometimes sends it).
+_SCHEDULE_DATE = re.compile(
+    r"(?P<us>\d{2}/\d{2}/\d{4})(?: \d{2}:\d{2}:\d{2})?|(?P<iso>\d{4}-\d{2}-\d{2})(?:T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z?)?"
+)
+
+
+def schedule_date(value: object) -> dt.date:
+    """The game date a schedule's ``gameDate`` names, in any of the forms NBA.com sends; the date
+    is the text's own (a game date, never shifted between zones). ``ValueError`` naming it otherwise.
+    The one reading of it: the scrapers' date filter and the schedule parser must agree."""
+    match = _SCHEDULE_DATE.fullmatch(value.strip()) if isinstance(value, str) else None
+    try:
+        if match is not None:
+            return (
+                dt.datetime.strptime(match["us"], "%m/%d/%Y").date()
+                if match["us"]
+                else dt.date.fromisoformat(match["iso"])
+            )
+    except ValueError:
+        pass
+    raise ValueError(f"gameDate {value!r:.40} is not MM/DD/YYYY, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ")
 
 
 def season_nba_format(year: int) -> str:

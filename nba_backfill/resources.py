@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from nba_backfill import settings
-from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV
+from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, UNPUBLISHED_ENV
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import RawFilesIOManager, WarehouseIOManager
 from nba_backfill.storage.raw_store import LocalRawStore
@@ -40,6 +40,9 @@ def simulated_source() -> dict[str, Any]:
     (the resource itself reads no environment; code passes them as values)."""
     return {
         "league": SimulatedLeague(
-            seed=settings.sim_seed(), outages=os.environ.get(OUTAGES_ENV, ""), corrupt=os.environ.get(CORRUPT_ENV, "")
+            seed=settings.sim_seed(),
+            outages=os.environ.get(OUTAGES_ENV, ""),
+            corrupt=os.environ.get(CORRUPT_ENV, ""),
+            unpublished=os.environ.get(UNPUBLISHED_ENV, ""),
         )
     }

@@ -5,7 +5,9 @@ from __future__ import annotations
 import datetime as dt
 
 import dagster as dg
+import pytest
 
+from nba_backfill import calendar
 from nba_backfill.calendar import (
     game_dates,
     lookback,
@@ -59,3 +61,22 @@ def test_phase4_assets_declare_the_lookback_on_their_phase3_inputs():
 
 def test_the_first_partition_has_an_empty_lookback():
     assert _upstream(lookback, "2021-10-01", "2021-10-01") == []
+
+
+@pytest.mark.parametrize(
+    "written", ["11/05/2024 00:00:00", "11/05/2024", "2024-11-05", "2024-11-05T00:00:00Z", " 2024-11-05T00:00:00 "]
+)
+def test_a_schedule_date_reads_in_every_form_nbacom_sends(written):
+    assert calendar.schedule_date(written) == dt.date(2024, 11, 5)
+
+
+@pytest.mark.parametrize("written", ["05.11.2024", "2024-11-05 junk", "13/45/2024", "2024-02-30", "", None, 20241105])
+def test_a_schedule_date_in_another_form_is_refused_naming_it(written):
+    with pytest.raises(ValueError, match="is not MM/DD/YYYY, YYYY-MM-DD or YYYY-MM-DDTHH:MM:SSZ"):
+        calendar.schedule_date(written)
+
+
+def test_in_season_runs_from_opening_night_for_the_season_length():
+    assert not calendar.in_season(dt.date(2024, 10, 21)) and calendar.in_season(dt.date(2024, 10, 22))
+    assert calendar.in_season(dt.date(2025, 2, 14))  # the All-Star break is in season (with no games)
+    assert not calendar.in_season(dt.date(2025, 7, 20))

@@ -7,6 +7,7 @@
   validate  run the asset checks over the range without materializing
   report    the runbook's per-date quality table and each table's rows and last write
   rollback  put back the partitions a run replaced (its kept copies)
+  accept    record that a game's feed or a date's odds will never come (--revoke undoes it)
   ui        dg dev on the same instance (DAGSTER_HOME prepared, workspace.yaml loaded)
 
 Ordering and lookbacks come from the asset graph; nothing is computed by hand.
@@ -36,6 +37,7 @@ from rich.text import Text
 from nba_backfill import settings
 from nba_backfill.alerts import report_message, send
 from nba_backfill.backfill import figures, preflight
+from nba_backfill.backfill.accept import ACCEPTABLE, PER_GAME
 from nba_backfill.backfill.lines import credits_spent, lines_plan
 from nba_backfill.backfill.lock import LockHeld, operator_lock, setup_lock
 from nba_backfill.backfill.plan import Plan
@@ -58,9 +60,11 @@ EXAMPLES = {
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
     "report": "nba-backfill report --start-date 2024-11-14 --end-date 2024-11-14",
     "rollback": "nba-backfill rollback --run-id run-20241115T093000-1a2b3c",
+    "accept": "nba-backfill accept --date 2024-11-05 --feed nbac_boxscores --game 0022400123 "
+    '--reason "NBA.com never published it"',
 }
 #: The commands that write (or, validate, read what a writer would be halfway through): one at a time per home.
-WRITERS = ("run", "lines", "validate", "rollback")
+WRITERS = ("run", "lines", "validate", "rollback", "accept")
 
 
 def instance_yaml(home: Path) -> str:
@@ -102,7 +106,7 @@ def _parser() -> argparse.ArgumentParser:
         prog="nba-backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{plan,status,run,lines,validate,report,rollback,ui}"
+        dest="command", required=True, metavar="{plan,status,run,lines,validate,report,rollback,accept,ui}"
     )
     helps = {
         "plan": "what a backfill of the range needs",
@@ -179,12 +183,35 @@ def _parser() -> argparse.ArgumentParser:
     what.add_argument("--list", action="store_true", help="the runs whose kept copies can be put back")
     what.add_argument("--prune", type=int, metavar="DAYS", help="drop kept copies older than DAYS days")
     rollback.add_argument("--json", action="store_true", help="print one JSON object instead of text")
+    _accept_parser(commands)
     for name in WRITERS:
         commands.choices[name].add_argument(
             "--no-wait", action="store_true", help="exit 2 at once, naming it, if another command holds this home"
         )
     commands.add_parser("ui", help="dg dev -w workspace.yaml on this instance (arguments after it go to dg dev)")
     return parser
+
+
+def _accept_parser(commands: argparse._SubParsersAction) -> None:
+    accept = commands.add_parser(
+        "accept",
+        help="accept a gap that will never be filled",
+        epilog=f"example: {EXAMPLES['accept']}\nundo it: the same with --revoke (no --reason)",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        description="record that a game's box score or play-by-play, or a date's odds, will never come: "
+        "windows and checks then count the game as known-absent and status shows the date 'accepted'",
+    )
+    accept.add_argument("--date", type=_date, required=True, help="the game date, YYYY-MM-DD")
+    accept.add_argument(
+        "--feed",
+        required=True,
+        help=f"{', '.join(ACCEPTABLE)} (odds_api: all of the date's odds)",
+    )
+    accept.add_argument("--game", help=f"the game's NBA.com id, e.g. 0022400123 (required for {', '.join(PER_GAME)})")
+    accept.add_argument("--reason", help="why it will never come (required unless --revoke)")
+    accept.add_argument("--by", help="who accepts it (default: the account running the command)")
+    accept.add_argument("--revoke", action="store_true", help="undo an earlier acceptance of this gap")
+    accept.add_argument("--json", action="store_true", help="print one JSON object instead of text")
 
 
 def _prepare_instance() -> None:
@@ -475,6 +502,28 @@ def cmd_rollback(session: Session, args: argparse.Namespace) -> int:
     return 1 if unchecked else 0
 
 
+def cmd_accept(session: Session, args: argparse.Namespace) -> int:
+    rows, rejudged = session.accept(args.feed, args.date, args.game, args.reason or "", args.by, args.revoke)
+    verb = "revoked" if args.revoke else "accepted"
+    if args.json:
+        print(json.dumps({verb: rows, "checks_rejudged": rejudged}))
+        return 0
+    for r in rows:
+        game = f"game {r['nba_game_id']} ({r['game_id']})" if r["nba_game_id"] else "the whole date"
+        print(
+            f"{verb}: {r['feed']} of {game} on {r['game_date']}: {r['reason']} (accepted by {r['accepted_by']} at {r['accepted_at']})"
+        )
+    print(
+        f"{rejudged} check(s) judged {args.date} again; "
+        + (
+            "a plain `nba-backfill run` re-tries it"
+            if args.revoke
+            else "a plain `nba-backfill run` completes what it blocked"
+        )
+    )
+    return 0
+
+
 COMMANDS = {
     "plan": cmd_plan,
     "status": cmd_status,
@@ -483,6 +532,7 @@ COMMANDS = {
     "validate": cmd_validate,
     "report": cmd_report,
     "rollback": cmd_rollback,
+    "accept": cmd_accept,
 }
 
 
@@ -495,7 +545,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     if getattr(args, "odds_policy", None):  # the scrapers of this process read it (sources/credits.py)
         os.environ[POLICY_ENV] = args.odds_policy
     try:
-        if args.command != "rollback":
+        if args.command == "accept":
+            preflight.check_dates(args.date, args.date)
+            preflight.check_environment()
+        elif args.command != "rollback":
             preflight.check(args.command, args.start_date, args.end_date)
         with _operator(args, argv), _instance() as instance:
             return COMMANDS[args.command](Session(instance), args)

@@ -17,7 +17,7 @@ import dagster as dg
 
 from nba_backfill import calendar, settings
 from nba_backfill.errors import ConfigurationError, SourceUnavailable
-from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, parse_fault_spec
+from nba_backfill.sources.faults import CORRUPT_ENV, OUTAGES_ENV, UNPUBLISHED_ENV, parse_fault_spec, parse_unpublished
 from nba_backfill.sources.live import ODDS_API_KEY_ENV, LiveApis
 
 
@@ -58,6 +58,10 @@ def check_environment() -> None:
                 parse_fault_spec(os.environ.get(variable))
             except ValueError as err:
                 raise ConfigurationError(f"{variable}: {err}") from None
+        try:
+            parse_unpublished(os.environ.get(UNPUBLISHED_ENV))
+        except ValueError as err:
+            raise ConfigurationError(f"{UNPUBLISHED_ENV}: {err}") from None
     if settings.target() == "local":
         _writable("NBA_BACKFILL_HOME", settings.home())
     _writable("DAGSTER_HOME" if os.environ.get("DAGSTER_HOME") else "NBA_BACKFILL_HOME", settings.dagster_home())

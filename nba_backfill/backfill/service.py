@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from nba_backfill.backfill import accept as accepting
 from nba_backfill.backfill import preflight, rollback
 from nba_backfill.backfill.plan import Graph, Partitions, Plan, make_plan, parse_phases, reads
 from nba_backfill.backfill.progress import Progress
@@ -168,6 +169,19 @@ class Session:
             },
             **extra,
         }
+
+    def accept(
+        self, feed: str, day: dt.date, game: str | None, reason: str, by: str | None = None, revoke: bool = False
+    ) -> tuple[list[dict], int]:
+        """Accept (or with ``revoke`` undo the acceptance of) the gap ``feed`` has for ``game`` (None:
+        the whole date) on ``day`` (see ``backfill/accept.py``): the rows recorded or removed, and
+        how many checks judged the date again."""
+        gap = accepting.target(self.data, feed, day, game)
+        rows = accepting.revoke(self.data, gap) if revoke else accepting.accept(self.data, gap, reason, by)
+        self.data = CheckData(self.data.warehouse, self.data.raw_store)  # re-read after writing
+        return accepting.records(rows, gap), accepting.rejudge(
+            self.data, self.instance, self.checks, self.resources, gap
+        )
 
     def rollback(self, run_id: str) -> tuple[pd.DataFrame, int]:
         """Put back what run ``run_id`` replaced (see ``backfill/rollback.py``): the partitions

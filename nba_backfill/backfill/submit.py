@@ -5,7 +5,7 @@ phases 1-3, the target range for 4-5. Asking for assets plus partition names ins
 downstream through the lookback mapping and target far more than the plan. The GraphQL mutation
 runs in this process against the definitions (no webserver needed, ~0.2 s; a workspace.yaml
 context costs ~2.5 s for its code server, the ``dagster-graphql`` command ~5.5 s), or against a
-running webserver with ``--url``. A daemon (``dagster dev`` or ``dagster-daemon run``) executes the
+running webserver with ``--url``. A daemon (``nba-backfill ui``, i.e. ``dg dev``, or ``dagster-daemon run``) executes the
 backfill; this command follows it with the same progress and final report as ``run`` (plus the
 backfill's id in --json).
 """
@@ -135,8 +135,8 @@ def daemon_alive(answer: Mapping[str, Any]) -> bool:
 def no_daemon(url: str | None) -> str:
     where = f"the instance behind {url}" if url else f"DAGSTER_HOME={settings.dagster_home()}"
     return (
-        f"no Dagster daemon is running for {where}; start one with `dagster-daemon run -w workspace.yaml` "
-        "or `dagster dev -w workspace.yaml` (same DAGSTER_HOME), then submit again"
+        f"no Dagster daemon is running for {where}; start one with `nba-backfill ui` (dg dev, webserver and "
+        "daemon) or `dagster-daemon run -w workspace.yaml` (same DAGSTER_HOME), then submit again"
     )
 
 

@@ -22,6 +22,8 @@ from nba_backfill.checks.lines_matched import lines_matched
 from nba_backfill.checks.outcomes import evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
+from nba_backfill.storage.accepted_gaps import GAME_FEED
 from nba_backfill.storage.io_managers import partition_dates
 
 
@@ -71,8 +73,21 @@ ROWS_PER_GAME = {
 }
 
 
-#: Tables fed by one scraped feed whose accepted gaps (nba_meta.accepted_gaps) are not missing rows.
-GAP_FEEDS = {"nba_raw/nbac_play_by_play": "nbac_play_by_play"}
+#: Tables fed by one scraped feed whose accepted gaps (nba_meta.accepted_gaps) are not missing rows:
+#: every game table comes from the box score, the shot table from the play-by-play.
+GAP_FEEDS = {
+    "nba_raw/nbac_play_by_play": FEED_PBP,
+    **{
+        a: GAME_FEED
+        for a in (
+            "nba_raw/nbac_team_boxscore",
+            "nba_raw/nbac_gamebook_player_stats",
+            "nba_analytics/team_offense_game_summary",
+            "nba_analytics/team_defense_game_summary",
+            "nba_analytics/player_game_summary",
+        )
+    },
+}
 
 
 def _active(df: pd.DataFrame) -> pd.Series:
@@ -143,9 +158,10 @@ LINE_COLUMNS = {
     "nba_predictions/prediction_accuracy": ["line_value"],
 }
 
+#: Scraped per-game feeds: where a game's file lands, and the feed whose accepted gaps excuse it.
 RAW_FILES = {
-    "scraped/nbac_boxscores": ("nba-com/boxscores", lambda nba_id: nba_id),
-    "scraped/nbac_play_by_play": ("nba-com/play-by-play", lambda nba_id: f"game-{nba_id}"),
+    "scraped/nbac_boxscores": ("nba-com/boxscores", lambda nba_id: nba_id, FEED_BOXSCORE),
+    "scraped/nbac_play_by_play": ("nba-com/play-by-play", lambda nba_id: f"game-{nba_id}", FEED_PBP),
 }
 
 
@@ -164,11 +180,11 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
         Check(
             a,
             "raw_files_match_schedule",
-            rules.raw_files_match_schedule(prefix, folder),
+            rules.raw_files_match_schedule(prefix, folder, feed),
             "Every final game of the schedule has its raw file (preflight).",
             blocking=True,
         )
-        for a, (prefix, folder) in RAW_FILES.items()
+        for a, (prefix, folder, feed) in RAW_FILES.items()
     ]
     checks += [
         Check(

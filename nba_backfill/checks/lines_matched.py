@@ -33,6 +33,8 @@ from nba_backfill.phases.phase3_analytics.lines import pre_tip
 
 PROPS = "nba_raw.odds_api_player_points_props"
 GAMEBOOK = "nba_raw.nbac_gamebook_player_stats"
+#: What the check reads of the gamebook.
+BOX_COLUMNS = ["game_id", "player_lookup", "player_name_original", "player_status"]
 MIN_MATCHED_SHARE = 0.99
 
 
@@ -54,7 +56,12 @@ def classify(lines: pd.DataFrame, box: pd.DataFrame, recent_names: set[str]) -> 
 def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     props = data.table(PROPS, dates)
     window = date_range(window_start(min(dates)), max(dates)) if dates else []
-    gamebook = data.table(GAMEBOOK, window).rename(columns={"player_name_original": "player_name"})
+    # A gamebook never written yet (its first dates still to run) reads as no box score, not a KeyError.
+    gamebook = (
+        data.table(GAMEBOOK, window)
+        .reindex(columns=["game_date", *BOX_COLUMNS])
+        .rename(columns={"player_name_original": "player_name"})
+    )
     outcomes = []
     for day in dates:
         day_ts = pd.Timestamp(day)

@@ -20,6 +20,7 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.outcomes import ERROR, WARN, Outcome, capped, valid_share_band
 from nba_backfill.phases.lookback import window_gaps
 from nba_backfill.phases.phase3_analytics.lines import PLACEHOLDER_LINE
+from nba_backfill.storage.accepted_gaps import GAME_FEED, absent_games
 
 SCHEDULE = "nba_raw.nbac_schedule"
 PGS = "nba_analytics.player_game_summary"
@@ -38,6 +39,10 @@ def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, 
     if schedule.empty:
         return {}
     return _by_date(schedule[schedule["game_status"] == 3])
+
+
+#: A date without final games, shaped as :func:`_final_games` gives one.
+_NO_GAMES = pd.DataFrame(columns=["game_date", "game_id", "nba_game_id"])
 
 
 def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
@@ -62,12 +67,7 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
                 continue
             expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
             counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
-            games = finals.get(day, pd.DataFrame(columns=["game_id", "nba_game_id"]))
-            accepted = {
-                g
-                for g, nba in zip(games["game_id"], games["nba_game_id"])
-                if day in gaps and (gaps[day] is None or nba in gaps[day])
-            }
+            accepted = absent_games(finals.get(day, _NO_GAMES), gaps)
             missing = expected - set(counts.index) - accepted
             unexpected = set(counts.index) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
@@ -93,16 +93,22 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
     return rule
 
 
-def raw_files_match_schedule(prefix: str, folder: Callable[[str], str]) -> Rule:
-    """Every final game has a raw file under ``prefix/{date}/{folder(nba_game_id)}/``."""
+def raw_files_match_schedule(prefix: str, folder: Callable[[str], str], gap_feed: str) -> Rule:
+    """Every final game has a raw file under ``prefix/{date}/{folder(nba_game_id)}/``, but for a
+    game whose ``gap_feed`` gap is accepted (it will never come)."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        finals = _final_games(data, dates)
+        finals, gaps = _final_games(data, dates), data.accepted_games(gap_feed, dates)
         outcomes = []
         for day in dates:
-            games = finals.get(day, pd.DataFrame(columns=["nba_game_id", "game_id"]))
+            games = finals.get(day, _NO_GAMES)
             present = {path.split("/")[-2] for path in data.raw_files(prefix, day)}
-            missing = [gid for nba, gid in zip(games["nba_game_id"], games["game_id"]) if folder(nba) not in present]
+            absent = absent_games(games, gaps)
+            missing = [
+                gid
+                for nba, gid in zip(games["nba_game_id"], games["game_id"])
+                if folder(nba) not in present and gid not in absent
+            ]
             outcomes.append(
                 Outcome(
                     day,
@@ -301,12 +307,14 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
 
 def lookback_ready(history_tables: Sequence[str]) -> Rule:
     """The Phase 3 window of the date is complete against the schedule: the very facts the asset's
-    own guard raises on (``phases.lookback.window_gaps``)."""
+    own guard raises on (``phases.lookback.window_gaps``); a game whose box score is accepted as
+    never coming is known-absent, not missing."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         days = sorted({w for d in dates for w in window(d)})
         schedule = data.table(SCHEDULE, days)
-        gaps = window_gaps(dates, schedule, {t: data.table(t, days) for t in history_tables})
+        absent = absent_games(schedule, data.accepted_games(GAME_FEED, days))
+        gaps = window_gaps(dates, schedule, {t: data.table(t, days) for t in history_tables}, absent)
         per_date = _by_date(
             gaps.rename(columns={"analysis_date": "game_date"}).assign(
                 game_date=lambda g: pd.to_datetime(g["game_date"])

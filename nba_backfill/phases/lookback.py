@@ -3,13 +3,14 @@
 Dagster hands a lookback input over with whatever upstream rows exist: a missing partition just
 means fewer rows. So a consumer of a window verifies it against the schedule: every date of the
 window (inside the season) must have its schedule loaded, and every final game of those dates
-must be present in each history table.
+must be present in each history table, but for those accepted as never coming
+(nba_meta.accepted_gaps).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 import pandas as pd
 
@@ -24,8 +25,15 @@ def window_pairs(dates: Sequence[dt.date]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["analysis_date", "game_date"])
 
 
-def window_gaps(dates: Sequence[dt.date], schedule: pd.DataFrame, history: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
-    """What the windows of ``dates`` lack: unloaded schedule dates, and final games per table."""
+def window_gaps(
+    dates: Sequence[dt.date],
+    schedule: pd.DataFrame,
+    history: Mapping[str, pd.DataFrame],
+    absent: Collection[str] = frozenset(),
+) -> pd.DataFrame:
+    """What the windows of ``dates`` lack: unloaded schedule dates, and final games per table.
+    ``absent`` games (canonical ids: accepted as never coming) are known-absent, not missing: the
+    window is complete without them, and what is computed over it counts the games there."""
     pairs = window_pairs(dates)
     if pairs.empty:
         return pd.DataFrame(columns=GAP_COLUMNS)
@@ -33,7 +41,9 @@ def window_gaps(dates: Sequence[dt.date], schedule: pd.DataFrame, history: Mappi
     unloaded = pairs[~pairs["game_date"].isin(loaded)].assign(table="nba_raw.nbac_schedule", game_id=None)
     gaps = [unloaded.rename(columns={"game_date": "missing_date"})]
     if not schedule.empty:
-        finals = schedule.loc[schedule["game_status"] == 3, ["game_date", "game_id"]]
+        finals = schedule.loc[
+            (schedule["game_status"] == 3) & ~schedule["game_id"].isin(set(absent)), ["game_date", "game_id"]
+        ]
         finals = finals.assign(game_date=finals["game_date"].dt.date)
         expected = pairs.merge(finals, on="game_date")
         for table, frame in history.items():

@@ -11,6 +11,7 @@ yet, and record with each date the credits the API billed.
 """
 
 import datetime as dt
+import inspect
 import os
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -26,7 +27,7 @@ from nba_backfill.phases.partition_figures import attach, file_figures
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
 from nba_backfill.phases.table_asset import daily_asset
 from nba_backfill.sources.credits import LINES_ASSET, ODDS_REBUY_TAG, PROPS_ASSET
-from nba_backfill.storage.accepted_gaps import accept, gap_rows
+from nba_backfill.storage.accepted_gaps import accept, accepted, accepted_games, gap_rows
 from nba_backfill.storage.io_managers import encode, partition_dates, path_date
 
 GROUP = "phase1_scrapers"
@@ -54,15 +55,27 @@ def final_games(schedule_files: Mapping[str, Any], game_date: dt.date) -> list[s
     return sorted(schedule.loc[schedule["game_status"] == 3, "nba_game_id"])
 
 
+#: Date -> NBA.com ids whose feed gap is accepted (None: the whole date), as storage/accepted_gaps.py gives them.
+Accepted = Mapping[dt.date, set[str] | None]
+
+
 def scrape_final_games(
     dates: list[dt.date],
     schedule: Mapping[str, Any],
     folder: Callable[[dt.date, str], str],
     fetch: Callable[[str], Any],
+    accepted: Accepted,
 ) -> Payloads:
-    """One file per finished game of each date, under ``folder(date, nba_game_id)``."""
+    """One file per finished game of each date, under ``folder(date, nba_game_id)``; a game whose
+    gap is ``accepted`` is not asked for (it will not come: asking would only fail the date again)."""
     stamp = capture_stamp()
-    return {f"{folder(d, gid)}/{stamp}.json": encode(fetch(gid)) for d in dates for gid in final_games(schedule, d)}
+    return {
+        f"{folder(d, gid)}/{stamp}.json": encode(fetch(gid))
+        for d in dates
+        if d not in accepted or accepted[d] is not None
+        for gid in final_games(schedule, d)
+        if gid not in (accepted.get(d) or set())
+    }
 
 
 def preview_files(files: Payloads) -> dg.MetadataValue:
@@ -142,9 +155,12 @@ def scraper_asset(
     """Decorate a scrape into a Phase 1 asset: ``scrape(league, dates, **inputs)`` for NBA.com
     feeds; for Odds API feeds (``odds``) ``scrape(buyer, day, **inputs)`` returning what it
     bought, one date at a time so an outage costs only its own date. Gaps the source declares in
-    an NBA.com feed are recorded as accepted (storage/accepted_gaps.py)."""
+    an NBA.com feed are recorded as accepted (storage/accepted_gaps.py); a per-game scrape (one
+    taking ``accepted``) is handed the feed's accepted gaps of its dates, so it skips those games."""
 
     def wrap(scrape: Callable[..., Any]) -> dg.AssetsDefinition:
+        per_game = "accepted" in inspect.signature(scrape).parameters
+
         @daily_asset(
             name=name,
             key_prefix=["scraped"],
@@ -161,13 +177,15 @@ def scraper_asset(
             dates = partition_dates(context.partition_keys)
             if odds:
                 return odds_output(context, buy_per_date(context, scrape, dates, inputs))
+            if per_game:
+                inputs["accepted"] = accepted_games(accepted(context.resources.warehouse, dates), name)
             try:
                 files = scrape(context.resources.league, dates, **inputs)
             except SourceUnavailable as err:
                 retry_server_errors(context, err)
-            accepted = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
+            declared = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             attach(context, file_figures(files, dates))
-            return dg.Output(files, metadata={"preview": preview_files(files), "accepted_gaps": accepted})
+            return dg.Output(files, metadata={"preview": preview_files(files), "accepted_gaps": declared})
 
         return _scraper
 
@@ -186,8 +204,8 @@ def nbac_schedule(league: Any, dates: list[dt.date]) -> Payloads:
     "NBA.com traditional box scores (v3: players and teams), one file a finished game.",
     reads={"schedule": "nbac_schedule"},
 )
-def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
-    return scrape_final_games(dates, schedule, lambda d, gid: f"nba-com/boxscores/{d}/{gid}", league.boxscore)
+def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads, accepted: Accepted) -> Payloads:
+    return scrape_final_games(dates, schedule, lambda d, gid: f"nba-com/boxscores/{d}/{gid}", league.boxscore, accepted)
 
 
 @scraper_asset(
@@ -196,9 +214,9 @@ def nbac_boxscores(league: Any, dates: list[dt.date], schedule: Payloads) -> Pay
     "NBA.com play-by-play (v3: shots with distance and x/y), one file a finished game.",
     reads={"schedule": "nbac_schedule"},
 )
-def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads) -> Payloads:
+def nbac_play_by_play(league: Any, dates: list[dt.date], schedule: Payloads, accepted: Accepted) -> Payloads:
     return scrape_final_games(
-        dates, schedule, lambda d, gid: f"nba-com/play-by-play/{d}/game-{gid}", league.play_by_play
+        dates, schedule, lambda d, gid: f"nba-com/play-by-play/{d}/game-{gid}", league.play_by_play, accepted
     )
 
 

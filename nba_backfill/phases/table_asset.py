@@ -7,7 +7,8 @@ turns that into a daily-partitioned, range-capable Dagster asset that
 - refuses to compute from an upstream partition that was never written (Dagster would hand over
   fewer rows and report success: the "partial write reported as success" failure mode),
 - refuses to compute when a lookback window is incomplete against the schedule (and Dagster does
-  not stop later backfill runs on a failed blocking check, so the asset must),
+  not stop later backfill runs on a failed blocking check, so the asset must); a game whose box
+  score is accepted as never coming (nba_meta.accepted_gaps) is known-absent, not missing,
 - stamps ``processed_at``, conforms the rows to the table's declared columns (phases/schemas.py)
   and reports, on each date's own materialization, its rows and where they apply its quality
   spread, early-season rows and share of players with a line (phases/partition_figures.py); the
@@ -32,7 +33,9 @@ from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.partition_figures import attach, table_figures
 from nba_backfill.phases.schemas import column_schema, conform
+from nba_backfill.storage import accepted_gaps
 from nba_backfill.storage.io_managers import partition_dates
+from nba_backfill.storage.warehouse import Warehouse
 
 SCHEDULE = "nba_raw/nbac_schedule"
 OWNERS = ["team:data-platform"]
@@ -97,9 +100,19 @@ def verify_inputs(dates: list[dt.date], frames: Mapping[str, object], same_day: 
         )
 
 
-def verify_lookback(dates: list[dt.date], frames: Mapping[str, pd.DataFrame], lookback: Mapping[str, str]) -> None:
-    """Raise ``dagster.Failure`` naming the missing dates and games of any incomplete window."""
-    gaps = window_gaps(dates, frames["schedule"], {table_name(k): frames[p] for p, k in lookback.items()})
+def accepted_absent(warehouse: Warehouse, schedule: pd.DataFrame) -> set[str]:
+    """Games of ``schedule`` whose box score is accepted as never coming (nba_meta.accepted_gaps)."""
+    days = sorted(set(pd.to_datetime(schedule["game_date"]).dt.date)) if len(schedule) else []
+    gaps = accepted_gaps.accepted(warehouse, days) if days else pd.DataFrame(columns=accepted_gaps.COLUMNS)
+    return accepted_gaps.absent_games(schedule, accepted_gaps.accepted_games(gaps, accepted_gaps.GAME_FEED))
+
+
+def verify_lookback(
+    dates: list[dt.date], frames: Mapping[str, pd.DataFrame], lookback: Mapping[str, str], absent: set[str]
+) -> None:
+    """Raise ``dagster.Failure`` naming the missing dates and games of any incomplete window
+    (``absent`` games are accepted as never coming: not missing)."""
+    gaps = window_gaps(dates, frames["schedule"], {table_name(k): frames[p] for p, k in lookback.items()}, absent)
     if not gaps.empty:
         raise dg.Failure(
             description=describe_gaps(gaps),
@@ -159,6 +172,7 @@ def table_asset(
         group_name=group,
         description=description,
         io_manager_key="warehouse_io_manager",
+        required_resource_keys={"warehouse"} if lookback else None,  # accepted gaps: see verify_lookback
         metadata={"partition_expr": "game_date", "dagster/column_schema": column_schema(key)},
         kinds={"pandas", warehouse_kind()},
     )
@@ -167,7 +181,7 @@ def table_asset(
         verify_upstream_checks(context, upstream_partitions(dates, same_day, lookback))
         verify_inputs(dates, frames, same_day)
         if lookback:
-            verify_lookback(dates, frames, lookback)
+            verify_lookback(dates, frames, lookback, accepted_absent(context.resources.warehouse, frames["schedule"]))
         if not wants_schedule:
             frames.pop("schedule", None)
         df = compute(dates, **frames).reset_index(drop=True)

@@ -18,7 +18,7 @@ import datetime as dt
 import os
 from dataclasses import dataclass
 
-from nba_backfill.calendar import season_start, season_year
+from nba_backfill.calendar import in_season
 
 #: Historical calls cost 10 x markets x regions; live ones markets x regions.
 HISTORICAL_COST_FACTOR = 10
@@ -36,7 +36,6 @@ POLICY_ENV = "NBA_ODDS_POLICY"
 ODDS_REBUY_TAG = "nba_backfill/odds_rebuy"
 #: Games a date is assumed to have when its schedule is not loaded yet (a first backfill's estimate).
 ASSUMED_GAMES_PER_IN_SEASON_DATE = 8
-SEASON_DAYS = 180
 
 
 @dataclass(frozen=True)
@@ -114,8 +113,7 @@ class DateToBuy:
 
 def estimated_games(day: dt.date) -> int:
     """Games a date is assumed to have before its schedule is loaded (a first backfill's estimate)."""
-    in_season = 0 <= (day - season_start(season_year(day))).days < SEASON_DAYS
-    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season else 0
+    return ASSUMED_GAMES_PER_IN_SEASON_DATE if in_season(day) else 0
 
 
 class OverBudget(Exception):

@@ -6,7 +6,11 @@ A spec is ``;``-separated ``feed:DATES`` entries, DATES a comma list of ``YYYY-M
     NBA_SIM_OUTAGES="nbac:2024-11-08..2024-11-14;odds_api:2024-01-21"
     NBA_SIM_CORRUPT="nbac_boxscores:2024-11-15"
 
-``nbac`` and ``odds_api`` stand for their three feeds each. An unknown feed or a bad date is a
+``nbac`` and ``odds_api`` stand for their three feeds each. A game whose file NBA.com never
+published is named by its NBA.com id in a per-game feed::
+
+    NBA_SIM_UNPUBLISHED="nbac_boxscores:0022400061"
+ An unknown feed or a bad date is a
 :class:`ValueError` that names the entry. The date of a call is the game's US Eastern date.
 """
 
@@ -17,7 +21,8 @@ import functools
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from nba_backfill.sources.feeds import FEEDS, NBAC_FEEDS, ODDS_FEEDS
+from nba_backfill import ids
+from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP, FEEDS, NBAC_FEEDS, ODDS_FEEDS
 
 #: Names a spec may use: a feed, or a group of feeds.
 FEED_GROUPS: dict[str, tuple[str, ...]] = {"nbac": NBAC_FEEDS, "odds_api": ODDS_FEEDS} | {f: (f,) for f in FEEDS}
@@ -25,6 +30,9 @@ FEED_GROUPS: dict[str, tuple[str, ...]] = {"nbac": NBAC_FEEDS, "odds_api": ODDS_
 #: The command line's front: the environment variables it passes to the simulated league.
 OUTAGES_ENV = "NBA_SIM_OUTAGES"
 CORRUPT_ENV = "NBA_SIM_CORRUPT"
+UNPUBLISHED_ENV = "NBA_SIM_UNPUBLISHED"
+#: The feeds with one file a game, whose single games can go unpublished.
+PER_GAME_FEEDS = (FEED_BOXSCORE, FEED_PBP)
 
 #: A range longer than this is surely a typo (e.g. a wrong year).
 MAX_RANGE_DAYS = 3660
@@ -113,3 +121,22 @@ class FaultPlan:
 
     def __bool__(self) -> bool:
         return any(self.dates.values())
+
+
+def parse_unpublished(text: str | None) -> dict[str, frozenset[str]]:
+    """``"nbac_boxscores:0022400061,0022400062"`` -> {feed: NBA.com game ids never published}.
+    A feed that is not per game, or an id of another shape, is a ``ValueError`` naming the entry."""
+    found: dict[str, set[str]] = {}
+    for entry in (e.strip() for e in (text or "").split(";")):
+        if not entry:
+            continue
+        feed, sep, games = (part.strip() for part in entry.partition(":"))
+        if not sep or feed not in PER_GAME_FEEDS:
+            raise ValueError(
+                f"unpublished entry {entry!r} is not 'feed:GAME_IDS' with feed {' or '.join(PER_GAME_FEEDS)}"
+            )
+        try:
+            found.setdefault(feed, set()).update(ids.nba_game_id(g.strip()) for g in games.split(","))
+        except ids.InvalidId as err:
+            raise ValueError(f"unpublished entry {entry!r}: {err}") from None
+    return {feed: frozenset(games) for feed, games in found.items()}

@@ -55,7 +55,7 @@ import requests
 from pydantic import Field, PrivateAttr
 
 from nba_backfill import bounded_json, calendar, ids
-from nba_backfill.calendar import EASTERN
+from nba_backfill.calendar import EASTERN, schedule_date
 from nba_backfill.errors import RawPayloadError, SourceUnavailable
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, FEED_SPORTS, odds_feed
 
@@ -192,11 +192,19 @@ def _summary(response: requests.Response) -> str:
     return f"{response.headers.get('Content-Type') or 'no content type'}, {len(response.content)} bytes"
 
 
+def _names_day(entry: Any, day: dt.date) -> bool:
+    """Whether a ``gameDates`` entry is ``day``'s, or cannot be read (kept, so the schedule parser
+    reports it naming the file, rather than the date silently reading as a day off)."""
+    try:
+        return schedule_date(entry.get("gameDate")) == day
+    except (AttributeError, ValueError):
+        return True
+
+
 def _day_of_schedule(season: dict[str, Any], day: dt.date) -> dict[str, Any]:
     """The season's scheduleLeagueV2 with only ``day`` in ``gameDates`` (none on a day off)."""
     league = season["leagueSchedule"]
-    wanted = f"{day:%m/%d/%Y}"  # gameDate is "MM/DD/YYYY 00:00:00"
-    dates = [d for d in league["gameDates"] if str(d.get("gameDate", ""))[:10] == wanted]
+    dates = [d for d in league["gameDates"] if _names_day(d, day)]
     return {**season, "leagueSchedule": {**league, "gameDates": dates}}
 
 
@@ -205,7 +213,7 @@ def _schedule_games(season: dict[str, Any]) -> dict[str, dt.date]:
     read costs only that: Phase 2 reports what is wrong with it, naming the file."""
     try:
         return {
-            game["gameId"]: dt.datetime.strptime(day["gameDate"][:10], "%m/%d/%Y").date()
+            game["gameId"]: schedule_date(day["gameDate"])
             for day in season["leagueSchedule"]["gameDates"]
             for game in day.get("games", [])
         }

@@ -6,7 +6,13 @@ completeness matrix read it: a game whose play-by-play was never published is no
 row, and its NULL shot zones are not contamination. It lives in the warehouse beside the partition
 ledger, so both warehouses (DuckDB and BigQuery) hold it through the same partition writes.
 
-Accepting merges: rows of other feeds or games on the same dates are kept.
+Accepting merges: rows of other feeds or games on the same dates are kept. Revoking removes the
+row: the table holds what stands, so every reader (checks, windows, the matrix) sees a revoked gap
+as a gap again without filtering anything.
+
+A game whose box score (:data:`GAME_FEED`) is accepted as never coming is known-absent from every
+table derived from box scores: windows over those tables are complete without it
+(:func:`absent_games`).
 """
 
 from __future__ import annotations
@@ -16,11 +22,15 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from nba_backfill.sources.feeds import FEED_BOXSCORE
 from nba_backfill.storage.warehouse import Warehouse
 
 TABLE = "nba_meta.accepted_gaps"
 COLUMNS = ["feed", "game_date", "nba_game_id", "reason", "accepted_by", "accepted_at"]
 KEY = ["feed", "game_date", "nba_game_id"]
+#: The feed every game table is derived from (team and player box scores, the summaries after them).
+GAME_FEED = FEED_BOXSCORE
+_TYPED = {"nba_game_id": "string", "reason": "string", "accepted_by": "string"}
 
 
 def gap_rows(feed: str, game_date: dt.date, reasons: dict[str | None, str], accepted_by: str) -> pd.DataFrame:
@@ -43,11 +53,22 @@ def accept(warehouse: Warehouse, gaps: pd.DataFrame) -> None:
     if gaps.empty:
         return
     dates = sorted(set(pd.to_datetime(gaps["game_date"]).dt.date))
-    typed = {"nba_game_id": "string", "reason": "string", "accepted_by": "string"}
     before = accepted(warehouse, dates)
-    merged = pd.concat([f.astype(typed) for f in (before, gaps[COLUMNS]) if len(f)], ignore_index=True)
+    merged = pd.concat([f.astype(_TYPED) for f in (before, gaps[COLUMNS]) if len(f)], ignore_index=True)
     merged = merged.assign(game_date=pd.to_datetime(merged["game_date"]))
     warehouse.replace_partitions(TABLE, merged.drop_duplicates(KEY, keep="last").reset_index(drop=True), dates)
+
+
+def revoke(warehouse: Warehouse, feed: str, game_date: dt.date, nba_game_id: str | None) -> pd.DataFrame:
+    """Remove the accepted gap of ``feed`` for ``nba_game_id`` (None: the whole-date gap) on
+    ``game_date``; the rows removed (none when it was never accepted: nothing is written then)."""
+    before = accepted(warehouse, [game_date])
+    ids = before["nba_game_id"].astype("string")
+    hit = (before["feed"] == feed) & (ids.isna() if nba_game_id is None else (ids == nba_game_id).fillna(False))
+    if hit.any():
+        kept = before[~hit].astype(_TYPED).assign(game_date=lambda f: pd.to_datetime(f["game_date"]))
+        warehouse.replace_partitions(TABLE, kept.reset_index(drop=True), [game_date])
+    return before[hit].reset_index(drop=True)
 
 
 def accepted(warehouse: Warehouse, dates: Sequence[dt.date]) -> pd.DataFrame:
@@ -66,3 +87,16 @@ def accepted_games(gaps: pd.DataFrame, feed: str) -> dict[dt.date, set[str] | No
         else:
             out.setdefault(day, set()).add(str(row.nba_game_id))
     return out
+
+
+def absent_games(schedule: pd.DataFrame, gaps: dict[dt.date, set[str] | None]) -> set[str]:
+    """Canonical game ids of ``schedule`` rows (``game_date``, ``game_id``, ``nba_game_id``) whose
+    gap is accepted in ``gaps`` (as :func:`accepted_games` gives them)."""
+    if schedule.empty or not gaps:
+        return set()
+    days = pd.to_datetime(schedule["game_date"]).dt.date
+    return {
+        game
+        for game, nba, day in zip(schedule["game_id"], schedule["nba_game_id"], days)
+        if day in gaps and (gaps[day] is None or nba in gaps[day])
+    }

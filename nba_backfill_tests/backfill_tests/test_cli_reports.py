@@ -25,10 +25,17 @@ def test_report_and_validate_give_the_figures_the_ui_shows(nba, home):
     assert code == 0 and "quality by date" in text and "nba_precompute.ml_feature_store" in text
 
     with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        con.execute(
+        ((planted,),) = con.execute(
             "UPDATE nba_predictions.player_prop_predictions SET current_points_line = 20.0 "
             "WHERE game_date = '2024-10-23' AND current_points_line IS NOT NULL"
         ).fetchall()
+        predictions = con.execute(
+            "SELECT count(*) FROM nba_predictions.player_prop_predictions WHERE game_date = '2024-10-23'"
+        ).fetchone()[0]
     code, validated = nba.json("validate", "--start-date", "2024-10-23", "--end-date", "2024-10-23")
-    (placeholder,) = [f for f in validated["failures"] if f["check"] == "no_placeholder_lines"]
-    assert placeholder["metadata"] and isinstance(placeholder["metadata"], dict)  # the values the UI shows
+    (placeholder,) = [
+        f for f in validated["failures"] if f["check"] == "no_placeholder_lines" and "prop_predictions" in f["asset"]
+    ]
+    # The values the UI shows for the check: the rows it read and the offending ones.
+    assert planted > 0
+    assert placeholder["metadata"]["placeholder_lines"] == planted and placeholder["metadata"]["rows"] == predictions

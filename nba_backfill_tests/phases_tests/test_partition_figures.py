@@ -9,6 +9,7 @@ import pytest
 
 from nba_backfill.naming import table_name
 from nba_backfill.phases.partition_figures import file_figures, table_figures
+from nba_backfill.phases.phase5_predictions.grading import figures
 
 START, END = "2024-10-22", "2024-10-25"
 D1, D2 = dt.date(2024, 11, 1), dt.date(2024, 11, 2)
@@ -34,6 +35,7 @@ def metadata_by_partition(result, key: str) -> dict[str, dict]:
         "nba_analytics/player_game_summary",
         "nba_precompute/player_daily_cache",
         "nba_predictions/player_prop_predictions",
+        "nba_predictions/prediction_accuracy",
     ],
 )
 def test_each_partition_of_a_range_run_carries_its_own_row_count(run, key):
@@ -57,6 +59,16 @@ def test_quality_spread_is_the_dates_own(run):
         assert by_partition[str(day)]["quality_score_max"] == rows.quality_score.max()
     averages = {m.get("quality_score_avg") for m in by_partition.values()}
     assert len(averages) > 1, averages
+
+
+def test_grades_are_the_dates_own(run):
+    result, warehouse = run
+    graded = warehouse.query("SELECT * FROM nba_predictions.prediction_accuracy")
+    by_partition = metadata_by_partition(result, "nba_predictions/prediction_accuracy")
+    for day, rows in graded.groupby(graded.game_date.dt.date):
+        expected = {f"grading/{k}": v for k, v in figures(rows).items() if v is not None}
+        assert {k: by_partition[str(day)][k] for k in expected} == expected
+    assert len({m["grading/with_line"] for m in by_partition.values()}) > 1
 
 
 def test_scrapes_count_files_and_credits_per_date(run):

@@ -256,9 +256,35 @@ def test_schedule_slice_2025_01_15():
 
 
 def test_schedule_keeps_only_the_path_date():
-    df = parsers.parse_schedule({"nba-com/schedule/2025-01-16/x.json": real(SCHEDULE_SLICE)})
-    assert df.empty
+    # the 2025-26 schedule as of July: ten preseason dates
+    df = parsers.parse_schedule({"nba-com/schedule/2025-10-12/x.json": real(SCHEDULE_PRESEASON)})
+    assert len(df) == 2 and set(df["game_date"].dt.date.astype(str)) == {"2025-10-12"}
     assert_schema(df, "nbac_schedule")
+
+
+def test_a_schedule_with_games_only_on_other_dates_is_an_error_for_an_in_season_date():
+    path = "nba-com/schedule/2025-01-16/x.json"
+    with pytest.raises(RawPayloadError, match=r"2025-01-16/x.json .*no gameDate for 2025-01-16.* \(2025-01-15\)"):
+        parsers.parse_schedule({path: real(SCHEDULE_SLICE)})
+    summer = parsers.parse_schedule({"nba-com/schedule/2025-07-20/x.json": real(SCHEDULE_SLICE)})
+    assert summer.empty  # off-season: a date without games is what the file says
+    assert_schema(summer, "nbac_schedule")
+
+
+@pytest.mark.parametrize("written", ["01/15/2025 00:00:00", "2025-01-15", "2025-01-15T00:00:00Z"])
+def test_a_schedule_date_in_any_form_nbacom_sends_finds_the_dates_games(written):
+    payload = real(SCHEDULE_SLICE)
+    for day in payload["leagueSchedule"]["gameDates"]:
+        day["gameDate"] = written
+    df = parsers.parse_schedule({"nba-com/schedule/2025-01-15/x.json": payload})
+    assert len(df) == len(payload["leagueSchedule"]["gameDates"][0]["games"]) > 0
+
+
+def test_a_schedule_date_in_an_unknown_form_names_the_file():
+    payload = real(SCHEDULE_SLICE)
+    payload["leagueSchedule"]["gameDates"][0]["gameDate"] = "15.01.2025"
+    with pytest.raises(RawPayloadError, match=r"2025-01-15/x.json .*gameDate '15.01.2025' is not MM/DD/YYYY"):
+        parsers.parse_schedule({"nba-com/schedule/2025-01-15/x.json": payload})
 
 
 def test_schedule_preseason_not_started():

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.phases.phase5_predictions import grading
@@ -114,6 +115,30 @@ def test_run_figures_give_the_ranges_numbers_and_a_by_date_plot():
     assert figures["grading/mae_predicted"] == round((1 + 4 + 1) / 3, 2)
     by_band = figures["grading/by_quality_band"].value
     assert "| 100 " in by_band and "| 50-90 " in by_band
-    plot = figures["grading/by_date_plot"].value
-    assert plot.startswith("![grading by date](data:image/png;base64,")
-    assert base64.b64decode(plot.split(",", 1)[1].rstrip(")")).startswith(b"\x89PNG")
+    for key in ("grading/by_date_plot", "grading/by_date_plot_labelled"):
+        plot = figures[key].value
+        assert plot.startswith("![grading by date") and "](data:image/png;base64," in plot
+        assert base64.b64decode(plot.split(",", 1)[1].rstrip(")")).startswith(b"\x89PNG")
+    assert len(figures["grading/by_date_plot"].value) < 1000  # the UI shows it inline, on the Overview
+
+
+def test_the_inline_grading_plot_stays_inline_for_a_season():
+    days = pd.date_range("2024-10-22", "2025-04-13")
+    rng = np.random.default_rng(0)  # noisy figures: the hardest case for the PNG's compression
+    n = len(days) * 20
+    rows = pd.DataFrame(
+        {
+            "game_date": np.repeat(days, 20),
+            "recommendation": rng.choice(["OVER", "UNDER", "PASS"], n),
+            "line_value": rng.integers(5, 30, n) + 0.5,
+            "actual_points": rng.integers(0, 40, n),
+            "predicted_points": rng.uniform(5, 30, n),
+            "prediction_correct": pd.array(rng.choice([True, False], n), dtype="boolean"),
+            "is_voided": rng.random(n) < 0.05,
+            "quality_score": rng.choice([30, 60, 100], n),
+        }
+    )
+    bins = grading.binned(rows)["game_date"]
+    assert bins.nunique() <= grading.INLINE_COLUMNS and bins.min() == days[0]
+    assert (bins <= rows["game_date"]).all() and ((rows["game_date"] - bins).dt.days < 5).all()
+    assert len(grading.run_figures(rows)["grading/by_date_plot"].value) < 1000

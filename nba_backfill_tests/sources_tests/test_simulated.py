@@ -810,8 +810,8 @@ def test_corrupt_feeds_return_valid_json_with_the_wrong_structure():
 # --------------------------------------------------------------------------------------------------
 
 
-def test_the_resource_has_only_its_three_config_fields_and_serves_an_asset():
-    assert set(SimulatedLeague.model_fields) == {"seed", "outages", "corrupt"}
+def test_the_resource_has_only_its_four_config_fields_and_serves_an_asset():
+    assert set(SimulatedLeague.model_fields) == {"seed", "outages", "corrupt", "unpublished"}
     assert SimulatedLeague().seed == SEED
 
     @dg.asset

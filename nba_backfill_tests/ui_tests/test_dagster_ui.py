@@ -1,8 +1,11 @@
-"""End to end through Dagster: ``dagster dev`` (webserver + daemon) as a subprocess, a 7-date
-``nba-backfill run --submit``, and the UI in headless Chromium.
+"""End to end through Dagster: ``dg dev`` (webserver + daemon) as a subprocess, a 7-date
+``nba-backfill run --submit``, and the UI in headless Chromium: what an operator opens after a
+command-line backfill (a table's partition with that date's own figures, the completeness report's
+heat map, the grading's figures and plots).
 
-One ``dagster dev`` and one backfill serve every test here: starting it takes ~8 s, the backfill
-(7 target dates plus 30 lookback dates for phases 1-3) ~2 minutes.
+One ``dg dev`` and one backfill serve every test here: starting it takes ~8 s, the backfill
+(7 target dates plus 30 lookback dates for phases 1-3) ~2-3 minutes. The week is the season's third,
+so that players have the five games in their window that OVER/UNDER calls need (grades to show).
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 from dagster._core.execution.backfill import BulkActionStatus
 from dagster._core.instance.ref import InstanceRef
@@ -25,6 +29,7 @@ from dagster._core.instance.ref import InstanceRef
 from nba_backfill.backfill import cli, submit
 from nba_backfill.calendar import GROUP_OF_PHASE
 from nba_backfill.graph import checks
+from nba_backfill.phases.phase5_predictions import grading
 from nba_backfill.testing.plugin import ISOLATED_VARIABLES
 from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.processes import stop
@@ -45,8 +50,10 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-START, END = "2024-10-22", "2024-10-28"
-TARGET = [f"2024-10-{d}" for d in range(22, 29)]
+START, END = "2024-11-04", "2024-11-10"
+TARGET = [f"2024-11-{d:02d}" for d in range(4, 11)]
+LOOKBACK_START = "2024-10-05"  # START - 30 days: phases 1-3 run from here
+DAY = "2024-11-08"  # the partition opened in the UI
 STARTUP_SECONDS, BACKFILL_SECONDS = 120, 600
 UI_TIMEOUT_MS = 120_000
 REPORT = dg.AssetKey(["nba_meta", "completeness_report"])
@@ -229,8 +236,72 @@ def test_the_backfill_page_shows_it_succeeded(dagster_dev, backfill, page):
 
     page.goto(f"{dagster_dev.url}/runs/b/{backfill['backfill_id']}")
     expect(page.get_by_text("Succeeded", exact=True).first).to_be_visible()
-    expect(page.get_by_text("2024-09-22...2024-10-28").first).to_be_visible()  # lookback dates included
+    expect(page.get_by_text(f"{LOOKBACK_START}...{END}").first).to_be_visible()  # lookback dates included
     _screenshot(page, "backfill")
+
+
+def _warehouse(dagster: Dagster, sql: str, *params: str) -> pd.DataFrame:
+    with duckdb.connect(str(dagster.home / "warehouse.duckdb"), read_only=True) as con:
+        return con.execute(sql, list(params)).df()
+
+
+def _metadata_value(page, label: str) -> str:
+    """The value the metadata table shows for ``label`` (the row: label, then value)."""
+    from playwright.sync_api import expect
+
+    row = page.get_by_role("row").filter(has=page.get_by_text(label, exact=True))
+    expect(row).to_have_count(1)
+    _, value = row.inner_text().split()
+    return value
+
+
+def test_a_table_partition_shows_that_dates_own_row_count(dagster_dev, backfill, page):
+    ledger = _warehouse(
+        dagster_dev,
+        "SELECT CAST(game_date AS VARCHAR) AS day, row_count FROM nba_meta.partition_ledger "
+        "WHERE table_name = 'nba_analytics.player_game_summary' AND game_date BETWEEN ? AND ?",
+        START,
+        END,
+    )
+    rows = dict(zip(ledger["day"], ledger["row_count"]))
+    assert len(set(rows.values())) > 1, rows  # the dates differ: a range's figure would be wrong on some
+
+    page.goto(f"{dagster_dev.url}/assets/nba_analytics/player_game_summary?view=partitions&partition={DAY}")
+    assert int(_metadata_value(page, "dagster/row_count")) == rows[DAY]
+    assert int(_metadata_value(page, "run_dates")) == 37  # written by one run over the range and its lookback
+    _screenshot(page, "partition-row-count")
+
+
+def test_the_grading_shows_each_dates_grades_and_a_plot_of_the_range(dagster_dev, backfill, page):
+    from playwright.sync_api import expect
+
+    graded = _warehouse(dagster_dev, "SELECT * FROM nba_predictions.prediction_accuracy WHERE game_date = ?", DAY)
+    expected = grading.figures(graded)
+    assert expected["calls"] > 0 and expected["hit_rate"] is not None  # a date with OVER/UNDER calls
+
+    page.goto(f"{dagster_dev.url}/assets/nba_predictions/prediction_accuracy?view=partitions&partition={DAY}")
+    for figure in ("with_line", "mae_predicted", "mae_line", "calls", "hits", "hit_rate"):
+        assert float(_metadata_value(page, f"grading/{figure}")) == expected[figure], figure
+    _screenshot(page, "grading-partition")
+
+    # The range's summary plot, inline on the Overview (not behind "[Show Markdown]").
+    page.goto(f"{dagster_dev.url}/assets/nba_predictions/prediction_accuracy")
+    summary = page.locator("img[alt^='grading by date: hit rate'][src^='data:image/png']")
+    expect(summary).to_be_visible()
+    summary.scroll_into_view_if_needed()
+    _screenshot(page, "grading-overview")
+    # Dagster's own plots of the per-partition figures. Its "Partitions" axis shows the definition's
+    # latest 120 partitions (up to today), empty for a past season: the "Events" axis is used.
+    page.get_by_text("Plots", exact=True).click()
+    page.get_by_role("button", name="Events").click()
+    plot = (
+        page.locator("div")
+        .filter(has=page.get_by_text("grading/hit_rate", exact=True))
+        .filter(has=page.locator("canvas"))
+    )
+    expect(plot.last).to_be_visible()
+    plot.last.scroll_into_view_if_needed()
+    _screenshot(page, "grading-plots")
 
 
 def test_the_completeness_report_shows_the_backfilled_range_as_a_heat_map(dagster_dev, backfill, page):

@@ -26,7 +26,8 @@ def test_submit_without_a_daemon_says_so_and_exits_non_zero_at_once(home, capsys
     err = capsys.readouterr().err
     assert code == 1 and time.monotonic() - started < 20
     assert f"no Dagster daemon is running for DAGSTER_HOME={home / 'dagster'}" in err
-    assert "`dagster-daemon run -w workspace.yaml` or `dagster dev -w workspace.yaml`" in err
+    assert "start one with `nba-backfill ui` (dg dev, webserver and daemon) or `dagster-daemon run" in err
+    assert "dagster dev" not in err  # superseded in 1.13: `nba-backfill ui` runs dg dev
     with dg.DagsterInstance.get() as instance:
         assert instance.get_backfills() == []  # nothing launched that a later daemon would run twice
 

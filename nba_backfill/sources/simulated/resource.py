@@ -11,7 +11,7 @@ from pydantic import PrivateAttr
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
 from nba_backfill.sources.credits import event_odds_cost, events_cost
-from nba_backfill.sources.faults import FaultPlan
+from nba_backfill.sources.faults import FaultPlan, parse_unpublished
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
 from nba_backfill.sources.simulated.league import (
     DEFAULT_SEED,
@@ -62,6 +62,8 @@ class SimulatedLeague(dg.ConfigurableResource):
     seed: int = DEFAULT_SEED
     outages: str = ""
     corrupt: str = ""
+    #: Games whose file of a feed NBA.com never published (``nbac_boxscores:0022400061``): 404.
+    unpublished: str = ""
     _bill: dict[str, int | None] = PrivateAttr(default_factory=lambda: {"last_cost": None, "used": 0})
 
     # -- faults ------------------------------------------------------------------------------------
@@ -96,6 +98,8 @@ class SimulatedLeague(dg.ConfigurableResource):
     def _game_feed(self, feed: str, nba_game_id: str, build: Any) -> dict:
         g = _find_game(self.seed, nba_game_id, feed)
         corrupt = self._check_outage(feed, g.game_date)
+        if nba_game_id in parse_unpublished(self.unpublished).get(feed, ()):
+            raise SourceUnavailable(feed, g.game_date, 404, f"game {nba_game_id} was never published")
         g = _played_game(self.seed, nba_game_id, feed, calendar.today_et())
         payload = build(self.seed, g)
         return _corrupt_payload(feed, payload) if corrupt.fails(feed, g.game_date) else payload

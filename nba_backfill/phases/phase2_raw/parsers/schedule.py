@@ -29,30 +29,40 @@ from nba_backfill.teams import Team
 
 
 def parse_schedule(files: Files) -> pd.DataFrame:
-    """``nbac_schedule``: one row per game of the path's date (other gameDates in the file are ignored)."""
+    """``nbac_schedule``: one row per game of the path's date (other gameDates in the file are ignored,
+    but a file with games only on other dates, for an in-season date, is an error naming it)."""
     return _parse(files, _schedule_rows, SCHEDULE_COLUMNS, latest_only=True)
 
 
 def _schedule_rows(src: _Src, payload: dict) -> list[Row]:
-    rows = []
+    rows, elsewhere, listed = [], {}, False
     for at, day in _items(payload, "leagueSchedule.gameDates", src):
-        if _schedule_day(_require(day, "gameDate", src, "str", at), src, at) != src.date:
+        game_date = _schedule_day(_require(day, "gameDate", src, "str", at), src, at)
+        if game_date != src.date:
+            games = day.get("games")  # another date's games are only counted, never parsed
+            elsewhere[game_date] = elsewhere.get(game_date, 0) + (len(games) if isinstance(games, list) else 0)
             continue
+        listed = True
         for where, game in _items(day, "games", src, at):
             row = _schedule_game(game, src, where)
             if row is not None:
                 rows.append(row)
+    if not listed and calendar.in_season(src.date) and any(elsewhere.values()):
+        # The file has games, none on its own date: a date it fails to name (another format, a
+        # shifted zone) would otherwise read as a day off, and every check would agree with it.
+        others = sorted(d for d, n in elsewhere.items() if n)
+        src.fail(
+            f"no gameDate for {src.date}, an in-season date, while the file has games on {len(others)} "
+            f"other date(s) ({', '.join(map(str, others[:3]))}{', …' if len(others) > 3 else ''})"
+        )
     return rows
 
 
 def _schedule_day(value: str, src: _Src, at: str) -> dt.date:
-    """``gameDate`` is ``MM/DD/YYYY 00:00:00`` (stats API and CDN); ISO dates are accepted too."""
-    for fmt in ("%m/%d/%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(value[:10], fmt).date()
-        except ValueError:
-            pass
-    src.fail(f"{at}.gameDate {value!r} is not MM/DD/YYYY")
+    try:
+        return calendar.schedule_date(value)
+    except ValueError as err:
+        src.fail(f"{at}.{err}")
 
 
 def _schedule_game(game: dict, src: _Src, at: str) -> Row | None:
