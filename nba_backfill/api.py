@@ -73,9 +73,9 @@ class Platform:
     with its IO managers). ``instance`` defaults to an ephemeral (in-memory) Dagster instance;
     pass a persistent one to keep run history.
 
-    One setting is still the environment's: a scrape that meets a 5xx is retried
-    ``NBA_SCRAPER_RETRIES`` times (default 2, after 10 s and 20 s); the ``nba_home`` fixture sets 0,
-    since a planted outage lasts the whole run.
+    One setting is still the environment's: the dates a scrape got a 5xx for are retried
+    ``NBA_SCRAPER_RETRIES`` times within the step (default 1, after one 2 s wait); the ``nba_home``
+    fixture sets 0, since a planted outage lasts the whole run.
     """
 
     def __init__(

@@ -1,11 +1,14 @@
-"""Execute a plan: phase by phase, dates in range runs, failures isolated by bisection.
+"""Execute a plan: phase by phase, dates in range runs, failing dates named or isolated by bisection.
 
 A run over contiguous dates is the fast path (one Dagster run per asset group and stretch of
-dates). When it fails, the assets that completed the whole stretch are kept and the rest is split
-in halves and retried, down to single dates, so one bad date costs only itself. Before a phase
-starts, partitions whose inputs failed or are still missing are reported as blocked and not
-attempted. One run at a time: DuckDB admits a single writer. A run is in this process, or with
-``parallel`` (a warehouse that admits concurrent writers) a process per step for phases 2-5.
+dates, cut in chunks of ``CHUNK_DATES`` so that a kill loses one chunk at most). When it fails,
+the assets that completed the whole stretch are kept. A step that names the dates it failed on (a
+scraper meeting an outage: phases/failed_dates.py) has them recorded as failed and the rest of its
+stretch re-run without them, at once; the rest is split in halves and retried, down to single
+dates, so one bad date costs only itself. Before a phase starts, partitions whose inputs failed or
+are still missing are reported as blocked and not attempted. One run at a time: DuckDB admits a
+single writer. A run is in this process, or with ``parallel`` (a warehouse that admits concurrent
+writers) a process per step for phases 2-5.
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ from nba_backfill.backfill.progress import Progress
 from nba_backfill.calendar import PHASES
 from nba_backfill.checks.matrix import GOOD
 from nba_backfill.naming import asset_key
+from nba_backfill.phases.failed_dates import named_in
 from nba_backfill.sources.credits import ODDS_REBUY_TAG
 from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 
@@ -31,6 +35,10 @@ from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 TARGET_TAG = "nba_backfill/target"
 #: Never in parallel: each API takes one call at a time, and the local instance's pools count runs.
 SCRAPERS = "phase1"
+#: Dates per range run at most. A run killed mid-step loses its chunk only: each finished step is in
+#: the partition ledger, which the resume plans from. A chunk costs one more run per asset group,
+#: about a second of Dagster's own overhead each (bench/season.py measures the split).
+CHUNK_DATES = 62
 
 
 def waits_for(asset: str, dates: Iterable[dt.date]) -> str:
@@ -69,6 +77,11 @@ def stretches(dates: set[dt.date]) -> list[list[dt.date]]:
     return out
 
 
+def chunks(stretch: list[dt.date]) -> list[list[dt.date]]:
+    """A stretch cut into runs of at most ``CHUNK_DATES`` dates, in date order."""
+    return [stretch[i : i + CHUNK_DATES] for i in range(0, len(stretch), CHUNK_DATES)]
+
+
 #: How Dagster words the errors it wraps around the one that happened (user code, an IO manager).
 WRAPPERS = (
     "Error occurred while executing",
@@ -85,6 +98,18 @@ def _first_error(result: RangeResult) -> str:
                 error = error.cause
             return f"{event.step_key}: {error.message.strip().splitlines()[0][:300]}"
     return "run failed"
+
+
+def _named_failures(result: RangeResult, assets: list[str], stretch: list[dt.date]) -> dict[str, dict[dt.date, str]]:
+    """Asset -> {date: why} for the failed steps of ``assets`` that named dates of ``stretch``
+    (phases/failed_dates.py); a step naming none, or only dates outside the stretch, is left out."""
+    named: dict[str, dict[dt.date, str]] = {}
+    for event in result.all_events:
+        asset = asset_of_step(event.step_key, assets) if event.is_step_failure else None
+        dates = {d: f"{event.step_key}: {why}" for d, why in named_in(event).items() if d in stretch} if asset else {}
+        if dates:
+            named.setdefault(asset, {}).update(dates)
+    return named
 
 
 def asset_of_step(step_key: str, assets: list[str]) -> str | None:
@@ -155,7 +180,8 @@ class Runner:
         self._report(phase)
         for group_dates, assets in groups.items():
             for stretch in stretches(set(group_dates)):
-                self._run_stretch(phase, assets, stretch)
+                for chunk in chunks(stretch):
+                    self._run_stretch(phase, assets, chunk)
 
     def _run_stretch(self, phase: str, assets: list[str], stretch: list[dt.date]) -> None:
         selection = dg.AssetSelection.assets(*[asset_key(a) for a in assets])
@@ -179,14 +205,24 @@ class Runner:
             self.available.setdefault(asset, set()).update(stretch)
             self.outcome.done.setdefault(asset, set()).update(stretch)
         rest = [a for a in assets if a not in finished]
-        if rest and len(stretch) == 1:
+        named = _named_failures(result, rest, stretch)
+        excluding: dict[frozenset[dt.date], list[str]] = {}
+        for asset, why_by_date in named.items():
+            for day, why in why_by_date.items():
+                self.outcome.failed[(asset, day)] = why
+            excluding.setdefault(frozenset(why_by_date), []).append(asset)
+        for dates, group in excluding.items():  # the rest of the range at once: nothing to search for
+            for piece in stretches(set(stretch) - dates):
+                self._run_stretch(phase, group, piece)
+        searched = [a for a in rest if a not in named]
+        if searched and len(stretch) == 1:
             why = _first_error(result)
-            for asset in rest:
+            for asset in searched:
                 self.outcome.failed[(asset, stretch[0])] = why
-        elif rest:
+        elif searched:
             middle = len(stretch) // 2
             for half in (stretch[:middle], stretch[middle:]):
-                self._run_stretch(phase, rest, half)
+                self._run_stretch(phase, searched, half)
         self._report(phase)
 
     @staticmethod

@@ -12,6 +12,7 @@ from functools import cached_property
 import pandas as pd
 
 from nba_backfill.storage import accepted_gaps
+from nba_backfill.storage.io_managers import Dates
 from nba_backfill.storage.raw_store import RawStore
 from nba_backfill.storage.warehouse import Warehouse
 
@@ -25,7 +26,7 @@ class CheckData:
         key = (name, tuple(sorted(set(dates))))
         if key not in self._tables:
             frame = self.warehouse.read(name, key[1])
-            frame.attrs["present_dates"] = sorted(self.written(name, key[1]))
+            frame.attrs["present_dates"] = Dates(sorted(self.written(name, key[1])))
             self._tables[key] = frame
         return self._tables[key]
 
@@ -39,8 +40,13 @@ class CheckData:
         return self.warehouse.ledger()
 
     def written(self, name: str, dates: Sequence[dt.date]) -> set[dt.date]:
-        rows = self.ledger[self.ledger["table_name"] == name]
-        return set(rows["game_date"].dt.date) & set(dates)
+        return self._written_dates[name] & set(dates) if name in self._written_dates else set()
+
+    @cached_property
+    def _written_dates(self) -> dict[str, set[dt.date]]:
+        # Asked per table and date by most rules (tens of thousands of times over a season): the
+        # ledger is split by table once, not filtered on every question.
+        return {name: set(rows.dt.date) for name, rows in self.ledger.groupby("table_name")["game_date"]}
 
     def raw_files(self, prefix: str, day: dt.date) -> list[str]:
         return self.raw_store.list(f"{prefix}/{day}/") if self.raw_store else []

@@ -13,6 +13,7 @@ yet, and record with each date the credits the API billed.
 import datetime as dt
 import inspect
 import os
+import time
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -22,6 +23,7 @@ from dagster import AssetExecutionContext
 
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.phases.odds_scrape import Bought, Buyer, buy_event_odds, buy_events, capture_stamp
 from nba_backfill.phases.partition_figures import attach, file_figures
 from nba_backfill.phases.phase2_raw.parsers import parse_schedule
@@ -34,8 +36,9 @@ GROUP = "phase1_scrapers"
 
 #: Concurrency pools: one call at a time per API by default (dagster.yaml sets the limits).
 NBA_STATS_POOL, ODDS_API_POOL = "nba_stats_api", "odds_api"
-#: A 5xx from an API is retried this many times, waiting 10 s, 20 s, ... (set 0 in tests).
-RETRIES_ENV, RETRY_WAIT_SECONDS = "NBA_SCRAPER_RETRIES", 10
+#: The dates a 5xx refused are tried again this many times, after one wait (0 in tests: a planted
+#: outage lasts the run). One wait per step, not per date: an outage of many dates costs seconds.
+RETRIES_ENV, RETRY_WAIT_SECONDS = "NBA_SCRAPER_RETRIES", 2
 
 #: Raw files land in a local folder, or in GCS on GCP (a kind badge for the latter).
 PREVIEW_FILES = 5
@@ -85,14 +88,31 @@ def preview_files(files: Payloads) -> dg.MetadataValue:
     return dg.MetadataValue.md("\n".join(shown + more) or "_no files_")
 
 
-def retry_server_errors(context: AssetExecutionContext, err: SourceUnavailable) -> None:
-    """A 5xx is usually transient: ask Dagster to re-run the step; anything else fails now."""
-    retries = int(os.environ.get(RETRIES_ENV, "2"))
-    if err.status >= 500 and context.retry_number < retries:
-        raise dg.RetryRequested(
-            max_retries=retries, seconds_to_wait=RETRY_WAIT_SECONDS * 2**context.retry_number
-        ) from err
-    raise err
+def scrape_each_date(scrape_date: Callable[[dt.date], Payloads], dates: list[dt.date]) -> Payloads:
+    """Scrape date by date. A date an API refuses with a 5xx (usually transient) is tried again,
+    ``NBA_SCRAPER_RETRIES`` times after one shared wait; the dates still refused fail the step
+    together, named (phases/failed_dates.py), so the runner re-runs the range without them."""
+    files: Payloads = {}
+    refused: dict[dt.date, SourceUnavailable] = {}
+    for day in dates:
+        try:
+            files |= scrape_date(day)
+        except SourceUnavailable as err:
+            refused[day] = err
+    for _ in range(int(os.environ.get(RETRIES_ENV, "1"))):
+        again = [day for day, err in refused.items() if err.status >= 500]
+        if not again:
+            break
+        time.sleep(RETRY_WAIT_SECONDS)
+        for day in again:
+            try:
+                files |= scrape_date(day)
+                del refused[day]
+            except SourceUnavailable as err:
+                refused[day] = err
+    if refused:
+        raise dates_failed({day: str(err) for day, err in refused.items()})
+    return files
 
 
 def account_quota(league: Any) -> dict[str, int]:
@@ -153,9 +173,10 @@ def scraper_asset(
     odds: bool = False,
 ) -> Callable[[Callable[..., Any]], dg.AssetsDefinition]:
     """Decorate a scrape into a Phase 1 asset: ``scrape(league, dates, **inputs)`` for NBA.com
-    feeds; for Odds API feeds (``odds``) ``scrape(buyer, day, **inputs)`` returning what it
-    bought, one date at a time so an outage costs only its own date. Gaps the source declares in
-    an NBA.com feed are recorded as accepted (storage/accepted_gaps.py); a per-game scrape (one
+    feeds, called a date at a time so that the dates an outage refuses are named
+    (:func:`scrape_each_date`); for Odds API feeds (``odds``) ``scrape(buyer, day, **inputs)``
+    returning what it bought, one date at a time so an outage costs only its own date. Gaps the
+    source declares in an NBA.com feed are recorded as accepted (storage/accepted_gaps.py); a per-game scrape (one
     taking ``accepted``) is handed the feed's accepted gaps of its dates, so it skips those games."""
 
     def wrap(scrape: Callable[..., Any]) -> dg.AssetsDefinition:
@@ -179,10 +200,7 @@ def scraper_asset(
                 return odds_output(context, buy_per_date(context, scrape, dates, inputs))
             if per_game:
                 inputs["accepted"] = accepted_games(accepted(context.resources.warehouse, dates), name)
-            try:
-                files = scrape(context.resources.league, dates, **inputs)
-            except SourceUnavailable as err:
-                retry_server_errors(context, err)
+            files = scrape_each_date(lambda day: scrape(context.resources.league, [day], **inputs), dates)
             declared = accept_known_gaps(context.resources.league, context.resources.warehouse, name, dates)
             attach(context, file_figures(files, dates))
             return dg.Output(files, metadata={"preview": preview_files(files), "accepted_gaps": declared})

@@ -176,14 +176,43 @@ def test_a_malformed_box_score_fails_naming_the_file_and_loses_nothing(platform)
     assert materialize_range("2024-10-25", "2024-10-25", selection=selection, resources=platform).success
 
 
-@pytest.mark.nba_league(outages="nbac_schedule:2024-10-25")
-def test_a_server_error_is_retried_before_the_scrape_fails(platform, monkeypatch):
+def test_a_date_refused_once_is_retried_within_the_step(platform, monkeypatch):
+    from nba_backfill.errors import SourceUnavailable
     from nba_backfill.phases import phase1_scrapers
 
-    monkeypatch.setenv("NBA_SCRAPER_RETRIES", "2")
+    monkeypatch.setenv("NBA_SCRAPER_RETRIES", "1")
+    monkeypatch.setattr(phase1_scrapers, "RETRY_WAIT_SECONDS", 0)
+    calls: list[str] = []
+    schedule = SimulatedLeague.schedule
+
+    def flaky(self, game_date):  # the first call for 2024-10-25 meets a 503, the second is answered
+        calls.append(str(game_date))
+        if calls.count("2024-10-25") == 1 and str(game_date) == "2024-10-25":
+            raise SourceUnavailable("nbac_schedule", game_date, 503, "flaky")
+        return schedule(self, game_date)
+
+    monkeypatch.setattr(SimulatedLeague, "schedule", flaky)
+    result = materialize_range(
+        "2024-10-24", "2024-10-26", selection="key:scraped/nbac_schedule", resources=platform, raise_on_error=False
+    )
+    assert result.success
+    assert calls == ["2024-10-24", "2024-10-25", "2024-10-26", "2024-10-25"]  # only the refused call again
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
+
+
+@pytest.mark.nba_league(outages="nbac_schedule:2024-10-25,2024-10-27")
+def test_the_dates_still_refused_fail_the_step_named(platform, monkeypatch):
+    from nba_backfill.phases import phase1_scrapers
+    from nba_backfill.phases.failed_dates import named_in
+
+    monkeypatch.setenv("NBA_SCRAPER_RETRIES", "1")
     monkeypatch.setattr(phase1_scrapers, "RETRY_WAIT_SECONDS", 0)
     result = materialize_range(
-        "2024-10-25", "2024-10-25", selection="key:scraped/nbac_schedule", resources=platform, raise_on_error=False
+        "2024-10-24", "2024-10-28", selection="key:scraped/nbac_schedule", resources=platform, raise_on_error=False
     )
-    retries = [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]
-    assert not result.success and len(retries) == 2
+    failures = [e for e in result.all_events if e.is_step_failure]
+    assert not result.success and len(failures) == 1
+    named = named_in(failures[0])
+    assert sorted(map(str, named)) == ["2024-10-25", "2024-10-27"]
+    assert all("HTTP 503" in why for why in named.values())
+    assert not [e for e in result.all_events if e.event_type_value == "STEP_UP_FOR_RETRY"]

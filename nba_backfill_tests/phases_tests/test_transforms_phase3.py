@@ -276,3 +276,24 @@ def test_upcoming_team_context_streaks_rest_and_last_result_from_earlier_games_o
     assert bos["team_days_rest"] == 1 and not bos["is_back_to_back"] and bos["early_season_flag"]
     # the opponent has no history: no streak, no last game, nothing invented
     assert nyk["games_in_sample"] == 0 and nyk["last_game_result"] is None and pd.isna(nyk["team_days_rest"])
+
+
+# --- roster -------------------------------------------------------------------------------------
+
+
+def test_a_slate_without_box_scores_takes_each_players_latest_team_without_a_pandas_warning():
+    import warnings
+
+    gamebook = pd.DataFrame()  # today's box scores: a partition never written arrives with no columns
+    teams = pd.DataFrame({"game_date": [ts(D)], "team_abbr": ["BOS"]})
+    played = pd.DataFrame(
+        {
+            "game_date": [ts(D - dt.timedelta(days=3)), ts(D - dt.timedelta(days=1)), ts(D - dt.timedelta(days=1))],
+            "player_lookup": ["ann", "ann", "bob"],
+            "team_abbr": ["NYK", "BOS", "NYK"],
+        }
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", FutureWarning)  # concat with an empty frame is deprecated
+        got = p3.roster([D], gamebook, teams, played)
+    assert got.to_dict("records") == [{"game_date": ts(D), "player_lookup": "ann", "team_abbr": "BOS"}]

@@ -11,6 +11,7 @@ import pandas as pd
 import pytest
 
 from nba_backfill.errors import WarehouseError
+from nba_backfill.storage.io_managers import Dates
 from nba_backfill.storage.warehouse import DuckDBWarehouse
 
 D1, D2 = dt.date(2024, 11, 8), dt.date(2024, 11, 9)
@@ -126,3 +127,11 @@ def test_a_ledger_that_cannot_be_read_is_an_error_not_an_empty_ledger(tmp_path):
     (tmp_path / "w.duckdb").write_text("not a database")
     with pytest.raises(duckdb.Error):
         DuckDBWarehouse(path=str(tmp_path / "w.duckdb")).ledger()
+
+
+def test_the_dates_a_loaded_frame_carries_are_shared_by_what_pandas_derives_not_copied():
+    frame = pd.DataFrame({"x": [1, 2]})
+    frame.attrs["present_dates"] = Dates([D1, D2])
+    derived = frame[frame["x"] > 1].assign(y=1).sort_values("x")
+    assert derived.attrs["present_dates"] is frame.attrs["present_dates"]  # pandas deep-copies attrs
+    assert set(derived.attrs["present_dates"]) == {D1, D2}

@@ -322,7 +322,8 @@ def roster(dates: list[dt.date], gamebook: pd.DataFrame, teams: pd.DataFrame, pl
         recent = played[(played["game_date"] >= start) & (played["game_date"] < day)]
         latest = recent.sort_values("game_date").drop_duplicates("player_lookup", keep="last")
         frames.append(latest[latest["team_abbr"].isin(set(day_teams["team_abbr"]))][cols[1:]].assign(game_date=day))
-    return pd.concat(frames, ignore_index=True)[cols]
+    # Only frames with rows: pandas deprecates letting an empty one take part in the dtypes.
+    return pd.concat([f for f in frames if len(f)] or [listed], ignore_index=True)[cols]
 
 
 def rest_and_load(window: pd.DataFrame, keys: list[str], minutes: str | None) -> dict[str, pd.Series]:

@@ -1,0 +1,58 @@
+"""How the runner cuts a range into Dagster runs: chunks of at most ``CHUNK_DATES`` dates, and
+around a scraper outage on some dates, which the failing step names: the rest of the range runs in
+one more run per stretch between them, and nothing is searched for by bisection."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from nba_backfill.backfill import run
+
+SCHEDULE_STEP = "scraped__nbac_schedule"
+RANGE = "dagster/asset_partition_range_"
+
+
+def schedule_runs(instance_dir: str) -> list[tuple[str, str, str]]:
+    """(status, first date, last date) of each run that executed the schedule scraper's step."""
+    with dg.DagsterInstance.from_config(instance_dir) as instance:
+        return sorted(
+            (step.status.value, run.tags[f"{RANGE}start"], run.tags[f"{RANGE}end"])
+            for run in instance.get_runs()
+            for step in instance.get_run_step_stats(run.run_id)
+            if step.step_key == SCHEDULE_STEP
+        )
+
+
+def test_an_outage_of_two_dates_costs_one_failed_run_and_one_more_per_stretch(nba, monkeypatch):
+    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac:2024-10-25..2024-10-26")
+    code, report = nba.json("run", "--start-date", "2024-10-22", "--end-date", "2024-10-30", "--phases", "1")
+    assert code == 1
+    assert sorted(report["failed"]) == ["2024-10-25", "2024-10-26"]
+    assert "HTTP 503" in " ".join(report["failed"]["2024-10-25"])
+    # The run over the whole range fails naming both dates; then the two stretches around them run.
+    assert schedule_runs(report["results"]["dagster_instance"]) == [
+        ("FAILURE", "2024-10-22", "2024-10-30"),
+        ("SUCCESS", "2024-10-22", "2024-10-24"),
+        ("SUCCESS", "2024-10-27", "2024-10-30"),
+    ]
+
+
+def test_a_range_runs_in_chunks_and_a_rerun_does_only_what_is_unfinished(nba, monkeypatch):
+    monkeypatch.setattr(run, "CHUNK_DATES", 3)
+    args = ["--start-date", "2024-10-22", "--end-date", "2024-10-29", "--phases", "1"]
+    monkeypatch.setenv("NBA_SIM_OUTAGES", "nbac:2024-10-27")
+    code, report = nba.json("run", *args)
+    assert code == 1 and sorted(report["failed"]) == ["2024-10-27"]
+    instance = report["results"]["dagster_instance"]
+    assert schedule_runs(instance) == [
+        ("FAILURE", "2024-10-25", "2024-10-27"),  # the second chunk names 10-27 ...
+        ("SUCCESS", "2024-10-22", "2024-10-24"),
+        ("SUCCESS", "2024-10-25", "2024-10-26"),  # ... and runs again without it
+        ("SUCCESS", "2024-10-28", "2024-10-29"),
+    ]
+
+    monkeypatch.delenv("NBA_SIM_OUTAGES")
+    before = set(schedule_runs(instance))
+    code, report = nba.json("run", *args)  # phase 1 alone leaves the schedule unloaded: exit 1 all the same
+    assert not report["failed"] and not report["blocked"] and report["ran"]["scraped/nbac_schedule"] == 1
+    assert set(schedule_runs(instance)) - before == {("SUCCESS", "2024-10-27", "2024-10-27")}
