@@ -3,6 +3,7 @@
   plan      what a backfill of the range needs: ranges per phase, partitions to run, Odds API credits
   status    the completeness matrix: one row per date, one state per phase
   run       materialize what plan says, phase by phase; re-running resumes
+  lines     runbook scenario 5: the betting lines of past dates (odds scrapers and what reads them)
   validate  run the asset checks over the range without materializing
   report    the runbook's per-date quality table and each table's rows and last write
   rollback  put back the partitions a run replaced (its kept copies)
@@ -37,7 +38,9 @@ from nba_backfill import settings
 from nba_backfill.alerts import report_message, send
 from nba_backfill.backfill import figures, preflight
 from nba_backfill.backfill.accept import ACCEPTABLE, PER_GAME
+from nba_backfill.backfill.lines import credits_spent, lines_plan
 from nba_backfill.backfill.lock import LockHeld, operator_lock, setup_lock
+from nba_backfill.backfill.plan import Plan
 from nba_backfill.backfill.preflight import BadDates
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.refresh import refresh_completeness
@@ -47,11 +50,13 @@ from nba_backfill.backfill.service import Session, resume_command, summarize
 from nba_backfill.backfill.submit import SubmitError, submit
 from nba_backfill.calendar import PHASES
 from nba_backfill.errors import ConfigurationError, UsageError, WarehouseError
+from nba_backfill.sources.credits import POLICIES, POLICY_ENV, policy
 
 EXAMPLES = {
     "plan": "nba-backfill plan --start-date 2024-11-08 --end-date 2024-11-14 --phases 4-5",
     "status": "nba-backfill status --start-date 2024-10-22 --end-date 2024-11-14",
     "run": "nba-backfill run --start-date 2024-10-22 --end-date 2024-11-14",
+    "lines": "nba-backfill lines --start-date 2024-11-05 --end-date 2024-11-05",
     "validate": "nba-backfill validate --start-date 2024-11-01 --end-date 2024-11-14 --strict",
     "report": "nba-backfill report --start-date 2024-11-14 --end-date 2024-11-14",
     "rollback": "nba-backfill rollback --run-id run-20241115T093000-1a2b3c",
@@ -59,7 +64,7 @@ EXAMPLES = {
     '--reason "NBA.com never published it"',
 }
 #: The commands that write (or, validate, read what a writer would be halfway through): one at a time per home.
-WRITERS = ("run", "validate", "rollback", "accept")
+WRITERS = ("run", "lines", "validate", "rollback", "accept")
 
 
 def instance_yaml(home: Path) -> str:
@@ -101,12 +106,13 @@ def _parser() -> argparse.ArgumentParser:
         prog="nba-backfill", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     commands = parser.add_subparsers(
-        dest="command", required=True, metavar="{plan,status,run,validate,report,rollback,accept,ui}"
+        dest="command", required=True, metavar="{plan,status,run,lines,validate,report,rollback,accept,ui}"
     )
     helps = {
         "plan": "what a backfill of the range needs",
         "status": "completeness per date and phase",
         "run": "materialize the range (resumes where it stopped)",
+        "lines": "the betting lines of past dates: odds scrapers, the tables that read them, nothing of NBA.com",
         "validate": "run the asset checks only",
         "report": "per date: the quality table, each table's rows and last write",
     }
@@ -116,7 +122,13 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--end-date", type=_date, required=True, help="last game date, YYYY-MM-DD")
         sub.add_argument("--json", action="store_true", help="print one JSON object instead of tables")
         if name in ("plan", "run"):
-            sub.add_argument("--phases", default="1-5", help="target phases, e.g. 4-5 or 2,3 (default 1-5)")
+            target = sub.add_mutually_exclusive_group()
+            target.add_argument("--phases", default="1-5", help="target phases, e.g. 4-5 or 2,3 (default 1-5)")
+            target.add_argument(
+                "--select",
+                help="target assets in Dagster's asset selection syntax (as dagster asset materialize "
+                "--select), e.g. 'key:\"scraped/odds_api_events\"+' or 'group:phase5_predictions'",
+            )
             mode = sub.add_mutually_exclusive_group()
             mode.add_argument(
                 "--only-missing",
@@ -125,11 +137,20 @@ def _parser() -> argparse.ArgumentParser:
                 help="run missing and failed partitions only (default)",
             )
             mode.add_argument("--force", action="store_true", help="recompute the target range even if complete")
-        if name == "run":
+        if name == "lines":
+            sub.add_argument("--force", action="store_true", help="buy again the odds the raw store already holds")
+            sub.set_defaults(phases="1-5", parallel=False)
+        if name in ("plan", "run", "lines"):
             sub.add_argument(
                 "--allow-over-budget",
                 action="store_true",
-                help="start even if the estimated Odds API credits exceed what remains",
+                help="go ahead even if the Odds API credits needed exceed what the account has left",
+            )
+            sub.add_argument(
+                "--odds-policy",
+                choices=sorted(POLICIES),
+                help=f"snapshots and markets bought for past dates (default: ${POLICY_ENV} or closing: one "
+                "snapshot before each tip-off, player_points only; full: 3 snapshots, props, spreads, totals)",
             )
             sub.add_argument(
                 "--parallel",
@@ -255,13 +276,20 @@ def _console() -> Console:
 
 
 def cmd_plan(session: Session, args: argparse.Namespace) -> int:
-    plan = session.plan(args.start_date, args.end_date, args.phases, args.force)
+    plan = session.plan(args.start_date, args.end_date, args.phases, args.force, args.select)
+    if not args.json:
+        print_plan(plan)
+    remaining = session.check_budget(plan, args.allow_over_budget)  # over budget: one line, exit 2
     if args.json:
-        print(json.dumps(plan.to_json()))
-        return 0
-    print(
-        f"backfill {plan.start} .. {plan.end}, target phases {', '.join(plan.phases)}{' (forced)' if plan.force else ''}"
-    )
+        print(json.dumps(plan.to_json() | {"odds_api_remaining": remaining}))
+    else:
+        print(credits_line(plan, remaining))
+    return 0
+
+
+def print_plan(plan: Plan) -> None:
+    targets = f"assets {', '.join(sorted(plan.selection))}" if plan.selection else f"phases {', '.join(plan.phases)}"
+    print(f"backfill {plan.start} .. {plan.end}, target {targets}{' (forced)' if plan.force else ''}")
     for phase, span in plan.ranges().items():
         print(f"  {phase}: {span['start']} .. {span['end']}")
     table = Table("asset", "needed", "complete", "to run", "why", box=box.SIMPLE_HEAD)
@@ -270,8 +298,11 @@ def cmd_plan(session: Session, args: argparse.Namespace) -> int:
         why = ", ".join(f"{n} {kind}" for kind, n in sorted(reasons.get(asset, {}).items()))
         table.add_row(asset, *(str(counts[k]) for k in ("needed", "complete", "to_run")), why)
     _console().print(table)
-    print(f"estimated Odds API credits: {plan.odds_api_credits()}")
-    return 0
+
+
+def credits_line(plan: Plan, remaining: int | None) -> str:
+    left = "no quota (simulated league)" if remaining is None else f"{remaining} remaining (x-requests-remaining)"
+    return f"Odds API credits: {plan.odds_api_credits()} needed ({policy().name} snapshot policy), {left}"
 
 
 def cmd_status(session: Session, args: argparse.Namespace) -> int:
@@ -312,6 +343,8 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
     if args.submit or args.url:
+        if args.select:
+            raise UsageError("--select runs in this process: it does not combine with --submit or --url")
         try:
             with Progress(enabled=not args.json) as progress:
                 outcome, backfill_id = submit(
@@ -330,11 +363,25 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         flags = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
         return print_report(session, args, outcome, flags, backfill_id=backfill_id)
     session.check_parallel(args.parallel)
-    plan = session.plan_to_run(args.start_date, args.end_date, args.phases, args.force)
+    plan = session.plan_to_run(args.start_date, args.end_date, args.phases, args.force, args.select)
     session.check_budget(plan, args.allow_over_budget)
     with Progress(enabled=not args.json) as progress:
         outcome = session.run(plan, progress, parallel=args.parallel)
-    return print_report(session, args, outcome)
+    return print_report(session, args, outcome, shlex.join(["--select", args.select]) if args.select else "")
+
+
+def cmd_lines(session: Session, args: argparse.Namespace) -> int:
+    plan = lines_plan(session, args.start_date, args.end_date, rebuy=args.force)
+    remaining = session.check_budget(plan, args.allow_over_budget)
+    if not args.json:
+        print(credits_line(plan, remaining))
+    with Progress(enabled=not args.json) as progress:
+        outcome = session.run(plan, progress)
+    spent = credits_spent(session, outcome)
+    if not args.json:
+        print(f"Odds API credits billed: {spent} (estimated {plan.odds_api_credits()})")
+    extra = {"odds_api_credits_estimated": plan.odds_api_credits(), "odds_api_credits_spent": spent}
+    return print_report(session, args, outcome, **extra)
 
 
 def refresh_report(session: Session, args: argparse.Namespace) -> None:
@@ -360,7 +407,7 @@ def alert(args: argparse.Namespace, report: dict) -> None:
 def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
     """The run's report (see ``Session.report``); exit 1 unless every game date of the range ends
     complete in the target phases."""
-    resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags)
+    resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags, args.command)
     report = session.report(args.start_date, args.end_date, outcome, resume, args.phases, **extra)
     refresh_report(session, args)
     alert(args, report)
@@ -487,6 +534,7 @@ COMMANDS = {
     "plan": cmd_plan,
     "status": cmd_status,
     "run": cmd_run,
+    "lines": cmd_lines,
     "validate": cmd_validate,
     "report": cmd_report,
     "rollback": cmd_rollback,
@@ -500,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return ui(argv[1:])
     parser = _parser()
     args = parser.parse_args(argv)
+    if getattr(args, "odds_policy", None):  # the scrapers of this process read it (sources/credits.py)
+        os.environ[POLICY_ENV] = args.odds_policy
     try:
         if args.command == "accept":
             preflight.check_dates(args.date, args.date)

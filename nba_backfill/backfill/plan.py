@@ -27,7 +27,7 @@ from functools import cache
 import dagster as dg
 
 from nba_backfill.calendar import PHASE_OF_GROUP, PHASES, date_range, game_dates
-from nba_backfill.sources.credits import LINE_MARKETS, PROP_MARKETS, date_credits, estimated_games
+from nba_backfill.sources.credits import DateToBuy
 
 Partitions = dict[str, set[dt.date]]  # asset key ("nba_raw/nbac_schedule") -> dates
 
@@ -42,8 +42,13 @@ class Plan:
     complete: Partitions
     to_run: Partitions
     phase_of: Mapping[str, str]
-    games: Mapping[dt.date, int] = field(default_factory=dict)
     why: dict[str, dict[dt.date, str]] = field(default_factory=dict)  # asset -> date -> why it runs
+    #: The target assets when chosen by ``--select`` (None: every asset of ``phases``).
+    selection: frozenset[str] | None = None
+    #: What the odds scrapers will buy, per date (filled by the service from the raw store).
+    odds: list[DateToBuy] = field(default_factory=list)
+    #: Whether the odds scrapers buy again what the raw store holds (``--force``).
+    rebuy_odds: bool = False
 
     def reasons(self) -> dict[str, dict[str, int]]:
         """Per asset to run: how many partitions for each kind of reason (its first word)."""
@@ -67,13 +72,8 @@ class Plan:
         return [a for a, p in self.phase_of.items() if p == phase]
 
     def odds_api_credits(self) -> int:
-        """Historical credits the odds scrapers would spend: 10 x markets per event and snapshot."""
-        markets = {"scraped/odds_api_player_props": len(PROP_MARKETS), "scraped/odds_api_game_lines": len(LINE_MARKETS)}
-        return sum(
-            date_credits(self.games.get(day, estimated_games(day)), n)
-            for asset, n in markets.items()
-            for day in self.to_run.get(asset, ())
-        )
+        """The credits the odds scrapers will be billed (see sources/credits.py)."""
+        return sum(day.credits() for day in self.odds)
 
     def counts(self) -> dict[str, dict[str, int]]:
         """Per asset: partitions needed, already complete among them, and to run."""
@@ -91,6 +91,7 @@ class Plan:
             "start": str(self.start),
             "end": str(self.end),
             "phases": list(self.phases),
+            "select": sorted(self.selection) if self.selection is not None else None,
             "force": self.force,
             "ranges": self.ranges(),
             "to_run": {a: [str(d) for d in sorted(ds)] for a, ds in self.to_run.items() if ds},
@@ -184,14 +185,14 @@ def _pull(graph: Graph, seeds: Partitions, complete: Partitions, forced: Partiti
     return needed, to_run
 
 
-def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phases: tuple[str, ...]) -> None:
-    """Add written partitions (of the target phases) that read a partition about to be rewritten."""
+def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, targeted: set[str]) -> None:
+    """Add written partitions (of the target assets) that read a partition about to be rewritten."""
     frontier = [(k, set(to_run[_name(k)])) for k in graph.order]
     while frontier:
         key, dates = frontier.pop(0)
         for child in graph.children(key):
             name = _name(child)
-            if graph.phase_of[name] not in phases:
+            if name not in targeted:
                 continue
             stale = (graph.downstream(key, child, dates) & written.get(name, set())) - to_run[name]
             if stale:
@@ -199,13 +200,25 @@ def _refresh_readers(graph: Graph, to_run: Partitions, written: Partitions, phas
                 frontier.append((child, stale))
 
 
-def targets_of(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> Partitions:
-    return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if p in phases}
+def target_assets(graph: Graph, phases: tuple[str, ...], selection: frozenset[str] | None = None) -> set[str]:
+    """The assets a backfill targets: the ``--select``ed ones, else every asset of ``phases``."""
+    return set(selection) if selection is not None else {a for a, p in graph.phase_of.items() if p in phases}
 
 
-def _seeds(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> Partitions:
+def targets_of(
+    graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], selection: frozenset[str] | None = None
+) -> Partitions:
+    return {a: set(date_range(start, end)) for a in target_assets(graph, phases, selection)}
+
+
+def _seeds(
+    graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], selection: frozenset[str] | None = None
+) -> Partitions:
     """The range's dates of every phase up to the last target phase: a date is complete only when
-    all of them are (the target phases are forced with ``force``; the ones before only needed)."""
+    all of them are (the target phases are forced with ``force``; the ones before only needed).
+    A ``--select``ion seeds only its own assets (what they read is pulled in by the walk)."""
+    if selection is not None:
+        return targets_of(graph, start, end, phases, selection)
     last = max(PHASES.index(p) for p in phases)
     return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if PHASES.index(p) <= last}
 
@@ -219,28 +232,38 @@ def _lookback_edges(graph: Graph) -> list[tuple[dg.AssetKey, dg.AssetKey]]:
     ]
 
 
-def later_readers(graph: Graph, dates: Iterable[dt.date], phases: tuple[str, ...]) -> Partitions:
-    """Partitions of the target ``phases`` on later dates whose lookback windows read ``dates``."""
+def later_readers(graph: Graph, dates: Iterable[dt.date], targeted: set[str]) -> Partitions:
+    """Partitions of the ``targeted`` assets on later dates whose lookback windows read ``dates``."""
     found: Partitions = {}
     for parent, child in _lookback_edges(graph):
-        if graph.phase_of[_name(child)] in phases:
+        if _name(child) in targeted:
             found.setdefault(_name(child), set()).update(graph.downstream(parent, child, dates))
     return found
 
 
-def span(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], force: bool) -> list[dt.date]:
+def span(
+    graph: Graph,
+    start: dt.date,
+    end: dt.date,
+    phases: tuple[str, ...],
+    force: bool,
+    selection: frozenset[str] | None = None,
+) -> list[dt.date]:
     """The dates whose states a plan of ``start``..``end`` weighs: what it reads and, with
     ``force``, the later dates whose windows read the range."""
-    dates = set(reads(graph, start, end, phases))
+    dates = set(reads(graph, start, end, phases, selection))
     if force:
-        dates |= set().union(*later_readers(graph, date_range(start, end), phases).values())
+        targeted = target_assets(graph, phases, selection)
+        dates |= set().union(*later_readers(graph, date_range(start, end), targeted).values())
     return date_range(min(dates), max(dates)) if dates else []
 
 
-def reads(graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...]) -> list[dt.date]:
-    """Every date a backfill of ``start``..``end`` (target ``phases``) reads or writes, from the
-    partition mappings: what to ask the ledger and the instance about before planning."""
-    seeds = _seeds(graph, start, end, phases)
+def reads(
+    graph: Graph, start: dt.date, end: dt.date, phases: tuple[str, ...], selection: frozenset[str] | None = None
+) -> list[dt.date]:
+    """Every date a backfill of ``start``..``end`` (target ``phases`` or ``selection``) reads or
+    writes, from the partition mappings: what to ask the ledger and the instance about before planning."""
+    seeds = _seeds(graph, start, end, phases, selection)
     needed, _ = _pull(graph, seeds, {}, forced=seeds)
     dates = set().union(*needed.values())
     return date_range(min(dates), max(dates)) if dates else []
@@ -259,28 +282,29 @@ def make_plan(
     graph: Graph,
     written: Partitions,
     states: Mapping[tuple[str, dt.date], tuple[str, list[str]]],
-    games: Mapping[dt.date, int] | None = None,
+    selection: frozenset[str] | None = None,
 ) -> Plan:
     """The plan, from the completeness model's ``states`` ((table, date) -> (state, reasons))."""
     complete: Partitions = {a: set() for a in graph.phase_of}
     for (table, day), (state, _) in states.items():
         if state in LEAVE and table.replace(".", "/") in complete:
             complete[table.replace(".", "/")].add(day)
-    targets, seeds = targets_of(graph, start, end, phases), _seeds(graph, start, end, phases)
+    targets, seeds = targets_of(graph, start, end, phases, selection), _seeds(graph, start, end, phases, selection)
+    targeted = target_assets(graph, phases, selection)
     forced = dict(targets) if force else {}
     if force:  # the later partitions whose windows read a forced date, where that made them stale
-        for asset, dates in later_readers(graph, date_range(start, end), phases).items():
+        for asset, dates in later_readers(graph, date_range(start, end), targeted).items():
             stale = {d for d in dates & written.get(asset, set()) if _state(states, asset, d)[0] == "stale"}
             forced[asset] = forced.get(asset, set()) | stale
     needed, _ = _pull(graph, seeds, {}, forced=seeds)  # what the range reads, complete or not
     _, to_run = _pull(graph, seeds, complete, forced=forced)
-    _refresh_readers(graph, to_run, written, phases)
+    _refresh_readers(graph, to_run, written, targeted)
     why = {
         a: {d: _why(states, a, d, force and d in targets.get(a, set())) for d in dates}
         for a, dates in to_run.items()
         if dates
     }
-    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, dict(games or {}), why)
+    return Plan(start, end, phases, force, needed, complete, to_run, graph.phase_of, why=why, selection=selection)
 
 
 def _state(

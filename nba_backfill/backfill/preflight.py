@@ -87,5 +87,5 @@ def check(command: str, start: dt.date, end: dt.date) -> None:
     """Everything ``command`` needs from its arguments and environment before it starts."""
     check_dates(start, end)
     check_environment()
-    if command == "run":
+    if command in ("run", "lines"):
         check_live_key()

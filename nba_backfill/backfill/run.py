@@ -28,6 +28,7 @@ from nba_backfill.calendar import PHASES
 from nba_backfill.checks.matrix import GOOD
 from nba_backfill.naming import asset_key
 from nba_backfill.phases.failed_dates import named_in
+from nba_backfill.sources.credits import ODDS_REBUY_TAG
 from nba_backfill.storage.kept import OPERATION_TAG, new_operation_id
 
 #: On every run of a command-line backfill: its target range, which the completeness report shows.
@@ -189,7 +190,11 @@ class Runner:
             stretch[-1],
             selection=selection,
             resources=self.resources,
-            tags={TARGET_TAG: f"{self.plan.start}..{self.plan.end}", OPERATION_TAG: self.outcome.operation},
+            tags={
+                TARGET_TAG: f"{self.plan.start}..{self.plan.end}",
+                OPERATION_TAG: self.outcome.operation,
+                **({ODDS_REBUY_TAG: "true"} if self.plan.rebuy_odds else {}),
+            },
             instance=self.instance,
             raise_on_error=False,
             log_level="CRITICAL",

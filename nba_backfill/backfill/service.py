@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shlex
+import warnings
 from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
@@ -30,6 +31,7 @@ from nba_backfill.environment import resources as default_resources
 from nba_backfill.errors import UsageError
 from nba_backfill.graph import all_assets, checks
 from nba_backfill.naming import asset_name, table_name
+from nba_backfill.phases.odds_scrape import odds_to_buy
 from nba_backfill.sources.credits import OverBudget, check_budget
 
 Report = dict[str, Any]
@@ -58,20 +60,54 @@ class Session:
         """(table, date) -> (state, reasons): the completeness model over ``dates``."""
         return partition_states(dates, self.data, self.assets, self.checks, self.instance)
 
-    def plan(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
-        """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``)."""
+    def plan(
+        self,
+        start: dt.date,
+        end: dt.date,
+        phases: str = "1-5",
+        force: bool = False,
+        select: str | None = None,
+        rebuy_odds: bool | None = None,
+    ) -> Plan:
+        """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``, or the
+        assets of ``select``, Dagster's asset selection syntax), and what its odds scrapes will buy
+        (buying again what the raw store holds when ``rebuy_odds``, by default when ``force``)."""
         try:
             chosen = parse_phases(phases)
         except ValueError as err:
             raise UsageError(str(err)) from None
-        dates = span(self.graph, start, end, chosen, force)
-        states = self.states(dates)
-        return make_plan(start, end, chosen, force, self.graph, self.written, states, games_by_date(self.data, dates))
+        selection = self.selection(select) if select is not None else None
+        dates = span(self.graph, start, end, chosen, force, selection)
+        plan = make_plan(start, end, chosen, force, self.graph, self.written, self.states(dates), selection)
+        plan.rebuy_odds = force if rebuy_odds is None else rebuy_odds
+        plan.odds = odds_to_buy(plan.to_run, games_by_date(self.data, dates), self.data.raw_store.list, plan.rebuy_odds)
+        return plan
 
-    def plan_to_run(self, start: dt.date, end: dt.date, phases: str = "1-5", force: bool = False) -> Plan:
+    def plan_to_run(
+        self,
+        start: dt.date,
+        end: dt.date,
+        phases: str = "1-5",
+        force: bool = False,
+        select: str | None = None,
+        rebuy_odds: bool | None = None,
+    ) -> Plan:
         """The plan a run executes: changed partitions re-validated first (see :meth:`revalidate`)."""
         self.revalidate()
-        return self.plan(start, end, phases, force)
+        return self.plan(start, end, phases, force, select, rebuy_odds)
+
+    def selection(self, text: str) -> frozenset[str]:
+        """The assets ``text`` selects (as ``dagster asset materialize --select``); a UsageError
+        names a selection that does not parse or selects nothing."""
+        try:
+            with warnings.catch_warnings():  # the selection grammar is marked beta
+                warnings.simplefilter("ignore", dg.BetaWarning)
+                keys = dg.AssetSelection.from_string(text).resolve(self.assets)
+        except dg.DagsterError as err:
+            raise UsageError(f"--select {text!r}: {str(err).splitlines()[0]}") from None
+        if not keys:
+            raise UsageError(f"--select {text!r} selects no asset (asset keys look like scraped/odds_api_events)")
+        return frozenset(k.to_user_string() for k in keys)
 
     def matrix(self, start: dt.date, end: dt.date) -> pd.DataFrame:
         return completeness_matrix(start, end, self.data, self.assets, self.checks, self.instance)
@@ -93,16 +129,18 @@ class Session:
             self.data = CheckData(self.data.warehouse, self.data.raw_store)
         return adopted
 
-    def check_budget(self, plan: Plan, allow: bool) -> None:
-        """Refuse a backfill whose Odds API credits exceed what the account has left (live source)."""
+    def check_budget(self, plan: Plan, allow: bool) -> int | None:
+        """What the Odds API account has left (x-requests-remaining; None for the simulated league,
+        which has no balance); refuse a backfill whose credits exceed it unless ``allow``."""
         league = self.resources["league"]
-        if not hasattr(league, "remaining_credits"):  # the simulated league has no quota
-            return
+        if not hasattr(league, "remaining_credits"):
+            return None
         remaining = preflight.remaining_credits(league)
         try:
             check_budget(plan.odds_api_credits(), remaining, allow)
         except OverBudget as err:
             raise UsageError(str(err)) from None
+        return remaining
 
     def check_parallel(self, parallel: bool) -> None:
         if parallel and not self.resources["warehouse"].concurrent_writers():
@@ -197,9 +235,12 @@ def summarize(matrix: pd.DataFrame) -> dict:
     }
 
 
-def resume_command(start: dt.date, end: dt.date, phases: str, parallel: bool, flags: str = "") -> str:
-    """The ``nba-backfill run`` that resumes a backfill (re-running resumes: plan skips what is done)."""
-    words = ["nba-backfill", "run", "--start-date", str(start), "--end-date", str(end)]
+def resume_command(
+    start: dt.date, end: dt.date, phases: str, parallel: bool, flags: str = "", command: str = "run"
+) -> str:
+    """The ``nba-backfill run`` (or ``lines``) that resumes a backfill (re-running resumes: plan
+    skips what is done)."""
+    words = ["nba-backfill", command, "--start-date", str(start), "--end-date", str(end)]
     if phases != "1-5":
         words += ["--phases", phases]
     if parallel:

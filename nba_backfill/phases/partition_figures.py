@@ -9,7 +9,7 @@ show one true point per game date.
 """
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import dagster as dg
@@ -58,14 +58,14 @@ def table_figures(df: pd.DataFrame, dates: Iterable[dt.date]) -> dict[dt.date, d
 
 
 def file_figures(
-    paths: Iterable[str], dates: Iterable[dt.date], credits: Callable[[list[str]], int] | None = None
+    paths: Iterable[str], dates: Iterable[dt.date], credits: Mapping[dt.date, int] | None = None
 ) -> dict[dt.date, dict[str, int]]:
-    """Per date of a scrape: the files written and, for the Odds API, the credits they cost."""
-    by_date: dict[dt.date, list[str]] = {day: [] for day in dates}
+    """Per date of a scrape: the files written and, for the Odds API, the credits billed."""
+    by_date: dict[dt.date, int] = {day: 0 for day in dates}
     for path in paths:
-        by_date[path_date(path)].append(path)
+        by_date[path_date(path)] += 1
     return {
-        day: {"files": len(found), **({"odds_api_credits": credits(found)} if credits else {})}
+        day: {"files": found, **({"odds_api_credits": credits.get(day, 0)} if credits is not None else {})}
         for day, found in by_date.items()
     }
 

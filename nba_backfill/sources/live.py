@@ -427,7 +427,7 @@ class LiveApis(dg.ConfigurableResource):
     def _note_quota(self, headers: Mapping[str, str]) -> None:
         for key, header in QUOTA_HEADERS.items():
             value = _header_int(headers, header)
-            if value is not None:
+            if value is not None or key == "last_cost":  # a call's cost is its own answer's, never the last one's
                 self._quota[key] = value
 
     def _redact(self, text: str) -> str:

@@ -8,7 +8,8 @@ under the test's home read ``<home>``, a run's operation id ``<operation>``.
 Answers change only on purpose, and then the recording with them (``NBA_RECORD_CLI_JSON=1``
 writes it): issue 18 added the run's ``phases``, ``incomplete`` and ``undo`` and the box-score
 consistency check, issue 13 the ``lines_matched`` check, issue 15 the plan's ``why``, the status reasons
-naming each table and Phase 3 of the last date in a plan of phases 4-5.
+naming each table and Phase 3 of the last date in a plan of phases 4-5, issue 11 the plan's
+``select``, ``odds_api_remaining`` and the closing-snapshot credit estimate.
 """
 
 from __future__ import annotations

@@ -7,14 +7,17 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 
 import pytest
 
 from nba_backfill.errors import RawPayloadError
-from nba_backfill.phases import phase1_scrapers
+from nba_backfill.phases import odds_scrape
 from nba_backfill.phases.phase2_raw import parsers
+from nba_backfill.sources.credits import LINES_ASSET, POLICY_ENV, PROPS_ASSET
 from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import encode
+from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill_tests.phases_tests.test_phase2_parsers import (
     LINES_DIR,
     LINES_SPREADS_TOTALS,
@@ -101,15 +104,15 @@ def test_odds_beyond_any_book_are_refused() -> None:
     _refused(parsers.parse_player_props, PROPS_ABRIDGED_PATH, payload, "250000 is beyond any odds a book posts")
 
 
-def test_the_simulated_league_passes_odds_sanity(monkeypatch) -> None:
+def test_the_simulated_league_passes_odds_sanity(monkeypatch, tmp_path) -> None:
     league, day = SimulatedLeague(seed=20241022), dt.date(2024, 11, 14)
-    snapshot = dt.datetime.combine(day, phase1_scrapers.EVENTS_SNAPSHOT, tzinfo=dt.timezone.utc)
+    snapshot = dt.datetime.combine(day, odds_scrape.EVENTS_SNAPSHOT, tzinfo=dt.timezone.utc)
     events = {f"odds-api/events-history/{day}/a.json": json.loads(encode(league.odds_events(day, snapshot)))}
-    monkeypatch.setattr(phase1_scrapers, "is_historical", lambda d: True)
-    lines = phase1_scrapers.scrape_event_odds(league, "odds-api/game-lines", phase1_scrapers.LINE_MARKETS, events, day)
-    props = phase1_scrapers.scrape_event_odds(
-        league, "odds-api/player-props", phase1_scrapers.PROP_MARKETS, events, day
-    )
+    monkeypatch.setattr(odds_scrape, "is_historical", lambda d: True)
+    monkeypatch.setenv(POLICY_ENV, "full")
+    buyer = odds_scrape.Buyer(league, LocalRawStore(root=str(tmp_path)), rebuy=False, log=logging.getLogger("test"))
+    lines = odds_scrape.buy_event_odds(buyer, LINES_ASSET, events, day).files
+    props = odds_scrape.buy_event_odds(buyer, PROPS_ASSET, events, day).files
     decoded = lambda files: {p: json.loads(b) for p, b in files.items()}  # noqa: E731
     game_lines, player_props = parsers.parse_game_lines(decoded(lines)), parsers.parse_player_props(decoded(props))
     assert len(game_lines) > 100 and len(player_props) > 100

@@ -103,7 +103,7 @@ def test_table_figures_on_a_tiny_frame():
 def test_file_figures_per_date():
     paths = [f"nba-com/schedule/{D1}/a.json", f"nba-com/schedule/{D1}/b.json", f"nba-com/schedule/{D2}/c.json"]
     assert file_figures(paths, [D1, D2]) == {D1: {"files": 2}, D2: {"files": 1}}
-    assert file_figures(paths, [D1, D2], credits=len) == {
-        D1: {"files": 2, "odds_api_credits": 2},
-        D2: {"files": 1, "odds_api_credits": 1},
+    assert file_figures(paths, [D1, D2], credits={D1: 20}) == {
+        D1: {"files": 2, "odds_api_credits": 20},
+        D2: {"files": 1, "odds_api_credits": 0},
     }

@@ -178,6 +178,12 @@ class FakeApis:
         return f"http://{host}:{port}"
 
     @property
+    def used(self) -> int:
+        """The credits charged so far (what x-requests-used says)."""
+        with self._lock:
+            return self._used
+
+    @property
     def nba_base(self) -> str:
         return f"{self.url}/stats"
 

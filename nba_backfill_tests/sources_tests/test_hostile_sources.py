@@ -15,11 +15,13 @@ import pytest
 from nba_backfill import ids
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.errors import SourceUnavailable
-from nba_backfill.phases import phase1_scrapers
+from nba_backfill.phases import odds_scrape
 from nba_backfill.resources import local_storage
+from nba_backfill.sources.credits import POLICY_ENV
 from nba_backfill.sources.live import LiveApis, live_source
+from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill_tests.sources_tests.fake_apis import Answer, FakeApis
-from nba_backfill_tests.sources_tests.test_live import KEY, LINES_EVENT, ODDS_ASSETS
+from nba_backfill_tests.sources_tests.test_live import KEY, LINES_EVENT, ODDS_ASSETS, with_a_schedule
 
 HOSTILE_ID = "../../../../escaped"
 DAY = "2024-01-24"
@@ -49,7 +51,8 @@ def hostile_env(home: Path, fake: FakeApis, monkeypatch: pytest.MonkeyPatch) -> 
     monkeypatch.setenv("ODDS_API_KEY", KEY)
     monkeypatch.setenv("NBA_STATS_BASE_URL", fake.nba_base)
     monkeypatch.setenv("ODDS_API_BASE_URL", fake.odds_base)
-    monkeypatch.setattr(phase1_scrapers, "is_historical", lambda day: day < dt.date(2025, 7, 1))
+    monkeypatch.setattr(odds_scrape, "is_historical", lambda day: day < dt.date(2025, 7, 1))
+    monkeypatch.setenv(POLICY_ENV, "full")  # both odds scrapers buy
 
 
 def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_raw_root(
@@ -59,7 +62,7 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
     # answered with odds (as a hostile server would), so a rewritten path would produce files.
     odds = json.dumps({"timestamp": "2024-01-24T20:00:00Z", "data": {"id": HOSTILE_ID, "bookmakers": []}}).encode()
     fake.queue(Answer(body=_events_with(HOSTILE_ID)), *[Answer(body=odds)] * 12)
-    storage = local_storage()
+    storage = with_a_schedule(local_storage(), DAY)
     with dg.DagsterInstance.ephemeral() as instance:
         result = materialize_range(
             DAY, DAY, selection=ODDS_ASSETS, resources=storage | live_source(), instance=instance, with_checks=False
@@ -77,12 +80,12 @@ def test_an_event_id_that_climbs_out_is_refused_and_nothing_lands_outside_the_ra
     assert odds_requests and all(ids.ODDS_EVENT_ID.fullmatch(p.split("/")[-2]) for p in odds_requests)
     assert not [s for s in fake.requests if "escaped" in s.path or ".." in s.path]
 
-    refusals = [line for line in logs if "refused an event" in line]
+    refusals = [line for line in logs if "skipped an event" in line]
     assert len(refusals) == 2  # once by each odds scraper, one line each, naming the id
     assert all("'../../../../escaped'" in line and DAY in line for line in refusals)
 
 
-def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead() -> None:
+def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go_ahead(tmp_path: Path) -> None:
     good = {
         "id": LINES_EVENT,
         "home_team": "Golden State Warriors",
@@ -101,9 +104,13 @@ def test_events_that_cannot_be_scraped_are_refused_one_line_each_and_the_rest_go
     }
     warnings: list[str] = []
     log = type("Log", (), {"warning": staticmethod(warnings.append)})
-    kept = phase1_scrapers.events_of_date({f"odds-api/events-history/{DAY}/x.json": listing}, dt.date(2024, 1, 24), log)
+    bought = odds_scrape.Bought()
+    buyer = odds_scrape.Buyer(None, LocalRawStore(root=str(tmp_path)), rebuy=False, log=log)
+    listing_file = {f"odds-api/events-history/{DAY}/x.json": listing}
+    kept = odds_scrape.events_of_date(listing_file, dt.date(2024, 1, 24), buyer, bought)
     assert kept == [good]
-    assert len(warnings) == 5 and all(w.startswith(f"odds for {DAY}: refused an event of odds-api/") for w in warnings)
+    assert bought.refused == warnings  # recorded for the materialization, and logged
+    assert len(warnings) == 5 and all(w.startswith(f"odds for {DAY}: skipped an event of odds-api/") for w in warnings)
     assert "Springfield Isotopes" in warnings[0] and "tonight" in warnings[1] and "missing away_team" in warnings[3]
     assert "is not an event object" in warnings[4]
 

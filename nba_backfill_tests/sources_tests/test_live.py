@@ -16,12 +16,13 @@ import pytest
 
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.errors import SourceUnavailable
-from nba_backfill.phases import phase1_scrapers
+from nba_backfill.phases import odds_scrape, phase1_scrapers
 from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.resources import local_storage
 from nba_backfill.sources import live
-from nba_backfill.sources.credits import OverBudget, check_budget, estimate_credits
+from nba_backfill.sources.credits import POLICY_ENV, DateToBuy, OverBudget, check_budget, event_odds_cost
 from nba_backfill.sources.live import LiveApis, live_source
+from nba_backfill.sources.simulated import SimulatedLeague
 from nba_backfill.storage.io_managers import encode
 from nba_backfill_tests.conftest import free_port
 from nba_backfill_tests.sources_tests import fake_apis
@@ -279,17 +280,34 @@ def test_quota_headers_are_read_from_every_odds_api_answer(apis: LiveApis, fake:
     assert apis.quota()["calls"] == 3  # NBA.com calls are not Odds API calls
 
 
-def test_estimate_credits() -> None:
-    assert estimate_credits(30, 1) == 300
-    assert estimate_credits(30, 2, regions=2) == 1200
-    assert estimate_credits(30, 2, historical=False) == 60
-    assert estimate_credits(0, 5) == 0
+def test_the_cost_rules() -> None:
+    assert event_odds_cost(1, historical=True) == 10
+    assert event_odds_cost(2, historical=True, regions=2) == 40
+    assert event_odds_cost(2, historical=False) == 2
+    assert event_odds_cost(0, historical=True) == 0  # an empty answer is free
+
+
+def test_a_dates_bill_under_each_policy(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(POLICY_ENV, raising=False)
+    day = dt.date(2024, 11, 5)
+    games = {"odds_api_player_props": 8, "odds_api_game_lines": 8}
+    assert DateToBuy(day, True, 8, True, games).credits() == 1 + 8 * 10  # closing: props, one snapshot
+    assert DateToBuy(day, True, 8, False, games).credits() == 8 * 10  # the listing is held already
+    assert DateToBuy(day, True, 0, True, {}).credits() == 0  # no games, nothing bought
+    assert DateToBuy(day, False, 8, True, games).credits() == 8 * 1 + 8 * 2  # live: free listing, cheap odds
+    monkeypatch.setenv(POLICY_ENV, "full")
+    assert DateToBuy(day, True, 8, True, games).credits() == 1 + 8 * 3 * (10 + 20)
+    monkeypatch.setenv(POLICY_ENV, "weekly")
+    with pytest.raises(ValueError, match="NBA_ODDS_POLICY='weekly' is not a snapshot policy"):
+        DateToBuy(day, True, 8, True, games).credits()
 
 
 def test_check_budget() -> None:
     check_budget(300, 500, allow_over_budget=False)
     check_budget(900, 500, allow_over_budget=True)
-    with pytest.raises(OverBudget, match=r"needs ~900 credits, 500 remain; pass --allow-over-budget to proceed"):
+    with pytest.raises(
+        OverBudget, match=r"needs 900 Odds API credits, 500 remain; pass --allow-over-budget to proceed"
+    ):
         check_budget(900, 500, allow_over_budget=False)
     with pytest.raises(OverBudget, match="unknown"):
         check_budget(10, None, allow_over_budget=False)
@@ -340,7 +358,8 @@ def live_env(fake: FakeApis, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NBA_STATS_BASE_URL", fake.nba_base)
     monkeypatch.setenv("ODDS_API_BASE_URL", fake.odds_base)
     today = dt.date(2025, 7, 1)  # every recorded date is in the past: the historical endpoints
-    monkeypatch.setattr(phase1_scrapers, "is_historical", lambda day: day < today)
+    monkeypatch.setattr(odds_scrape, "is_historical", lambda day: day < today)
+    monkeypatch.setenv(POLICY_ENV, "full")  # opening, midday and closing lines of props, spreads and totals
 
 
 def test_live_source_reads_base_urls_and_the_key_from_the_environment(live_env: None, fake: FakeApis) -> None:
@@ -377,6 +396,14 @@ ODDS_ASSETS = dg.AssetSelection.assets(
 )
 
 
+def with_a_schedule(storage: dict, day: str) -> dict:
+    """``storage`` whose raw store holds a schedule with games on ``day`` (the odds scrapers buy
+    nothing for a date without games; the recordings hold no schedule of the odds dates)."""
+    date = dt.date.fromisoformat(day)
+    storage["raw_store"].write(f"nba-com/schedule/{day}/20000101_000000.json", encode(SimulatedLeague().schedule(date)))
+    return storage
+
+
 @pytest.mark.parametrize(
     ("day", "folder", "parse", "event"),
     [
@@ -388,7 +415,7 @@ ODDS_ASSETS = dg.AssetSelection.assets(
 def test_odds_scrapers_run_in_dagster_on_the_live_source_and_their_files_parse(
     home: Path, live_env: None, fake: FakeApis, day: str, folder: str, parse, event: str
 ) -> None:
-    storage = local_storage()
+    storage = with_a_schedule(local_storage(), day)
     result = materialize_range(day, day, selection=ODDS_ASSETS, resources=storage | live_source(), with_checks=False)
     assert result.success
     (props,) = result.asset_materializations_for_node("scraped__odds_api_player_props")  # the account, after the scrape

@@ -14,6 +14,7 @@ from google.cloud import bigquery
 
 from nba_backfill.backfill.execute import materialize_range
 from nba_backfill.resources import simulated_source
+from nba_backfill.sources.credits import POLICY_ENV
 from nba_backfill.storage.bigquery_warehouse import BigQueryWarehouse, WarehouseError
 from nba_backfill.storage.gcp import gcp_storage
 from nba_backfill.storage.gcs_raw_store import GCSRawStore
@@ -189,7 +190,8 @@ def test_an_emulator_address_without_a_scheme_is_refused(warehouse, monkeypatch)
 # -- the whole graph on the gcp target ---------------------------------------------------------
 
 
-def test_every_phase_materializes_on_gcp_and_a_rerun_is_idempotent(gcp_env, home):
+def test_every_phase_materializes_on_gcp_and_a_rerun_is_idempotent(gcp_env, home, monkeypatch):
+    monkeypatch.setenv(POLICY_ENV, "full")  # every table gets rows: past dates' game lines are the full policy's
     platform = gcp_storage() | simulated_source()
     result = materialize_range("2024-10-22", "2024-10-26", resources=platform, log_level="ERROR")
     assert result.success

@@ -6,9 +6,11 @@ import datetime as dt
 from typing import Any
 
 import dagster as dg
+from pydantic import PrivateAttr
 
 from nba_backfill import calendar
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.sources.credits import event_odds_cost, events_cost
 from nba_backfill.sources.faults import FaultPlan, parse_unpublished
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_EVENTS, FEED_PBP, FEED_SCHEDULE, odds_feed
 from nba_backfill.sources.simulated.league import (
@@ -62,6 +64,7 @@ class SimulatedLeague(dg.ConfigurableResource):
     corrupt: str = ""
     #: Games whose file of a feed NBA.com never published (``nbac_boxscores:0022400061``): 404.
     unpublished: str = ""
+    _bill: dict[str, int | None] = PrivateAttr(default_factory=lambda: {"last_cost": None, "used": 0})
 
     # -- faults ------------------------------------------------------------------------------------
 
@@ -106,17 +109,33 @@ class SimulatedLeague(dg.ConfigurableResource):
     def odds_events(self, game_date: dt.date, snapshot: dt.datetime | None) -> dict | list:
         """Historical wrapper (snapshot given) or the bare live list (snapshot None)."""
         day = calendar.as_date(game_date)
+        self._bill["last_cost"] = None
         corrupt = self._check_outage(FEED_EVENTS, day)
         payload = odds_events_payload(self.seed, day, snapshot)
+        listed = payload["data"] if snapshot is not None else payload
+        self._charge(events_cost(snapshot is not None) if listed else 0)
         return _corrupt_payload(FEED_EVENTS, payload) if corrupt.fails(FEED_EVENTS, day) else payload
 
     def event_odds(self, event_id: str, markets: list[str], snapshot: dt.datetime | None) -> dict:
         """Event odds for ``markets`` (player_points, spreads, totals, h2h; others are omitted)."""
         feed = odds_feed(markets)
+        self._bill["last_cost"] = None
         g = _find_event(self.seed, event_id, feed)
         corrupt = self._check_outage(feed, g.game_date)
         payload = _event_odds(self.seed, g, markets, snapshot, feed)
+        event = payload["data"] if snapshot is not None else payload
+        returned = {m["key"] for book in event["bookmakers"] for m in book["markets"]}
+        self._charge(event_odds_cost(len(returned), snapshot is not None))
         return _corrupt_payload(feed, payload) if corrupt.fails(feed, g.game_date) else payload
+
+    def quota(self) -> dict[str, int | None]:
+        """The simulated account, billed by The Odds API's rules (sources/credits.py): the cost of
+        the last answered call and the credits this league object has been billed; no balance."""
+        return {"last_cost": self._bill["last_cost"], "used": self._bill["used"], "remaining": None}
+
+    def _charge(self, credits: int) -> None:
+        self._bill["last_cost"] = credits
+        self._bill["used"] += credits
 
     # -- helpers -----------------------------------------------------------------------------------
 

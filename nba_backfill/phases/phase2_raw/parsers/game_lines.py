@@ -24,9 +24,15 @@ from nba_backfill.phases.phase2_raw.parsers.schemas import GAME_LINES_COLUMNS, F
 _GAME_LINE_MARKETS = ("h2h", "spreads", "totals")
 
 
+#: One observation of a price: the table's grain.
+GAME_LINES_KEY = ["game_id", "bookmaker_key", "market_key", "outcome_name", "snapshot_timestamp"]
+
+
 def parse_game_lines(files: Files) -> pd.DataFrame:
-    """``odds_api_game_lines``: one row per event x bookmaker x market x outcome x snapshot."""
-    return _parse(files, _game_lines_rows, GAME_LINES_COLUMNS, latest_only=False)
+    """``odds_api_game_lines``: one row per event x bookmaker x market x outcome x snapshot (a
+    snapshot stored twice is one observation: the latest file's row is kept)."""
+    rows = _parse(files, _game_lines_rows, GAME_LINES_COLUMNS, latest_only=False)
+    return rows.drop_duplicates(GAME_LINES_KEY, keep="last", ignore_index=True)
 
 
 def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:

@@ -77,7 +77,10 @@ def _snapshot_time(snapshot: _Snapshot, src: _Src) -> pd.Timestamp:
 
 
 def _event_header(event: dict, src: _Src) -> Row:
-    """Event id, teams and game keys. Without ``commence_time`` the game date is the path date."""
+    """Event id, teams and game keys. The row's ``game_date`` is the date of the file it came from,
+    whatever range is run: a game rescheduled after its odds were scraped keeps them there, its
+    own tip-off in ``commence_time`` (and its game id from that tip-off's date); without one, the
+    path date is the game's date."""
     commence = _optional_utc(event, "commence_time", src)
     game_date = commence.tz_convert(calendar.TIMEZONE).date() if commence is not None else src.date
     home_name = _require(event, "home_team", src, "str")
@@ -90,7 +93,7 @@ def _event_header(event: dict, src: _Src) -> Row:
         "game_id": calendar.game_id(game_date, away, home),
         "odds_api_event_id": _event_id(_require(event, "id", src, "str"), src),
         "commence_time": commence,
-        "game_date": game_date,
+        "game_date": src.date,
         "home_team": home_name,
         "away_team": away_name,
         "home_team_abbr": home,

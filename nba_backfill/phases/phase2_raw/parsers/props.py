@@ -32,10 +32,17 @@ class _Side(NamedTuple):
     price: _Price
 
 
+#: One observation of a line: the table's grain.
+PROPS_KEY = ["game_id", "player_lookup", "bookmaker", "snapshot_timestamp"]
+
+
 def parse_player_props(files: Files) -> pd.DataFrame:
     """``odds_api_player_points_props``: one row per event x bookmaker x player x snapshot (Over and
-    Under merged). Every file is a snapshot; in-play snapshots are kept (negative minutes_before_tipoff)."""
-    return _parse(files, _props_rows, PLAYER_PROPS_COLUMNS, latest_only=False)
+    Under merged). Every file is a snapshot; in-play snapshots are kept (negative minutes_before_tipoff).
+    A snapshot stored twice (today's live odds scraped again before the market moved) is one
+    observation: the latest file's row is kept."""
+    rows = _parse(files, _props_rows, PLAYER_PROPS_COLUMNS, latest_only=False)
+    return rows.drop_duplicates(PROPS_KEY, keep="last", ignore_index=True)
 
 
 def _props_rows(src: _Src, payload: dict) -> list[Row]:
