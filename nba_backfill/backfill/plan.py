@@ -162,6 +162,16 @@ class Graph:
     def children(self, key: dg.AssetKey) -> list[dg.AssetKey]:
         return [k for k, a in self.assets.items() if key in a.dependency_keys]
 
+    def upstream_closure(self, names: Iterable[str]) -> set[str]:
+        """``names`` and every asset they read, directly or not."""
+        found, frontier = set(names), [dg.AssetKey.from_user_string(n) for n in names]
+        while frontier:
+            for parent in self.assets[frontier.pop()].dependency_keys:
+                if parent in self.assets and _name(parent) not in found:
+                    found.add(_name(parent))
+                    frontier.append(parent)
+        return found
+
 
 @cache
 def _valid_keys() -> frozenset[str]:
@@ -216,9 +226,10 @@ def _seeds(
 ) -> Partitions:
     """The range's dates of every phase up to the last target phase: a date is complete only when
     all of them are (the target phases are forced with ``force``; the ones before only needed).
-    A ``--select``ion seeds only its own assets (what they read is pulled in by the walk)."""
+    A ``--select``ion seeds its assets and everything upstream of them, so a selection of whole
+    phases plans as those phases do."""
     if selection is not None:
-        return targets_of(graph, start, end, phases, selection)
+        return {a: set(date_range(start, end)) for a in graph.upstream_closure(selection)}
     last = max(PHASES.index(p) for p in phases)
     return {a: set(date_range(start, end)) for a, p in graph.phase_of.items() if PHASES.index(p) <= last}
 

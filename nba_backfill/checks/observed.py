@@ -5,8 +5,8 @@ scraper's internal state, so a file fixed by hand or a row changed outside the t
 
 - provisional: the stored schedule of a date now past still has games that were not final when it
   was scraped, so their box scores were never asked for;
-- degraded: a final game of the date has no odds rows (player props or game lines, matched by the
-  two teams) and no accepted gap covers it;
+- degraded: a final game of the date has no odds rows (player props, and game lines where the
+  snapshot policy buys them; matched by the two teams) and no accepted gap covers it;
 - changed / lost: a partition's rows no longer match the fingerprint or the row count its write
   recorded in the ledger.
 """
@@ -20,6 +20,7 @@ import pandas as pd
 
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
+from nba_backfill.sources.credits import LINES_ASSET, policy
 from nba_backfill.storage import accepted_gaps
 
 PROPS = "nba_raw.odds_api_player_points_props"
@@ -52,8 +53,14 @@ def _covered(gaps: pd.DataFrame, feeds: Sequence[str]) -> tuple[set[dt.date], se
     return set(pd.to_datetime(odds.loc[whole, "game_date"]).dt.date), set(odds.loc[~whole, "nba_game_id"].astype(str))
 
 
+def expected_odds_tables() -> dict[str, tuple[str, tuple[str, ...]]]:
+    """The odds tables a final game needs rows in under the snapshot policy in force (``closing``
+    buys no game lines for past dates, so their absence is no gap)."""
+    return {t: v for t, v in ODDS_TABLES.items() if t != LINES or policy().historical_markets(LINES_ASSET)}
+
+
 def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[str]]:
-    """Date -> its final games without odds rows (per table whose date is written)."""
+    """Date -> its final games without odds rows (per expected table whose date is written)."""
     schedule = data.table(SCHEDULE, dates)
     final = schedule[schedule["game_status"] == FINAL] if len(schedule) else schedule
     if final.empty:
@@ -61,7 +68,7 @@ def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[st
     gaps = accepted_gaps.accepted(data.warehouse, dates)
     pair = ["game_date", "away_team_tricode", "home_team_tricode"]
     found: dict[dt.date, list[str]] = {}
-    for table, (what, feeds) in ODDS_TABLES.items():
+    for table, (what, feeds) in expected_odds_tables().items():
         whole_dates, games = _covered(gaps, feeds)
         written = data.written(table, dates) - whole_dates
         rows = data.warehouse.read(table, sorted(written), ["away_team_abbr", "home_team_abbr"])
