@@ -67,6 +67,11 @@ def keep_statements(
     return statements
 
 
+def kept_dates(kept_ledger: str, kept_for: str, table: str) -> str:
+    """The dates of ``table`` kept for operation ``kept_for``, as a subquery."""
+    return f"(SELECT game_date FROM {kept_ledger} WHERE kept_for = '{valid_id(kept_for)}' AND table_name = '{table}')"
+
+
 def restore_statements(
     kept_for: str,
     table: str,
@@ -78,7 +83,7 @@ def restore_statements(
 ) -> list[str]:
     """Put ``table``'s partitions kept for ``kept_for`` back: rows, then ledger entries."""
     kept_for = valid_id(kept_for)
-    mine = f"(SELECT game_date FROM {kept_ledger} WHERE kept_for = '{kept_for}' AND table_name = '{table}')"
+    mine = kept_dates(kept_ledger, kept_for, table)
     statements = []
     if target:
         statements.append(f"DELETE FROM {target} WHERE game_date IN {mine}")

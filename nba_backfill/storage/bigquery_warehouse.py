@@ -46,6 +46,7 @@ from nba_backfill.storage.bigquery_kept import (
     KEPT_LEDGER_SCHEMA,
     forget_statement,
     keep_statements,
+    kept_dates,
     restore_statements,
     transaction,
 )
@@ -188,6 +189,9 @@ class BigQueryWarehouse(Warehouse):
                     self._physical(LEDGER),
                     self._physical(KEPT_LEDGER),
                 )
+                if types is not None:  # the rows put back are the tool's: their fingerprints too
+                    mine = kept_dates(self._physical(KEPT_LEDGER), kept_for, table)
+                    statements.append(_fingerprint_update(self._physical(LEDGER), table, self._physical(table), mine))
             self._run_dml(transaction([*statements, forget_statement([kept_for], self._physical(KEPT_LEDGER))]))
 
     def prune_kept(self, kept_for: Sequence[str]) -> None:

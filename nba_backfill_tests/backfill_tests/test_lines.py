@@ -83,7 +83,7 @@ def with_lines(home) -> int:
 
 def test_lines_fills_a_date_whose_odds_api_was_down_and_spends_what_plan_said(nba, home, monkeypatch, tmp_path):
     monkeypatch.setenv("NBA_SIM_OUTAGES", f"odds_api:{DAY}")
-    assert nba("run", *RANGE)[0] == 0
+    assert nba("run", *RANGE)[0] == 1  # DAY is degraded (no lines): not complete
     assert with_lines(home) == 0  # every prediction of DAY says NO_LINE
     monkeypatch.delenv("NBA_SIM_OUTAGES")
     before_rows, before_files = rows_of_other_dates(home), nba_com_files(home)
@@ -106,5 +106,6 @@ def test_lines_fills_a_date_whose_odds_api_was_down_and_spends_what_plan_said(nb
     control = never_down(tmp_path)  # the same range where the Odds API was never down
     assert not differences(rows_of_other_dates(control, keep_day=True), rows_of_other_dates(home, keep_day=True))
 
+    assert nba("status", *RANGE)[0] == 0  # DAY no longer degraded
     code, again = nba.json("lines", *ONE_DAY)  # nothing is bought twice
     assert code == 0 and again["odds_api_credits_spent"] == again["odds_api_credits_estimated"] == 0
