@@ -7,17 +7,13 @@ Cases 3-5 start from a copy of one base backfill (2024-10-22 .. 2024-10-29).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import shutil
-import subprocess
-import sys
 
-import duckdb
 import pandas as pd
 import pytest
 
 from nba_backfill import calendar
-from nba_backfill.testing.plugin import ISOLATED_VARIABLES
+from nba_backfill_tests.backfill_tests.homes import backfilled_home, sql
 
 pytestmark = pytest.mark.slow
 BASE = ["--start-date", "2024-10-22", "--end-date", "2024-10-29"]
@@ -25,23 +21,13 @@ BASE = ["--start-date", "2024-10-22", "--end-date", "2024-10-29"]
 
 @pytest.fixture(scope="module")
 def base_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("base")
-    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES} | {"NBA_BACKFILL_HOME": str(home)}
-    subprocess.run(
-        [sys.executable, "-m", "nba_backfill.backfill.cli", "run", *BASE], env=env, check=True, capture_output=True
-    )
-    return home
+    return backfilled_home(tmp_path_factory.mktemp("base"), BASE)
 
 
 @pytest.fixture
 def from_base(base_home, home, nba):
     shutil.copytree(base_home, home)
     return nba
-
-
-def sql(home, query: str) -> pd.DataFrame:
-    with duckdb.connect(str(home / "warehouse.duckdb")) as con:
-        return con.execute(query).df()
 
 
 def written_at(home, table: str, day: str) -> pd.Timestamp:

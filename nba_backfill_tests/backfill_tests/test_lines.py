@@ -4,28 +4,19 @@
 from __future__ import annotations
 
 import hashlib
-import os
-import subprocess
-import sys
 from pathlib import Path
 
-import duckdb
 import pandas as pd
 import pytest
 
 from nba_backfill.backfill.lines import LINES_SELECTION
-from nba_backfill.testing.plugin import ISOLATED_VARIABLES
+from nba_backfill_tests.backfill_tests.homes import backfilled_home, sql
 
 DAY = "2024-10-30"
 RANGE = ["--start-date", "2024-10-28", "--end-date", "2024-11-01"]
 ONE_DAY = ["--start-date", DAY, "--end-date", DAY]
 SCHEMAS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions")
 pytestmark = pytest.mark.slow
-
-
-def sql(home, query: str) -> pd.DataFrame:
-    with duckdb.connect(str(home / "warehouse.duckdb"), read_only=True) as con:
-        return con.execute(query).df()
 
 
 def rows_of_other_dates(home, keep_day: bool = False) -> dict[str, pd.DataFrame]:
@@ -60,12 +51,7 @@ def differences(before: dict[str, pd.DataFrame], after: dict[str, pd.DataFrame])
 
 
 def never_down(tmp_path) -> Path:
-    home = tmp_path / "control"
-    env = {k: v for k, v in os.environ.items() if k not in ISOLATED_VARIABLES} | {"NBA_BACKFILL_HOME": str(home)}
-    subprocess.run(
-        [sys.executable, "-m", "nba_backfill.backfill.cli", "run", *RANGE], env=env, check=True, capture_output=True
-    )
-    return home
+    return backfilled_home(tmp_path / "control", RANGE)
 
 
 def nba_com_files(home) -> dict[str, str]:
