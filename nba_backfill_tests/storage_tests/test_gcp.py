@@ -223,27 +223,3 @@ def test_accepted_gaps_are_kept_and_merged_in_bigquery_too(warehouse):
     rows = accepted_gaps.accepted(warehouse, [day]).sort_values("feed")
     assert rows["reason"].tolist() == ["c", "b"] and rows["nba_game_id"].isna().tolist() == [False, True]
     assert accepted_gaps.accepted_games(rows, "nbac_play_by_play") == {day: {"0022500150"}}
-
-
-def test_the_ledger_fingerprint_sees_a_change_made_outside_the_tool(warehouse):
-    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
-    recorded = warehouse.ledger().set_index("game_date")["fingerprint"]
-    current = warehouse.current([TABLE, "nba_raw.never_written"]).set_index("game_date")["fingerprint"]
-    assert recorded.notna().all() and recorded.to_dict() == current.to_dict()
-    warehouse.query(f"UPDATE {TABLE} SET points = 11 WHERE points = 10")
-    after = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
-    assert (
-        after[pd.Timestamp(D1)] != recorded[pd.Timestamp(D1)] and after[pd.Timestamp(D2)] == recorded[pd.Timestamp(D2)]
-    )
-
-
-def test_adopting_a_changed_partition_records_its_rows_as_written_now(warehouse):
-    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
-    before = warehouse.ledger().set_index("game_date")
-    warehouse.query(f"UPDATE {TABLE} SET points = 11 WHERE points = 10")
-    warehouse.adopt(TABLE, [D1])
-    after = warehouse.ledger().set_index("game_date")
-    current = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
-    assert after["fingerprint"].to_dict() == current.to_dict()
-    assert after.loc[pd.Timestamp(D1), "written_at"] > before.loc[pd.Timestamp(D1), "written_at"]
-    assert after.loc[pd.Timestamp(D2), "written_at"] == before.loc[pd.Timestamp(D2), "written_at"]

@@ -138,18 +138,6 @@ def test_the_dates_a_loaded_frame_carries_are_shared_by_what_pandas_derives_not_
     assert set(derived.attrs["present_dates"]) == {D1, D2}
 
 
-def test_the_ledger_fingerprint_sees_a_change_made_outside_the_tool(warehouse):
-    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
-    recorded = warehouse.ledger().set_index("game_date")["fingerprint"]
-    current = warehouse.current([TABLE, "nba_raw.never_written"]).set_index("game_date")["fingerprint"]
-    assert recorded.notna().all() and recorded.to_dict() == current.to_dict()
-    warehouse.query(f"UPDATE {TABLE} SET points = 11 WHERE points = 10")
-    after = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
-    assert (
-        after[pd.Timestamp(D1)] != recorded[pd.Timestamp(D1)] and after[pd.Timestamp(D2)] == recorded[pd.Timestamp(D2)]
-    )
-
-
 def test_a_new_column_keeps_the_fingerprints_of_unchanged_partitions_matching(warehouse):
     warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
     warehouse.query(f"UPDATE {TABLE} SET points = 6 WHERE points = 5")  # D2 changed outside the tool
@@ -158,15 +146,3 @@ def test_a_new_column_keeps_the_fingerprints_of_unchanged_partitions_matching(wa
     current = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
     assert recorded[pd.Timestamp(D1)] == current[pd.Timestamp(D1)]
     assert recorded[pd.Timestamp(D2)] != current[pd.Timestamp(D2)]  # still seen as changed
-
-
-def test_adopting_a_changed_partition_records_its_rows_as_written_now(warehouse):
-    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
-    before = warehouse.ledger().set_index("game_date")
-    warehouse.query(f"UPDATE {TABLE} SET points = 11 WHERE points = 10")
-    warehouse.adopt(TABLE, [D1])
-    after = warehouse.ledger().set_index("game_date")
-    current = warehouse.current([TABLE]).set_index("game_date")["fingerprint"]
-    assert after["fingerprint"].to_dict() == current.to_dict()
-    assert after.loc[pd.Timestamp(D1), "written_at"] > before.loc[pd.Timestamp(D1), "written_at"]
-    assert after.loc[pd.Timestamp(D2), "written_at"] == before.loc[pd.Timestamp(D2), "written_at"]
