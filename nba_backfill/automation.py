@@ -97,11 +97,12 @@ def busy(instance: dg.DagsterInstance) -> str | None:
 def plan_gaps(instance: dg.DagsterInstance, start: dt.date, end: dt.date) -> Plan | None:
     """The plan ``nba-backfill plan`` makes for ``start``..``end``; None before the first backfill
     (an empty warehouse is for an operator to fill, not for a sensor to discover as one big gap).
-    A warehouse that cannot be read fails the tick rather than reading as empty."""
+    A warehouse that cannot be read fails the tick rather than reading as empty. A tick only reads:
+    partitions changed outside the tool are re-validated by the next ``nba-backfill run``."""
     session = Session(instance)
     if session.data.ledger.empty:
         return None
-    return session.plan_to_run(start, end)
+    return session.plan(start, end)
 
 
 def asset_graph_subset(to_run: Partitions) -> AssetGraphSubset:

@@ -24,6 +24,7 @@ from dagster._core.utils import make_new_run_id
 from nba_backfill.checks import observed
 from nba_backfill.checks.catalogue import Check, evaluate
 from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.matrix import failed_partitions
 from nba_backfill.checks.outcomes import Outcome, evaluation
 from nba_backfill.naming import asset_key, table_name
 
@@ -62,11 +63,15 @@ def revalidate(
     instance: dg.DagsterInstance, data: CheckData, checks: Sequence[Check], tables: Sequence[str]
 ) -> dict[str, list[dt.date]]:
     """Judge every changed partition of ``tables`` by its checks (recorded), and adopt those none
-    fails at ERROR: table -> the dates adopted."""
+    fails at ERROR: table -> the dates adopted. A partition already judged failed is not judged
+    again (the next ``run`` rewrites it), so repeated plans add no results."""
     drift = observed.drifted(data, tables)
     adopted: dict[str, list[dt.date]] = {}
     for table, rows in drift[drift["changed"]].groupby("table_name"):
-        dates = sorted(rows["game_date"].dt.date)
+        judged = failed_partitions(instance, [table], checks, sorted(rows["game_date"].dt.date))
+        dates = sorted(d for d in rows["game_date"].dt.date if (table, d) not in judged)
+        if not dates:
+            continue
         results = evaluate([c for c in checks if table_name(c.asset) == table], dates, data)
         record(instance, results, f"re-validation of {table} (changed outside nba-backfill)")
         errors = results[~results["passed"] & (results["severity"] == dg.AssetCheckSeverity.ERROR.value)]

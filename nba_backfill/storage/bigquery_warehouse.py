@@ -227,12 +227,12 @@ class BigQueryWarehouse(Warehouse):
         ledger, counts = self._physical(LEDGER), dict.fromkeys(_as_dates(dates), 0)
         with _naming(table, dates, "adopting changed partitions"):
             with self._staged(LEDGER, _ledger_rows(table, counts)) as staged_ledger:
-                update = _fingerprint_update(ledger, table, self._physical(table), staged_ledger)
                 touch = (
-                    f"UPDATE {ledger} SET written_at = CURRENT_TIMESTAMP() WHERE table_name = '{table}' "
-                    f"AND game_date IN (SELECT game_date FROM {staged_ledger})"
+                    f"UPDATE {ledger} SET written_at = CURRENT_TIMESTAMP(), fingerprint = NULL "
+                    f"WHERE table_name = '{table}' AND game_date IN (SELECT game_date FROM {staged_ledger})"
                 )
-                self._run_dml(transaction([update, touch]))
+                update = _fingerprint_update(ledger, table, self._physical(table), staged_ledger)
+                self._run_dml(transaction([touch, update]))
 
     # -- names ------------------------------------------------------------------------------
 
@@ -562,7 +562,8 @@ def _ledger_merge(ledger: str, staged_ledger: str) -> str:
     return (
         f"MERGE {ledger} AS l USING {staged_ledger} AS s "
         "ON l.table_name = s.table_name AND l.game_date = s.game_date "
-        "WHEN MATCHED THEN UPDATE SET row_count = s.row_count, written_at = CURRENT_TIMESTAMP() "
+        # The fingerprint is the rows' (set after the write; none for an empty partition).
+        "WHEN MATCHED THEN UPDATE SET row_count = s.row_count, written_at = CURRENT_TIMESTAMP(), fingerprint = NULL "
         "WHEN NOT MATCHED THEN INSERT (table_name, game_date, row_count, written_at) "
         "VALUES (s.table_name, s.game_date, s.row_count, CURRENT_TIMESTAMP())"
     )

@@ -15,7 +15,8 @@ evaluations (and their "planned" events) of a step are held until the step's nex
 three each. What is stored, and so what the UI and the cross-run gate (phases/gate.py) read, is
 unchanged; the step's own later events, its success included, are stored only after them. A kill
 mid-step loses what it held: events of a step that never finished (the partition ledger, not the
-event log, is what a resume plans from).
+event log, is what a resume plans from). Events recorded outside a step (``validate``'s results)
+are written at once: the process that records them reads them next (the plan of a ``run``).
 """
 
 from __future__ import annotations
@@ -118,14 +119,15 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 yield conn
 
     def store_event(self, event: EventLogEntry) -> None:
-        if event.run_id and event.dagster_event_type in HELD_EVENTS:
+        held = bool(event.run_id and event.step_key and event.dagster_event_type in HELD_EVENTS)
+        if held:
             with self._held_lock:
                 self._held.append(event)
                 full = len(self._held) >= HELD_AT_MOST
             if not full:
                 return
         self.write_held()
-        if event.dagster_event_type not in HELD_EVENTS or not event.run_id:
+        if not held:
             super().store_event(event)
 
     def write_held(self) -> None:

@@ -126,6 +126,20 @@ def test_rows_lost_or_damaged_after_a_write_are_seen_and_repaired_by_a_plain_run
     )
 
 
+def test_rows_damaged_outside_the_tool_are_judged_and_repaired_by_one_plain_run(from_base, home):
+    damaged = "2024-10-26"
+    sql(home, f"UPDATE nba_raw.nbac_gamebook_player_stats SET player_lookup = NULL WHERE game_date = '{damaged}'")
+    code, report = from_base.json("run", *BASE)  # no validate first: the run's re-validation judges it
+    assert code == 0, report
+    assert from_base("status", *BASE)[0] == 0
+    nulls = sql(
+        home,
+        "SELECT count(*) AS n FROM nba_raw.nbac_gamebook_player_stats "
+        f"WHERE game_date = '{damaged}' AND player_lookup IS NULL",
+    )
+    assert nulls["n"][0] == 0
+
+
 def test_runbook_scenario_4_a_correction_in_the_warehouse_reaches_the_windows_that_read_it(from_base, home):
     day, later = "2024-10-24", "2024-10-29"
     row = sql(

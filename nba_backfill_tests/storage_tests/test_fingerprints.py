@@ -53,3 +53,11 @@ def test_adopting_a_changed_partition_records_its_rows_as_written_now(warehouse)
     assert after["fingerprint"].to_dict() == current.to_dict()
     assert after.loc[pd.Timestamp(D1), "written_at"] > before.loc[pd.Timestamp(D1), "written_at"]
     assert after.loc[pd.Timestamp(D2), "written_at"] == before.loc[pd.Timestamp(D2), "written_at"]
+
+
+def test_a_partition_rewritten_empty_has_no_fingerprint_and_is_not_seen_as_changed(warehouse):
+    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
+    warehouse.replace_partitions(TABLE, rows(D1, []), [D1])
+    ledger = warehouse.ledger().set_index("game_date")
+    assert ledger.loc[pd.Timestamp(D1), "row_count"] == 0 and pd.isna(ledger.loc[pd.Timestamp(D1), "fingerprint"])
+    assert pd.notna(ledger.loc[pd.Timestamp(D2), "fingerprint"])
