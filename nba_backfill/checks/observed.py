@@ -35,11 +35,16 @@ FINAL = 3
 
 
 def provisional(data: CheckData, dates: Sequence[dt.date], today: dt.date) -> dict[dt.date, list[str]]:
-    """Date (before ``today``) -> the games its stored schedule did not call final."""
+    """Date (before ``today``) -> the games its stored schedule did not call final, but for games
+    whose box score is accepted as never coming (a postponed game stays unfinished on its date)."""
     schedule = data.table(SCHEDULE, dates)
     if schedule.empty:
         return {}
-    past = schedule[(schedule["game_date"].dt.date < today) & (schedule["game_status"] != FINAL)]
+    gaps = accepted_gaps.accepted_games(accepted_gaps.accepted(data.warehouse, dates), accepted_gaps.GAME_FEED)
+    absent = accepted_gaps.absent_games(schedule, gaps)
+    past = schedule[
+        (schedule["game_date"].dt.date < today) & (schedule["game_status"] != FINAL) & ~schedule["game_id"].isin(absent)
+    ]
     found: dict[dt.date, list[str]] = {}
     for day, games in past.groupby(past["game_date"].dt.date):
         found[day] = [f"{g} not final when scraped" for g in sorted(games["game_id"])]

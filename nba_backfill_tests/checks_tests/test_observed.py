@@ -53,6 +53,9 @@ def test_a_past_date_whose_schedule_has_games_not_final_is_provisional(warehouse
     found = observed.provisional(CheckData(warehouse), [D1, D2], today=dt.date(2024, 11, 7))
     assert found == {D2: ["20241106_MIA_CHI not final when scraped"]}
     assert observed.provisional(CheckData(warehouse), [D1, D2], today=D2) == {}  # today: not final yet is normal
+    postponed = accepted_gaps.gap_rows(accepted_gaps.GAME_FEED, D2, {"0022400000": "postponed"}, "tester")
+    accepted_gaps.accept(warehouse, postponed)  # its box score will never come on this date
+    assert observed.provisional(CheckData(warehouse), [D1, D2], today=dt.date(2024, 11, 7)) == {}
 
 
 def test_a_final_game_without_props_or_lines_is_degraded_unless_accepted(warehouse):

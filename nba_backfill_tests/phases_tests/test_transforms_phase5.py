@@ -142,3 +142,19 @@ def test_the_inline_grading_plot_stays_inline_for_a_season():
     assert bins.nunique() <= grading.INLINE_COLUMNS and bins.min() == days[0]
     assert (bins <= rows["game_date"]).all() and ((rows["game_date"] - bins).dt.days < 5).all()
     assert len(grading.run_figures(rows)["grading/by_date_plot"].value) < 1000
+
+
+def test_the_inline_grading_plot_draws_a_range_whose_predictions_were_all_exact():
+    rows = pd.DataFrame(
+        {
+            "game_date": pd.to_datetime(["2024-11-04", "2024-11-05"]),
+            "recommendation": ["OVER", "UNDER"],
+            "line_value": [20.0, 12.0],
+            "actual_points": [20, 12],
+            "predicted_points": [20.0, 12.0],
+            "prediction_correct": pd.array([None, None], dtype="boolean"),
+            "is_voided": [False, False],
+            "quality_score": [100, 100],
+        }
+    )
+    assert grading.run_figures(rows)["grading/by_date_plot"].value.startswith("![")

@@ -166,7 +166,8 @@ def compact_png(by_date: pd.DataFrame) -> bytes:
     bottom = np.zeros_like(top)
     top[PANEL_PIXELS // 2, :] = colour["rule"]
     maes = by_date[["mae_predicted", "mae_line"]].apply(pd.to_numeric)
-    scale = float(np.nanmax(maes.to_numpy())) if maes.notna().any().any() else 1.0
+    # The largest MAE is the full bar; a range without one (or all exact) draws against 1.
+    scale = (float(np.nanmax(maes.to_numpy())) if maes.notna().any().any() else 0.0) or 1.0
 
     def height(share: float) -> int:
         return max(1, round(share * PANEL_PIXELS))
