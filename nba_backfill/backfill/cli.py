@@ -343,8 +343,12 @@ def cmd_status(session: Session, args: argparse.Namespace) -> int:
 
 def cmd_run(session: Session, args: argparse.Namespace) -> int:
     if args.submit or args.url:
-        if args.select:
-            raise UsageError("--select runs in this process: it does not combine with --submit or --url")
+        for flag in ("select", "odds_policy"):
+            if getattr(args, flag):
+                raise UsageError(
+                    f"--{flag.replace('_', '-')} applies to this process's runs: it does not combine with --submit "
+                    "or --url (a submitted backfill runs under the daemon's settings)"
+                )
         try:
             with Progress(enabled=not args.json) as progress:
                 outcome, backfill_id = submit(
@@ -367,7 +371,14 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
     session.check_budget(plan, args.allow_over_budget)
     with Progress(enabled=not args.json) as progress:
         outcome = session.run(plan, progress, parallel=args.parallel)
-    return print_report(session, args, outcome, shlex.join(["--select", args.select]) if args.select else "")
+    return print_report(session, args, outcome, resume_flags(args))
+
+
+def resume_flags(args: argparse.Namespace) -> str:
+    """The flags a resume repeats besides the range and phases: what was selected and bought."""
+    words = ["--select", args.select] if getattr(args, "select", None) else []
+    words += ["--odds-policy", args.odds_policy] if getattr(args, "odds_policy", None) else []
+    return shlex.join(words)
 
 
 def cmd_lines(session: Session, args: argparse.Namespace) -> int:
@@ -381,7 +392,7 @@ def cmd_lines(session: Session, args: argparse.Namespace) -> int:
     if not args.json:
         print(f"Odds API credits billed: {spent} (estimated {plan.odds_api_credits()})")
     extra = {"odds_api_credits_estimated": plan.odds_api_credits(), "odds_api_credits_spent": spent}
-    return print_report(session, args, outcome, **extra)
+    return print_report(session, args, outcome, resume_flags(args), **extra)
 
 
 def refresh_report(session: Session, args: argparse.Namespace) -> None:

@@ -49,3 +49,16 @@ def test_select_and_phases_do_not_combine(nba, capsys):
     with pytest.raises(SystemExit) as exited:
         nba("plan", *RANGE, "--select", "group:phase5_predictions", "--phases", "4-5")
     assert exited.value.code == 2 and "not allowed with argument" in capsys.readouterr().err
+
+
+def test_what_runs_in_this_process_only_is_refused_with_submit_in_one_line(nba):
+    for flag in (["--select", "group:phase5_predictions"], ["--odds-policy", "full"]):
+        code, out = nba("run", *RANGE, *flag, "--submit")
+        assert code == 2 and out == ""
+        assert f"{flag[0]} applies to this process's runs" in nba.err and len(nba.err.strip().splitlines()) == 1
+
+
+def test_the_resume_command_keeps_the_selection_and_the_odds_policy(nba):
+    day = ["--start-date", "2024-10-20", "--end-date", "2024-10-20"]
+    _, report = nba.json("run", *day, "--odds-policy", "full", "--select", "group:phase1_scrapers")
+    assert report["resume"].endswith("--select group:phase1_scrapers --odds-policy full")
