@@ -171,9 +171,10 @@ def _by_table(found: Mapping[dt.date, list[str]], tables: Sequence[str]) -> dict
 
 
 def _accepted(data: CheckData, tables: Sequence[str], dates: Sequence[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
-    """(table, date) -> the accepted gaps of its feed (a feed is the table's name)."""
+    """(table, date) -> the accepted gaps of its feed: shown on the feed's scraper (Phase 1), whose
+    name the feed is, also where a raw table of Phase 2 has the same name."""
     gaps = accepted_gaps.accepted(data.warehouse, dates)
-    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables}
+    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables if t.startswith("scraped.")}
     found: dict[tuple[str, dt.date], list[str]] = {}
     for (feed, day), rows in gaps.groupby(["feed", pd.to_datetime(gaps["game_date"]).dt.date]) if len(gaps) else []:
         if feed in by_feed:

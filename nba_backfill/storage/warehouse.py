@@ -67,7 +67,7 @@ class Warehouse(dg.ConfigurableResource):
         raise NotImplementedError
 
     def ledger(self) -> pd.DataFrame:
-        """Every (table_name, game_date, row_count, written_at) written so far; empty, with those
+        """Every (table_name, game_date, row_count, written_at, fingerprint) written so far; empty, with those
         columns, before the first write. Any other failure to read it is raised, never taken
         for "nothing written"."""
         raise NotImplementedError
