@@ -20,16 +20,18 @@ import pandas as pd
 
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
+from nba_backfill.phases.odds_scrape import held_events
 from nba_backfill.sources.credits import LINES_ASSET, policy
+from nba_backfill.sources.feeds import FEED_EVENTS, FEED_LINES, FEED_PROPS
 from nba_backfill.storage import accepted_gaps
 
 PROPS = "nba_raw.odds_api_player_points_props"
 LINES = "nba_raw.odds_api_game_lines"
-#: The odds tables a final game needs rows in: the word a reason uses, and the feeds whose accepted
-#: gaps cover a game's (or, without a game id, a date's) missing rows there.
+#: The odds tables a final game needs: the word a reason uses, the feed that buys them, and the
+#: feeds whose accepted gaps cover a game's (or, without a game id, a date's) missing odds there.
 ODDS_TABLES = {
-    PROPS: ("player props", ("odds_api_events", "odds_api_player_props", "odds_api_player_points_props")),
-    LINES: ("game lines", ("odds_api_events", "odds_api_game_lines")),
+    PROPS: ("player props", FEED_PROPS, (FEED_EVENTS, FEED_PROPS)),
+    LINES: ("game lines", FEED_LINES, (FEED_EVENTS, FEED_LINES)),
 }
 FINAL = 3
 
@@ -58,14 +60,16 @@ def _covered(gaps: pd.DataFrame, feeds: Sequence[str]) -> tuple[set[dt.date], se
     return set(pd.to_datetime(odds.loc[whole, "game_date"]).dt.date), set(odds.loc[~whole, "nba_game_id"].astype(str))
 
 
-def expected_odds_tables() -> dict[str, tuple[str, tuple[str, ...]]]:
+def expected_odds_tables() -> dict[str, tuple[str, str, tuple[str, ...]]]:
     """The odds tables a final game needs rows in under the snapshot policy in force (``closing``
     buys no game lines for past dates, so their absence is no gap)."""
     return {t: v for t, v in ODDS_TABLES.items() if t != LINES or policy().historical_markets(LINES_ASSET)}
 
 
 def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[str]]:
-    """Date -> its final games without odds rows (per expected table whose date is written)."""
+    """Date -> its final games whose odds were never obtained (per expected table whose date is
+    written): no rows, and no stored answer for the game's event either (an answer without
+    bookmakers is the book posting nothing: obtained, not missing)."""
     schedule = data.table(SCHEDULE, dates)
     final = schedule[schedule["game_status"] == FINAL] if len(schedule) else schedule
     if final.empty:
@@ -73,7 +77,7 @@ def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[st
     gaps = accepted_gaps.accepted(data.warehouse, dates)
     pair = ["game_date", "away_team_tricode", "home_team_tricode"]
     found: dict[dt.date, list[str]] = {}
-    for table, (what, feeds) in expected_odds_tables().items():
+    for table, (what, feed, feeds) in expected_odds_tables().items():
         whole_dates, games = _covered(gaps, feeds)
         written = data.written(table, dates) - whole_dates
         rows = data.warehouse.read(table, sorted(written), ["away_team_abbr", "home_team_abbr"])
@@ -82,9 +86,20 @@ def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[st
         mine = final[final["game_date"].dt.date.isin(written) & ~final["nba_game_id"].astype(str).isin(games)]
         mine = mine[[*pair, "game_id"]].astype({pair[1]: "string", pair[2]: "string"})
         lacking = mine.merge(have.assign(found=True), on=pair, how="left")
-        for row in lacking[lacking["found"].isna()].itertuples():
-            found.setdefault(row.game_date.date(), []).append(f"{row.game_id} has no {what}")
+        lacking = lacking[lacking["found"].isna()]
+        answered = _answered(data, feed, set(lacking["game_date"].dt.date))
+        for row in lacking.itertuples():
+            day = row.game_date.date()
+            if (day, f"{row.away_team_tricode}{row.home_team_tricode}") not in answered:
+                found.setdefault(day, []).append(f"{row.game_id} has no {what}")
     return found
+
+
+def _answered(data: CheckData, feed: str, dates: set[dt.date]) -> set[tuple[dt.date, str]]:
+    """(date, AWAYHOME) of the events whose ``feed`` answer the raw store holds on ``dates``."""
+    if data.raw_store is None:  # judged on the tables alone
+        return set()
+    return {(day, folder.rsplit("-", 1)[-1]) for day in dates for folder in held_events(data.raw_store.list, feed, day)}
 
 
 def drifted(data: CheckData, tables: Sequence[str]) -> pd.DataFrame:

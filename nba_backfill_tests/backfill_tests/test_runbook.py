@@ -130,14 +130,14 @@ def test_downstream_reprocessing_after_a_logic_change_recomputes_only_phases_4_a
 def test_a_date_whose_odds_feed_was_down_gets_its_lines_on_rerun(nba, home, monkeypatch):
     day = "2024-10-30"
     monkeypatch.setenv("NBA_SIM_OUTAGES", f"odds_api:{day}")
-    assert nba("run", "--start-date", "2024-10-28", "--end-date", "2024-10-31")[0] == 0
+    assert nba("run", "--start-date", "2024-10-28", "--end-date", "2024-10-31")[0] == 1  # the date is degraded
     recs = sql(home, f"SELECT recommendation FROM nba_predictions.player_prop_predictions WHERE game_date = '{day}'")
     assert (recs["recommendation"] == "NO_LINE").all()
     code, report = nba.json("validate", "--start-date", day, "--end-date", day)
     assert any(f["check"] == "real_line_share" for f in report["failures"])
 
     monkeypatch.delenv("NBA_SIM_OUTAGES")
-    assert nba("run", "--start-date", day, "--end-date", day, "--force")[0] == 0
+    assert nba("run", "--start-date", day, "--end-date", day)[0] == 0  # a plain re-run buys what was missing
     no_line = sql(
         home,
         f"""

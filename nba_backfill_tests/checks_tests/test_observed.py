@@ -10,6 +10,7 @@ import pytest
 from nba_backfill.checks import observed
 from nba_backfill.checks.data import CheckData
 from nba_backfill.storage import accepted_gaps
+from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill.storage.warehouse import DuckDBWarehouse
 
 D1, D2 = dt.date(2024, 11, 5), dt.date(2024, 11, 6)
@@ -65,6 +66,16 @@ def test_a_final_game_without_props_or_lines_is_degraded_unless_accepted(warehou
     gap = accepted_gaps.gap_rows("odds_api_player_props", D1, {"0022400001": "never posted"}, "tester")
     accepted_gaps.accept(warehouse, gap)
     assert observed.degraded(CheckData(warehouse), [D1]) == {}
+
+
+def test_a_game_whose_props_answer_holds_no_bookmakers_is_not_degraded(warehouse, tmp_path):
+    warehouse.replace_partitions(observed.PROPS, odds(D1, [("BOS", "NYK")]), [D1])
+    store = LocalRawStore(root=str(tmp_path / "raw"))
+    data = CheckData(warehouse, store)
+    assert observed.degraded(data, [D1]) == {D1: ["20241105_LAL_DEN has no player props"]}
+    event = "f994e3292803f9436bda7b9e4c518014"
+    store.write(f"odds-api/player-props-history/{D1}/{event}-LALDEN/20241106_002000-snap-0020.json", b"{}")
+    assert observed.degraded(CheckData(warehouse, store), [D1]) == {}  # asked, and the book posted none
 
 
 def test_rows_changed_or_lost_after_the_write_are_drifted(warehouse):
