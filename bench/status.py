@@ -15,6 +15,7 @@ import argparse
 import datetime as dt
 import json
 import os
+import platform
 import subprocess
 import sys
 import tempfile
@@ -37,11 +38,12 @@ def main() -> int:
     from nba_backfill import settings
     from nba_backfill.backfill.execute import materialize_range
     from nba_backfill.backfill.service import Session
+    from nba_backfill.calendar import PHASES
     from nba_backfill.environment import resources
 
-    platform = resources()
+    chosen = resources()
     if not args.home:
-        materialize_range(*SEASON, resources=platform, log_level="ERROR")
+        materialize_range(*SEASON, resources=chosen, log_level="ERROR")
     command = []  # first: the command prepares the home's Dagster instance
     for _ in range(3):
         began = time.perf_counter()
@@ -64,10 +66,13 @@ def main() -> int:
     with dg.DagsterInstance.from_config(str(settings.dagster_home())) as instance:
         for _ in range(3):
             began = time.perf_counter()
-            matrix = Session(instance, platform).matrix(*map(dt.date.fromisoformat, STATUS))
+            matrix = Session(instance, chosen).matrix(*map(dt.date.fromisoformat, STATUS))
             in_process.append(time.perf_counter() - began)
+    complete = matrix[list(PHASES)].eq("complete").all(axis=1)
     report = {
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "load_average_1_5_15": os.getloadavg()},
         "dates": len(matrix),
+        "complete_game_dates": int(complete.sum()),
         "status_model_seconds": round(min(in_process), 2),
         "status_command_seconds": round(min(command), 2),
         "target_seconds": 5,
