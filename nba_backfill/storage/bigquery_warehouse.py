@@ -155,13 +155,11 @@ class BigQueryWarehouse(Warehouse):
 
     def ledger(self) -> pd.DataFrame:
         with _naming(LEDGER, [], "reading the ledger"):
-            try:
-                # A ledger from before fingerprints gains the column (NULL: unknown).
-                self._run(f"ALTER TABLE {self._physical(LEDGER)} ADD COLUMN IF NOT EXISTS fingerprint STRING")
-                rows = self._run(f"SELECT {LEDGER_COLUMNS} FROM {self._physical(LEDGER)}")
+            try:  # every column: a ledger from before fingerprints has none (read as NULL: unknown)
+                rows = self._run(f"SELECT * FROM {self._physical(LEDGER)}")
             except NotFound:  # no ledger yet: nothing was ever written
                 return empty_ledger()
-        return to_pandas(rows.to_arrow(create_bqstorage_client=False))
+        return to_pandas(rows.to_arrow(create_bqstorage_client=False)).reindex(columns=LEDGER_COLUMNS.split(", "))
 
     def kept(self) -> pd.DataFrame:
         with _naming(KEPT_LEDGER, [], "reading the kept copies"):
