@@ -50,8 +50,13 @@ EVENT_FIELDS = ("id", "home_team", "away_team", "commence_time")
 Payloads = dict[str, Any]
 
 
+def captured_now() -> dt.datetime:
+    """The moment a live answer is captured (what its file is named after)."""
+    return dt.datetime.now(UTC)
+
+
 def capture_stamp(moment: dt.datetime | None = None) -> str:
-    return (moment or dt.datetime.now(UTC)).astimezone(UTC).strftime("%Y%m%d_%H%M%S")
+    return (moment or captured_now()).astimezone(UTC).strftime("%Y%m%d_%H%M%S")
 
 
 def floor_5_minutes(moment: dt.datetime) -> dt.datetime:
@@ -236,7 +241,7 @@ def _event_snapshots(
             if err.status != 404:  # 404: the event had already started; nothing billed, nothing to keep
                 raise
             continue
-        moment = snap or dt.datetime.now(UTC)
+        moment = snap or captured_now()
         files[f"{where}/{capture_stamp(moment)}-snap-{moment:%H%M}.json"] = payload
     return files
 

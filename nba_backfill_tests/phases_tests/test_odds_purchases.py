@@ -5,6 +5,7 @@ stay on the date of their files (issue 15)."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from collections import Counter
 
 import pandas as pd
@@ -55,12 +56,16 @@ def per_event(paths: list[str]) -> Counter:
 
 @pytest.fixture
 def today(monkeypatch):
-    """Make DAY today (live endpoints) until ``today.passes()``, then yesterday (historical)."""
+    """Make DAY today (live endpoints) until ``today.passes()``, then yesterday (historical). Each
+    live capture is a second after the last: captures within one real second would share a file
+    name (two a second apart never do)."""
 
     class Clock:
         def passes(self) -> None:
             monkeypatch.setattr(odds_scrape, "is_historical", lambda day: True)
 
+    start, seconds = dt.datetime.combine(DAY, dt.time(15), tzinfo=dt.timezone.utc), itertools.count()
+    monkeypatch.setattr(odds_scrape, "captured_now", lambda: start + dt.timedelta(seconds=next(seconds)))
     monkeypatch.setattr(odds_scrape, "is_historical", lambda day: False)
     return Clock()
 
