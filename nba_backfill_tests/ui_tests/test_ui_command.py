@@ -47,9 +47,11 @@ def test_ui_starts_dg_dev_without_warnings(tmp_path: Path):
                 assert process.poll() is None, log.read_text()[-3000:]
                 assert time.monotonic() < deadline, log.read_text()[-3000:]
                 time.sleep(0.5)
+            # What starting printed: at the interrupt, dg dev's watcher may note the code server's
+            # exit before shutting down itself (a race of its own shutdown, not of the start).
+            started = log.read_text()
         finally:
             stop(process)
-    text = log.read_text()
-    assert "Serving dagster-webserver" in text
-    assert "warning" not in text.lower(), text[-3000:]
+    assert "Serving dagster-webserver" in started
+    assert "warning" not in started.lower(), started[-3000:]
     assert (tmp_path / "home" / "dagster" / "dagster.yaml").exists()  # the instance nba-backfill prepared
