@@ -364,19 +364,21 @@ def cmd_run(session: Session, args: argparse.Namespace) -> int:
         except SubmitError as err:
             print(f"nba-backfill run --submit: error: {err}", file=sys.stderr)
             return 1
-        flags = shlex.join(["--submit", *(["--url", args.url] if args.url else [])])
-        return print_report(session, args, outcome, flags, backfill_id=backfill_id)
+        return print_report(session, args, outcome, backfill_id=backfill_id)
     session.check_parallel(args.parallel)
-    plan = session.plan_to_run(args.start_date, args.end_date, args.phases, args.force, args.select)
+    plan = session.plan(args.start_date, args.end_date, args.phases, args.force, args.select, for_run=True)
     session.check_budget(plan, args.allow_over_budget)
     with Progress(enabled=not args.json) as progress:
         outcome = session.run(plan, progress, parallel=args.parallel)
-    return print_report(session, args, outcome, resume_flags(args))
+    return print_report(session, args, outcome)
 
 
 def resume_flags(args: argparse.Namespace) -> str:
-    """The flags a resume repeats besides the range and phases: what was selected and bought."""
-    words = ["--select", args.select] if getattr(args, "select", None) else []
+    """The flags a resume repeats besides the range and phases: where it ran, what was selected
+    and what was bought."""
+    words = ["--submit"] if getattr(args, "submit", False) or getattr(args, "url", None) else []
+    words += ["--url", args.url] if getattr(args, "url", None) else []
+    words += ["--select", args.select] if getattr(args, "select", None) else []
     words += ["--odds-policy", args.odds_policy] if getattr(args, "odds_policy", None) else []
     return shlex.join(words)
 
@@ -392,7 +394,7 @@ def cmd_lines(session: Session, args: argparse.Namespace) -> int:
     if not args.json:
         print(f"Odds API credits billed: {spent} (estimated {plan.odds_api_credits()})")
     extra = {"odds_api_credits_estimated": plan.odds_api_credits(), "odds_api_credits_spent": spent}
-    return print_report(session, args, outcome, resume_flags(args), **extra)
+    return print_report(session, args, outcome, **extra)
 
 
 def refresh_report(session: Session, args: argparse.Namespace) -> None:
@@ -415,9 +417,10 @@ def alert(args: argparse.Namespace, report: dict) -> None:
         print(f"nba-backfill {args.command}: warning: the alert was not sent ({type(err).__name__})", file=sys.stderr)
 
 
-def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, flags: str = "", **extra) -> int:
+def print_report(session: Session, args: argparse.Namespace, outcome: Outcome, **extra) -> int:
     """The run's report (see ``Session.report``); exit 1 unless every game date of the range ends
     complete in the target phases."""
+    flags = resume_flags(args)
     resume = resume_command(args.start_date, args.end_date, args.phases, args.parallel, flags, args.command)
     report = session.report(args.start_date, args.end_date, outcome, resume, args.phases, **extra)
     refresh_report(session, args)

@@ -34,7 +34,7 @@ def plan_and_submit(context: dg.OpExecutionContext, config: PlanConfig) -> str:
     if end < start:
         raise dg.Failure(description=f"end_date {end} is before start_date {start}")
     try:
-        plan = Session(context.instance).plan_to_run(start, end, config.phases, config.force)
+        plan = Session(context.instance).plan(start, end, config.phases, config.force, for_run=True)
     except UsageError as err:
         raise dg.Failure(description=str(err)) from None
     if not any(plan.to_run.values()):

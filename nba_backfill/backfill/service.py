@@ -68,10 +68,15 @@ class Session:
         force: bool = False,
         select: str | None = None,
         rebuy_odds: bool | None = None,
+        for_run: bool = False,
     ) -> Plan:
         """What a backfill of ``start``..``end`` needs (``phases`` as ``"4-5"`` or ``"2,3"``, or the
         assets of ``select``, Dagster's asset selection syntax), and what its odds scrapes will buy
-        (buying again what the raw store holds when ``rebuy_odds``, by default when ``force``)."""
+        (buying again what the raw store holds when ``rebuy_odds``, by default when ``force``).
+        ``for_run``: the plan a run executes, partitions changed outside the tool re-validated
+        first (see :meth:`revalidate`); without it, planning only reads."""
+        if for_run:
+            self.revalidate()
         try:
             chosen = parse_phases(phases)
         except ValueError as err:
@@ -82,19 +87,6 @@ class Session:
         plan.rebuy_odds = force if rebuy_odds is None else rebuy_odds
         plan.odds = odds_to_buy(plan.to_run, games_by_date(self.data, dates), self.data.raw_store.list, plan.rebuy_odds)
         return plan
-
-    def plan_to_run(
-        self,
-        start: dt.date,
-        end: dt.date,
-        phases: str = "1-5",
-        force: bool = False,
-        select: str | None = None,
-        rebuy_odds: bool | None = None,
-    ) -> Plan:
-        """The plan a run executes: changed partitions re-validated first (see :meth:`revalidate`)."""
-        self.revalidate()
-        return self.plan(start, end, phases, force, select, rebuy_odds)
 
     def selection(self, text: str) -> frozenset[str]:
         """The assets ``text`` selects (as ``dagster asset materialize --select``); a UsageError

@@ -314,6 +314,6 @@ def submit(
     with graphql(session.instance, url) as execute:
         if not daemon_alive(execute(DAEMON, {})):
             raise SubmitError(no_daemon(url))
-        plan = session.plan_to_run(start, end, phases, force)
+        plan = session.plan(start, end, phases, force, for_run=True)
         session.check_budget(plan, allow_over_budget)
         return backfill(execute, plan, session.graph, url, progress)

@@ -30,10 +30,13 @@ class CheckData:
             self._tables[key] = frame
         return self._tables[key]
 
+    def accepted_gaps(self, dates: Sequence[dt.date]) -> pd.DataFrame:
+        """The accepted gaps of ``dates`` (nba_meta.accepted_gaps), read once per set of dates."""
+        return self.table(accepted_gaps.TABLE, dates).reindex(columns=accepted_gaps.COLUMNS)
+
     def accepted_games(self, feed: str, dates: Sequence[dt.date]) -> dict[dt.date, set[str] | None]:
         """Date -> NBA.com game ids whose ``feed`` gap is accepted (None: the whole date)."""
-        gaps = self.table(accepted_gaps.TABLE, dates)
-        return accepted_gaps.accepted_games(gaps.reindex(columns=accepted_gaps.COLUMNS), feed)
+        return accepted_gaps.accepted_games(self.accepted_gaps(dates), feed)
 
     @cached_property
     def ledger(self) -> pd.DataFrame:

@@ -45,7 +45,6 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
 from nba_backfill.naming import asset_key, asset_name, table_name
 from nba_backfill.phases.gate import failed_checks
-from nba_backfill.storage import accepted_gaps
 
 GOOD = {"complete", "no games", "accepted"}
 #: Worst first: a phase shows the first of these among its tables' states.
@@ -173,7 +172,7 @@ def _by_table(found: Mapping[dt.date, list[str]], tables: Sequence[str]) -> dict
 def _accepted(data: CheckData, tables: Sequence[str], dates: Sequence[dt.date]) -> dict[tuple[str, dt.date], list[str]]:
     """(table, date) -> the accepted gaps of its feed: shown on the feed's scraper (Phase 1), whose
     name the feed is, also where a raw table of Phase 2 has the same name."""
-    gaps = accepted_gaps.accepted(data.warehouse, dates)
+    gaps = data.accepted_gaps(dates)
     by_feed = {t.rsplit(".", 1)[-1]: t for t in tables if t.startswith("scraped.")}
     found: dict[tuple[str, dt.date], list[str]] = {}
     for (feed, day), rows in gaps.groupby(["feed", pd.to_datetime(gaps["game_date"]).dt.date]) if len(gaps) else []:
@@ -199,8 +198,7 @@ def partition_states(
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
     games = games_by_date(data, days)
     failed = failed_partitions(instance, list(reads), checks, days) if instance is not None else {}
-    drift = observed.drifted(data, [t for t in reads if not t.startswith("scraped.")])
-    drift = drift[drift["game_date"].dt.date.isin(set(days))]
+    drift = observed.drifted(data, [t for t in reads if not t.startswith("scraped.")], days)
     lost = {
         (r.table_name, r.game_date.date()): [f"{r.row_count} rows written, {int(r.row_count_now)} there now"]
         for r in drift[drift["lost"]].itertuples()

@@ -42,8 +42,7 @@ def provisional(data: CheckData, dates: Sequence[dt.date], today: dt.date) -> di
     schedule = data.table(SCHEDULE, dates)
     if schedule.empty:
         return {}
-    gaps = accepted_gaps.accepted_games(accepted_gaps.accepted(data.warehouse, dates), accepted_gaps.GAME_FEED)
-    absent = accepted_gaps.absent_games(schedule, gaps)
+    absent = accepted_gaps.absent_games(schedule, data.accepted_games(accepted_gaps.GAME_FEED, dates))
     past = schedule[
         (schedule["game_date"].dt.date < today) & (schedule["game_status"] != FINAL) & ~schedule["game_id"].isin(absent)
     ]
@@ -74,7 +73,7 @@ def degraded(data: CheckData, dates: Sequence[dt.date]) -> dict[dt.date, list[st
     final = schedule[schedule["game_status"] == FINAL] if len(schedule) else schedule
     if final.empty:
         return {}
-    gaps = accepted_gaps.accepted(data.warehouse, dates)
+    gaps = data.accepted_gaps(dates)
     pair = ["game_date", "away_team_tricode", "home_team_tricode"]
     found: dict[dt.date, list[str]] = {}
     for table, (what, feed, feeds) in expected_odds_tables().items():
@@ -102,12 +101,15 @@ def _answered(data: CheckData, feed: str, dates: set[dt.date]) -> set[tuple[dt.d
     return {(day, folder.rsplit("-", 1)[-1]) for day in dates for folder in held_events(data.raw_store.list, feed, day)}
 
 
-def drifted(data: CheckData, tables: Sequence[str]) -> pd.DataFrame:
-    """Ledger rows of ``tables`` whose partition no longer holds what was written, with ``lost``
-    (fewer or more rows than recorded) and ``changed`` (same count, other rows) set. A partition
-    written before fingerprints were recorded (NULL) is judged on its row count only."""
+def drifted(data: CheckData, tables: Sequence[str], dates: Sequence[dt.date] | None = None) -> pd.DataFrame:
+    """Ledger rows of ``tables`` (of ``dates``; None: every date) whose partition no longer holds
+    what was written, with ``lost`` (fewer or more rows than recorded) and ``changed`` (same count,
+    other rows) set. A partition written before fingerprints were recorded (NULL) is judged on its
+    row count only."""
     ledger = data.ledger[data.ledger["table_name"].isin(tables)]
-    now = data.warehouse.current(sorted(set(ledger["table_name"])))
+    if dates is not None:
+        ledger = ledger[ledger["game_date"].dt.date.isin(set(dates))]
+    now = data.warehouse.current(sorted(set(ledger["table_name"])), dates)
     now = now.assign(game_date=pd.to_datetime(now["game_date"]), row_count=pd.to_numeric(now["row_count"]))
     both = ledger.merge(now, on=["table_name", "game_date"], how="left", suffixes=("", "_now"))
     both["row_count_now"] = both["row_count_now"].fillna(0)  # no rows left at all

@@ -210,11 +210,13 @@ class BigQueryWarehouse(Warehouse):
         rows = self._run(self._physical_sql(sql), [_positional(value) for value in params])
         return to_pandas(rows.to_arrow(create_bqstorage_client=False))
 
-    def current(self, tables: Sequence[str]) -> pd.DataFrame:
+    def current(self, tables: Sequence[str], dates: Sequence[dt.date] | None = None) -> pd.DataFrame:
         frames = []
+        within = "(SELECT d AS game_date FROM UNNEST(@dates) AS d)" if dates is not None else None
+        params = [_dates_parameter(dates)] if dates is not None else []
         for table in tables:
             try:
-                rows = self._run(f"SELECT * FROM ({_fingerprint_sql(self._physical(table))})")
+                rows = self._run(f"SELECT * FROM ({_fingerprint_sql(self._physical(table), within)})", params)
             except NotFound:  # never written
                 continue
             frames.append(to_pandas(rows.to_arrow(create_bqstorage_client=False)).assign(table_name=table))
@@ -538,8 +540,9 @@ def _as_column_type(field: bigquery.SchemaField, column_type: str) -> str:
 
 
 def _fingerprint_sql(target: str, staged_ledger: str | None = None) -> str:
-    """Per partition of ``target`` (of the staged ledger's dates): rows and an order-free hash of
-    them (XOR of the rows' fingerprints), as text like DuckDBWarehouse's."""
+    """Per partition of ``target`` (of the dates of ``staged_ledger``, a relation with a
+    ``game_date`` column): rows and an order-free hash of them (XOR of the rows' fingerprints), as
+    text like DuckDBWarehouse's."""
     where = f"WHERE game_date IN (SELECT game_date FROM {staged_ledger}) " if staged_ledger else ""
     return (
         "SELECT game_date, COUNT(*) AS row_count, "

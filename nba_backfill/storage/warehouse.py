@@ -75,9 +75,10 @@ class Warehouse(dg.ConfigurableResource):
     def query(self, sql: str, params: Sequence[object] = ()) -> pd.DataFrame:
         raise NotImplementedError
 
-    def current(self, tables: Sequence[str]) -> pd.DataFrame:
-        """What ``tables`` hold now, per written partition: (table_name, game_date, row_count,
-        fingerprint), computed as a write records them, to compare with the ledger."""
+    def current(self, tables: Sequence[str], dates: Sequence[dt.date] | None = None) -> pd.DataFrame:
+        """What ``tables`` hold now, per written partition (of ``dates``; None: every one):
+        (table_name, game_date, row_count, fingerprint), computed as a write records them, to
+        compare with the ledger. Only the partitions asked about are read and hashed."""
         raise NotImplementedError
 
     def adopt(self, table: str, dates: Sequence[dt.date]) -> None:
@@ -294,12 +295,17 @@ class DuckDBWarehouse(Warehouse):
         with self._connect() as con:
             return to_pandas(con.sql(sql, params=list(params) or None).to_arrow_table())
 
-    def current(self, tables: Sequence[str]) -> pd.DataFrame:
+    def current(self, tables: Sequence[str], dates: Sequence[dt.date] | None = None) -> pd.DataFrame:
         with self._connect() as con:
             present = [t for t in tables if self._table_exists(con, t)]
             if not present:
                 return pd.DataFrame(columns=["table_name", "game_date", "row_count", "fingerprint"])
-            union = " UNION ALL ".join(f"SELECT '{t}' AS table_name, * FROM ({_fingerprint_sql(t)})" for t in present)
+            if dates is not None:
+                con.register("dates", _dates_frame(dates))
+            within = "dates" if dates is not None else None
+            union = " UNION ALL ".join(
+                f"SELECT '{t}' AS table_name, * FROM ({_fingerprint_sql(t, within)})" for t in present
+            )
             return to_pandas(con.sql(union).to_arrow_table())
 
     def adopt(self, table: str, dates: Sequence[dt.date]) -> None:

@@ -61,3 +61,11 @@ def test_a_partition_rewritten_empty_has_no_fingerprint_and_is_not_seen_as_chang
     ledger = warehouse.ledger().set_index("game_date")
     assert ledger.loc[pd.Timestamp(D1), "row_count"] == 0 and pd.isna(ledger.loc[pd.Timestamp(D1), "fingerprint"])
     assert pd.notna(ledger.loc[pd.Timestamp(D2), "fingerprint"])
+
+
+def test_current_reads_only_the_partitions_asked_about(warehouse):
+    warehouse.replace_partitions(TABLE, pd.concat([rows(D1, [10, 20]), rows(D2, [5])]), [D1, D2])
+    everything = warehouse.current([TABLE]).set_index("game_date")
+    one = warehouse.current([TABLE], [D2]).set_index("game_date")
+    assert list(one.index) == [pd.Timestamp(D2)]
+    assert one.loc[pd.Timestamp(D2), "fingerprint"] == everything.loc[pd.Timestamp(D2), "fingerprint"]
