@@ -24,8 +24,10 @@ from nba_backfill.phases.phase2_raw.parsers.schemas import (
     _COUNTING,
     GAMEBOOK_COLUMNS,
     TEAM_BOXSCORE_COLUMNS,
+    Block,
     Files,
     Row,
+    block,
 )
 from nba_backfill.teams import Team
 
@@ -59,21 +61,21 @@ def parse_boxscore_teams(files: Files) -> pd.DataFrame:
     return _parse(files, _team_box_rows, TEAM_BOXSCORE_COLUMNS, latest_only=True)
 
 
-def _gamebook_rows(src: _Src, payload: dict) -> list[Row]:
+def _gamebook_rows(src: _Src, payload: dict) -> Block:
     box = _read_box(src, payload)
     if box is None:
-        return []
-    return [
-        {**box.keys, "team_abbr": side.team.tricode, "opponent_team_abbr": side.opponent.tricode,
-         "is_home": side.is_home, **player, "source_file_path": src.path}
+        return block([])
+    rows = [
+        {"team_abbr": side.team.tricode, "opponent_team_abbr": side.opponent.tricode, "is_home": side.is_home, **player}
         for side in box.teams
         for player in side.players
-    ]  # fmt: skip
+    ]
+    return block(rows, {**box.keys, "source_file_path": src.path})
 
 
-def _team_box_rows(src: _Src, payload: dict) -> list[Row]:
+def _team_box_rows(src: _Src, payload: dict) -> Block:
     box = _read_box(src, payload)
-    return [] if box is None else [_team_box_row(box.keys, side, src) for side in box.teams]
+    return block([] if box is None else [_team_box_row(box.keys, side, src) for side in box.teams])
 
 
 def _team_box_row(keys: Row, side: _BoxTeam, src: _Src) -> Row:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from nba_backfill import calendar, ids
 from nba_backfill.errors import RawPayloadError
-from nba_backfill.phases.phase2_raw.parsers.schemas import Files, Row, _frame
+from nba_backfill.phases.phase2_raw.parsers.schemas import Block, Files, Row, _frame
 from nba_backfill.teams import BY_TRICODE, Team, tricode_for_name
 
 # --------------------------------------------------------------------------------------------------
@@ -53,22 +53,22 @@ def _latest_per_directory(paths: Iterable[str]) -> list[str]:
     return sorted(latest.values())
 
 
-#: Files parsed into row dicts before those rows become a (much smaller) frame.
+#: Files parsed into Python values before those become a (much smaller) frame.
 FILES_PER_FRAME = 500
 
 
 def _parse(
-    files: Files, rows_of: Callable[[_Src, dict], list[Row]], schema: Mapping[str, str], latest_only: bool
+    files: Files, block_of: Callable[[_Src, dict], Block], schema: Mapping[str, str], latest_only: bool
 ) -> pd.DataFrame:
     paths = _latest_per_directory(files) if latest_only else sorted(files)
-    frames, rows = [], []
+    frames, blocks = [], []
     for i, path in enumerate(paths, start=1):
         src = _source(path)
-        rows += rows_of(src, _coerce(files[path], "object", src, "payload"))
-        if i % FILES_PER_FRAME == 0:  # row dicts cost ~10x their frame: convert as we go
-            frames.append(_frame(rows, schema))
-            rows = []
-    frames.append(_frame(rows, schema))
+        blocks.append(block_of(src, _coerce(files[path], "object", src, "payload")))
+        if i % FILES_PER_FRAME == 0:  # Python values cost ~10x their frame: convert as we go
+            frames.append(_frame(blocks, schema))
+            blocks = []
+    frames.append(_frame(blocks, schema))
     return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
 
 
@@ -99,8 +99,20 @@ def _describe(value: Any) -> str:
     return f"{kind} ({value!r:.40})"
 
 
+#: The JSON type each kind takes as it is. Every value a parser reads is checked, so the common
+#: case (the exact type) is one comparison; anything else takes the precise way (_coerce_slowly).
+_AS_IS: dict[str | None, type] = {"object": dict, "list": list, "str": str, "int": int, "bool": bool}
+_ABSENT = object()
+
+
 def _coerce(value: Any, kind: str, src: _Src, where: str) -> Any:
     """``value`` as ``kind`` (an integral float counts as an int), or fail naming ``where``."""
+    if type(value) is _AS_IS.get(kind):
+        return value
+    return _coerce_slowly(value, kind, src, where)
+
+
+def _coerce_slowly(value: Any, kind: str, src: _Src, where: str) -> Any:
     number = isinstance(value, (int, float)) and not isinstance(value, bool)
     if kind == "int" and number and float(value).is_integer():
         return int(value)
@@ -118,6 +130,10 @@ def _join(at: str, key: str) -> str:
 
 def _require(obj: Any, dotted: str, src: _Src, kind: str | None = None, at: str = "") -> Any:
     """``obj["a"]["b"]["c"]`` for ``"a.b.c"``; fails with ``missing key <at>.a.b.c`` or a type error."""
+    if type(obj) is dict and "." not in dotted:  # one key of the exact type: no message to prepare
+        value = obj.get(dotted, _ABSENT)
+        if value is not _ABSENT and (kind is None or type(value) is _AS_IS.get(kind)):
+            return value
     where = at
     for key in dotted.split("."):
         _coerce(obj, "object", src, where or "payload")
@@ -131,14 +147,60 @@ def _require(obj: Any, dotted: str, src: _Src, kind: str | None = None, at: str 
 def _optional(obj: dict, key: str, src: _Src, kind: str, at: str = "", default: Any = None) -> Any:
     """``obj[key]`` as ``kind``; ``default`` when the key is missing or null."""
     value = obj.get(key)
-    return default if value is None else _coerce(value, kind, src, _join(at, key))
+    if value is None:
+        return default
+    return value if type(value) is _AS_IS.get(kind) else _coerce_slowly(value, kind, src, _join(at, key))
 
 
 def _items(obj: Any, dotted: str, src: _Src, at: str = "") -> list[tuple[str, dict]]:
     """The objects of the list at ``dotted``, each with its own location for messages."""
     where = _join(at, dotted)
     values = _require(obj, dotted, src, "list", at)
-    return [(f"{where}[{i}]", _coerce(v, "object", src, f"{where}[{i}]")) for i, v in enumerate(values)]
+    return [
+        (f"{where}[{i}]", v if type(v) is dict else _coerce_slowly(v, "object", src, f"{where}[{i}]"))
+        for i, v in enumerate(values)
+    ]
+
+
+def _columns(
+    items: list[tuple[str, dict]], required: Mapping[str, str], src: _Src, optional: Mapping[str, tuple[str, Any]] = {}
+) -> dict[str, list[Any]]:
+    """The values of the objects' ``required`` keys (key -> kind) and ``optional`` ones (key ->
+    (kind, default when missing or null)), column by column.
+
+    A column is checked at once (the set of its values' types); only when one fails are the
+    objects read one by one, key by key, which names the first bad value exactly as ``_require``
+    and ``_optional`` do (or converts it: an integral float where an int is expected)."""
+    objects = [obj for _, obj in items]
+    try:
+        columns = {key: [obj[key] for obj in objects] for key in required}
+    except KeyError:
+        columns = None
+    if columns is not None and all(_all_of(columns[key], kind) for key, kind in required.items()):
+        for key, (kind, default) in optional.items():
+            values = [obj.get(key) for obj in objects]
+            if not _all_of([v for v in values if v is not None], kind):
+                break
+            columns[key] = [default if v is None else v for v in values] if None in values else values
+        else:
+            return {
+                key: [float(v) for v in values] if required.get(key) == "number" else values
+                for key, values in columns.items()
+            }
+    read = [
+        [_require(obj, key, src, kind, at) for key, kind in required.items()]
+        + [_optional(obj, key, src, kind, at, default) for key, (kind, default) in optional.items()]
+        for at, obj in items
+    ]
+    return {key: [values[i] for values in read] for i, key in enumerate([*required, *optional])}
+
+
+def _all_of(values: list[Any], kind: str) -> bool:
+    """Whether every value is of ``kind`` as it is (a number: an int or a finite float)."""
+    types = set(map(type, values))
+    if kind == "number":
+        return types <= {int, float} and all(map(math.isfinite, values))
+    return types <= {_AS_IS[kind]}
 
 
 def _timestamp(value: str, src: _Src, where: str) -> pd.Timestamp:

@@ -15,7 +15,7 @@ from nba_backfill.phases.phase2_raw.parsers.odds import (
     _snapshot_time,
     _unwrap,
 )
-from nba_backfill.phases.phase2_raw.parsers.schemas import GAME_LINES_COLUMNS, Files, Row
+from nba_backfill.phases.phase2_raw.parsers.schemas import GAME_LINES_COLUMNS, Block, Files, Row, block
 
 # --------------------------------------------------------------------------------------------------
 # Game lines (h2h, spreads, totals)
@@ -35,13 +35,13 @@ def parse_game_lines(files: Files) -> pd.DataFrame:
     return rows.drop_duplicates(GAME_LINES_KEY, keep="last", ignore_index=True)
 
 
-def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
+def _game_lines_rows(src: _Src, payload: dict) -> Block:
     event, snapshot = _unwrap(payload, src)
     markets = _markets(event, _GAME_LINE_MARKETS, src)
     _one_price_format(markets, src)
     rows = [row for m in markets for row in _game_line_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
-        return []
+        return block([])
     header = _event_header(event, src)
     _outcomes_of_the_game(rows, header, src)
     taken_at = _snapshot_time(snapshot, src)
@@ -51,7 +51,7 @@ def _game_lines_rows(src: _Src, payload: dict) -> list[Row]:
         "minutes_before_tipoff": _minutes_before(header["commence_time"], taken_at),
         "data_source": snapshot.data_source, "source_file_path": src.path,
     }  # fmt: skip
-    return [{**common, **row} for row in rows]
+    return block(rows, common)
 
 
 def _outcomes_of_the_game(rows: list[Row], header: Row, src: _Src) -> None:

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from nba_backfill.phases.phase2_raw.parsers.common import (
+    _columns,
     _game_keys,
     _is_foreign_exhibition,
     _items,
@@ -18,7 +19,7 @@ from nba_backfill.phases.phase2_raw.parsers.common import (
     _require,
     _Src,
 )
-from nba_backfill.phases.phase2_raw.parsers.schemas import PLAY_BY_PLAY_COLUMNS, Files, Row
+from nba_backfill.phases.phase2_raw.parsers.schemas import PLAY_BY_PLAY_COLUMNS, Block, Files, block
 
 # --------------------------------------------------------------------------------------------------
 # Play-by-play (playbyplayv3): one row per field-goal attempt
@@ -33,24 +34,24 @@ def parse_play_by_play(files: Files, teams: Mapping[str, tuple[str, str]] | None
     actions do not show both sides (location ``v`` = away, ``h`` = home)."""
     hints = {game: tuple(pair) for game, pair in (teams or {}).items()}
 
-    def rows_of(src: _Src, payload: dict) -> list[Row]:
-        return _pbp_rows(src, payload, hints)
+    def block_of(src: _Src, payload: dict) -> Block:
+        return _pbp_block(src, payload, hints)
 
-    return _parse(files, rows_of, PLAY_BY_PLAY_COLUMNS, latest_only=True)
+    return _parse(files, block_of, PLAY_BY_PLAY_COLUMNS, latest_only=True)
 
 
-def _pbp_rows(src: _Src, payload: dict, hints: Mapping[str, tuple[str, ...]]) -> list[Row]:
+def _pbp_block(src: _Src, payload: dict, hints: Mapping[str, tuple[str, ...]]) -> Block:
     nba_game_id = _nba_game_id(_require(payload, "game.gameId", src, "str"), src, "game.gameId")
     actions = _items(payload, "game.actions", src)
     shots = [(at, a) for at, a in actions if _require(a, "isFieldGoal", src, "int", at) == 1]
     if not shots:
-        return []
+        return block([])
     away, home = _pbp_matchup(actions, hints.get(nba_game_id), src)
     if _is_foreign_exhibition(nba_game_id, (away, home)):
-        return []
+        return block([])
     _matchup(away, home, src, "game")
     keys = _game_keys(src, nba_game_id, away, home)
-    return [{**keys, **_shot(a, {away, home}, src, at), "source_file_path": src.path} for at, a in shots]
+    return Block(len(shots), _shots(shots, {away, home}, src), {**keys, "source_file_path": src.path})
 
 
 def _pbp_matchup(actions: list[tuple[str, dict]], hint: tuple[str, ...] | None, src: _Src) -> tuple[str, ...]:
@@ -72,35 +73,56 @@ def _pbp_matchup(actions: list[tuple[str, dict]], hint: tuple[str, ...] | None, 
     return hint if hint is not None else (min(seen["v"]), min(seen["h"]))
 
 
-def _shot(action: dict, game_teams: set[str], src: _Src, at: str) -> Row:
-    tricode = _require(action, "teamTricode", src, "str", at)
-    if tricode not in game_teams:
-        src.fail(f"{at}.teamTricode {tricode!r} is not one of the game's teams {sorted(game_teams)}")
-    value = _require(action, "shotValue", src, "int", at)
-    if value not in (2, 3):
-        src.fail(f"{at}.shotValue {value} is not 2 or 3")
-    made = _shot_made(_require(action, "shotResult", src, "str", at), src, at)
-    distance = _require(action, "shotDistance", src, "number", at)
+#: What a field-goal attempt must have: key -> kind.
+_SHOT = {
+    "teamTricode": "str", "shotValue": "int", "shotResult": "str", "shotDistance": "number",
+    "actionNumber": "int", "period": "int", "clock": "str", "personId": "int", "playerNameI": "str",
+    "xLegacy": "int", "yLegacy": "int", "actionType": "str",
+}  # fmt: skip
+_SHOT_OPTIONAL = {"subType": ("str", "")}
+
+
+def _shots(shots: list[tuple[str, dict]], game_teams: set[str], src: _Src) -> dict[str, list]:
+    """The field-goal attempts' columns, read and checked a column at a time."""
+    got = _columns(shots, _SHOT, src, _SHOT_OPTIONAL)
+    _check_each(
+        shots,
+        got["teamTricode"],
+        game_teams,
+        src,
+        f"teamTricode {{}} is not one of the game's teams {sorted(game_teams)}",
+    )
+    _check_each(shots, got["shotValue"], {2, 3}, src, "shotValue {} is not 2 or 3")
+    _check_each(shots, got["shotResult"], {"Made", "Missed"}, src, "shotResult {} is not 'Made' or 'Missed'")
+    made = [result == "Made" for result in got["shotResult"]]
     return {
-        "action_number": _require(action, "actionNumber", src, "int", at),
-        "period": _require(action, "period", src, "int", at),
-        "clock": _require(action, "clock", src, "str", at),
-        "team_abbr": tricode,
-        "player_id": _require(action, "personId", src, "int", at),
-        "player_name_i": _require(action, "playerNameI", src, "str", at),
+        "action_number": got["actionNumber"],
+        "period": got["period"],
+        "clock": got["clock"],
+        "team_abbr": got["teamTricode"],
+        "player_id": got["personId"],
+        "player_name_i": got["playerNameI"],
         "shot_made": made,
-        "shot_value": value,
-        "shot_distance": distance,
-        "x_legacy": _require(action, "xLegacy", src, "int", at),
-        "y_legacy": _require(action, "yLegacy", src, "int", at),
-        "shot_zone": "three" if value == 3 else "paint" if distance <= _PAINT_MAX_FEET else "mid_range",
-        "is_assisted": made and bool(_ASSIST.search(_optional(action, "description", src, "str", at, ""))),
-        "action_type": _require(action, "actionType", src, "str", at),
-        "sub_type": _optional(action, "subType", src, "str", at, default=""),
+        "shot_value": got["shotValue"],
+        "shot_distance": got["shotDistance"],
+        "x_legacy": got["xLegacy"],
+        "y_legacy": got["yLegacy"],
+        "shot_zone": [
+            "three" if value == 3 else "paint" if distance <= _PAINT_MAX_FEET else "mid_range"
+            for value, distance in zip(got["shotValue"], got["shotDistance"])
+        ],
+        # Only a make's description is read (a miss has no assist to name).
+        "is_assisted": [
+            m and bool(_ASSIST.search(_optional(action, "description", src, "str", at, "")))
+            for (at, action), m in zip(shots, made)
+        ],
+        "action_type": got["actionType"],
+        "sub_type": got["subType"],
     }
 
 
-def _shot_made(result: str, src: _Src, at: str) -> bool:
-    if result not in ("Made", "Missed"):
-        src.fail(f"{at}.shotResult {result!r} is not 'Made' or 'Missed'")
-    return result == "Made"
+def _check_each(shots: list[tuple[str, dict]], values: list, allowed: set, src: _Src, problem: str) -> None:
+    """Every value is one of ``allowed``; the first that is not fails, named by its location."""
+    if not set(values) <= allowed:
+        at, value = next((at, v) for (at, _), v in zip(shots, values) if v not in allowed)
+        src.fail(f"{at}." + problem.format(repr(value)))

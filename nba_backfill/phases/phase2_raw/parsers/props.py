@@ -20,7 +20,7 @@ from nba_backfill.phases.phase2_raw.parsers.odds import (
     _snapshot_time,
     _unwrap,
 )
-from nba_backfill.phases.phase2_raw.parsers.schemas import PLAYER_PROPS_COLUMNS, Files, Row
+from nba_backfill.phases.phase2_raw.parsers.schemas import PLAYER_PROPS_COLUMNS, Block, Files, Row, block
 
 # --------------------------------------------------------------------------------------------------
 # Player points props
@@ -45,13 +45,13 @@ def parse_player_props(files: Files) -> pd.DataFrame:
     return rows.drop_duplicates(PROPS_KEY, keep="last", ignore_index=True)
 
 
-def _props_rows(src: _Src, payload: dict) -> list[Row]:
+def _props_rows(src: _Src, payload: dict) -> Block:
     event, snapshot = _unwrap(payload, src)
     markets = _markets(event, ("player_points",), src)
     _one_price_format(markets, src)
     rows = [row for m in markets for row in _props_market_rows(m, src)]
     if not rows:  # an empty snapshot (HTTP 204) does not even name the teams
-        return []
+        return block([])
     header = _event_header(event, src)
     taken_at = _snapshot_time(snapshot, src)
     common = {
@@ -62,7 +62,7 @@ def _props_rows(src: _Src, payload: dict) -> list[Row]:
         "minutes_before_tipoff": _minutes_before(header["commence_time"], taken_at),
         "data_source": snapshot.data_source, "source_file_path": src.path,
     }  # fmt: skip
-    return [{**common, **row} for row in rows]
+    return block(rows, common)
 
 
 def _snapshot_tag(src: _Src, taken_at: pd.Timestamp) -> str:

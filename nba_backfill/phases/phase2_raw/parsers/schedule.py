@@ -20,7 +20,7 @@ from nba_backfill.phases.phase2_raw.parsers.common import (
     _Src,
     _timestamp,
 )
-from nba_backfill.phases.phase2_raw.parsers.schemas import SCHEDULE_COLUMNS, Files, Row
+from nba_backfill.phases.phase2_raw.parsers.schemas import SCHEDULE_COLUMNS, Files, Row, block
 from nba_backfill.teams import Team
 
 # --------------------------------------------------------------------------------------------------
@@ -31,7 +31,7 @@ from nba_backfill.teams import Team
 def parse_schedule(files: Files) -> pd.DataFrame:
     """``nbac_schedule``: one row per game of the path's date (other gameDates in the file are ignored,
     but a file with games only on other dates, for an in-season date, is an error naming it)."""
-    return _parse(files, _schedule_rows, SCHEDULE_COLUMNS, latest_only=True)
+    return _parse(files, lambda src, payload: block(_schedule_rows(src, payload)), SCHEDULE_COLUMNS, latest_only=True)
 
 
 def _schedule_rows(src: _Src, payload: dict) -> list[Row]:

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import Any, NamedTuple
 
 import pandas as pd
 
@@ -103,7 +103,25 @@ SCHEMAS: dict[str, dict[str, str]] = {
 }
 
 
+class Block(NamedTuple):
+    """One file's rows, column by column: ``columns`` hold a value a row, ``constants`` the one
+    value all of the file's rows share (its game keys, its path). Rows as dicts cost a dict each
+    and a lookup per cell to become a frame; a season has ~350k of them."""
+
+    rows: int
+    columns: Mapping[str, list[Any]]
+    constants: Mapping[str, Any]
+
+
+def block(rows: Sequence[Row], constants: Mapping[str, Any] | None = None) -> Block:
+    """The block of ``rows`` (dicts with the same keys), each also holding ``constants``."""
+    columns = {col: [r[col] for r in rows] for col in rows[0]} if rows else {}
+    return Block(len(rows), columns, constants or {})
+
+
 def _column(values: list[Any], kind: str) -> pd.Series:
+    if kind == "str":
+        return pd.Series(values, dtype=object)
     raw = pd.Series(values, dtype=object)
     if kind == "date":
         return pd.to_datetime(raw).dt.normalize().astype("datetime64[ns]")
@@ -113,8 +131,16 @@ def _column(values: list[Any], kind: str) -> pd.Series:
         return pd.to_datetime(raw, utc=True).astype("datetime64[ns, UTC]")
     if kind == "Int64":
         return pd.Series(pd.array(values, dtype="Int64"))
-    return raw.astype({"str": object, "int": "int64", "float": "float64", "bool": "bool"}[kind])
+    return raw.astype({"int": "int64", "float": "float64", "bool": "bool"}[kind])
 
 
-def _frame(rows: list[Row], schema: Mapping[str, str]) -> pd.DataFrame:
-    return pd.DataFrame({col: _column([r[col] for r in rows], kind) for col, kind in schema.items()})
+def _values(blocks: Sequence[Block], col: str) -> list[Any]:
+    values: list[Any] = []
+    for b in blocks:
+        if b.rows:
+            values += [b.constants[col]] * b.rows if col in b.constants else b.columns[col]
+    return values
+
+
+def _frame(blocks: Sequence[Block], schema: Mapping[str, str]) -> pd.DataFrame:
+    return pd.DataFrame({col: _column(_values(blocks, col), kind) for col, kind in schema.items()})
