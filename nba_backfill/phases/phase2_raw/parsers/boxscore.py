@@ -189,6 +189,10 @@ def _minutes(value: str, src: _Src, who: str) -> tuple[str | None, int | None]:
 
 def _counting_stats(stats_obj: dict, src: _Src, at: str, nullable: bool) -> dict[str, int]:
     """The counting stats; for a player who did not play a null stat counts as 0."""
+    stats = {key: stats_obj.get(key) for key in _COUNTING}
+    kinds = set(map(type, stats.values()))  # all ints (or nulls) at once; else key by key, to name one
+    if kinds == {int} or (nullable and kinds <= {int, type(None)}):
+        return {key: 0 if value is None else value for key, value in stats.items()} if nullable else stats
     if nullable:
         return {key: _optional(stats_obj, key, src, "int", at, default=0) for key in _COUNTING}
     return {key: _require(stats_obj, key, src, "int", at) for key in _COUNTING}

@@ -163,10 +163,13 @@ def _items(obj: Any, dotted: str, src: _Src, at: str = "") -> list[tuple[str, di
 
 
 def _columns(
-    items: list[tuple[str, dict]], required: Mapping[str, str], src: _Src, optional: Mapping[str, tuple[str, Any]] = {}
+    items: list[tuple[str, dict]],
+    required: Mapping[str, str | None],
+    src: _Src,
+    optional: Mapping[str, tuple[str, Any]] = {},
 ) -> dict[str, list[Any]]:
-    """The values of the objects' ``required`` keys (key -> kind) and ``optional`` ones (key ->
-    (kind, default when missing or null)), column by column.
+    """The values of the objects' ``required`` keys (key -> kind, None for any value) and
+    ``optional`` ones (key -> (kind, default when missing or null)), column by column.
 
     A column is checked at once (the set of its values' types); only when one fails are the
     objects read one by one, key by key, which names the first bad value exactly as ``_require``
@@ -195,8 +198,10 @@ def _columns(
     return {key: [values[i] for values in read] for i, key in enumerate([*required, *optional])}
 
 
-def _all_of(values: list[Any], kind: str) -> bool:
-    """Whether every value is of ``kind`` as it is (a number: an int or a finite float)."""
+def _all_of(values: list[Any], kind: str | None) -> bool:
+    """Whether every value is of ``kind`` as it is (a number: an int or a finite float; None: any)."""
+    if kind is None:
+        return True
     types = set(map(type, values))
     if kind == "number":
         return types <= {int, float} and all(map(math.isfinite, values))

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import functools
+from typing import Any, NamedTuple
 
 import pandas as pd
 
 from nba_backfill import calendar
-from nba_backfill.phases.phase2_raw.parsers.common import _items, _optional_utc, _parse, _require, _Src
+from nba_backfill.phases.phase2_raw.parsers.common import _columns, _items, _optional_utc, _parse, _require, _Src
 from nba_backfill.phases.phase2_raw.parsers.odds import (
     _FILE_SNAP,
     _event_header,
@@ -90,20 +91,32 @@ def _props_market_rows(m: _Market, src: _Src) -> list[Row]:
     return rows
 
 
+#: What a player points outcome must have: key -> kind (the price any number _price reads).
+_OUTCOME = {"name": "str", "description": "str", "price": None, "point": "number"}
+
+
+#: Every file names the same few hundred players, each in many markets.
+_player_lookup = functools.lru_cache(maxsize=4096)(calendar.player_lookup)
+
+
 def _props_sides(market: dict, src: _Src, m_at: str) -> dict[str, tuple[str, dict[str, list[_Side]]]]:
     """player_lookup -> (name as first spelled, {'Over': [sides], 'Under': [sides]}), in payload order."""
+    outcomes = _items(market, "outcomes", src, m_at)
+    got = _columns(outcomes, _OUTCOME, src)
     players: dict[str, tuple[str, dict[str, list[_Side]]]] = {}
-    for at, outcome in _items(market, "outcomes", src, m_at):
-        name = _require(outcome, "name", src, "str", at)
+    prices: dict[tuple[type, Any], _Price] = {}
+    for (at, _), name, described, value, point in zip(
+        outcomes, got["name"], got["description"], got["price"], got["point"]
+    ):
         if name not in ("Over", "Under"):
             src.fail(f"{at}.name {name!r} is not 'Over' or 'Under'")
-        player = _require(outcome, "description", src, "str", at).strip()
-        lookup = calendar.player_lookup(player)
+        player = described.strip()
+        lookup = _player_lookup(player)
         if not lookup:
             src.fail(f"{at}.description {player!r} is not a player name")
-        price = _price(_require(outcome, "price", src, at=at), src, f"{at}.price")
-        side = _Side(_require(outcome, "point", src, "number", at), price)
-        players.setdefault(lookup, (player, {"Over": [], "Under": []}))[1][name].append(side)
+        key = (type(value), value)  # a market repeats its prices: each is read once
+        price = prices[key] if key in prices else prices.setdefault(key, _price(value, src, f"{at}.price"))
+        players.setdefault(lookup, (player, {"Over": [], "Under": []}))[1][name].append(_Side(point, price))
     return players
 
 
