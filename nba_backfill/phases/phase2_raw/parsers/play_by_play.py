@@ -43,7 +43,8 @@ def parse_play_by_play(files: Files, teams: Mapping[str, tuple[str, str]] | None
 def _pbp_block(src: _Src, payload: dict, hints: Mapping[str, tuple[str, ...]]) -> Block:
     nba_game_id = _nba_game_id(_require(payload, "game.gameId", src, "str"), src, "game.gameId")
     actions = _items(payload, "game.actions", src)
-    shots = [(at, a) for at, a in actions if _require(a, "isFieldGoal", src, "int", at) == 1]
+    field_goal = _columns(actions, {"isFieldGoal": "int"}, src)["isFieldGoal"]
+    shots = [action for action, flag in zip(actions, field_goal) if flag == 1]
     if not shots:
         return block([])
     away, home = _pbp_matchup(actions, hints.get(nba_game_id), src)
@@ -56,10 +57,9 @@ def _pbp_block(src: _Src, payload: dict, hints: Mapping[str, tuple[str, ...]]) -
 
 def _pbp_matchup(actions: list[tuple[str, dict]], hint: tuple[str, ...] | None, src: _Src) -> tuple[str, ...]:
     """(away, home) tricodes seen on ``v`` / ``h`` actions, completed and cross-checked by the hint."""
+    got = _columns(actions, {}, src, {"location": ("str", ""), "teamTricode": ("str", "")})
     seen: dict[str, set[str]] = {"v": set(), "h": set()}
-    for at, action in actions:
-        location = _optional(action, "location", src, "str", at, default="")
-        tricode = _optional(action, "teamTricode", src, "str", at, default="")
+    for location, tricode in zip(got["location"], got["teamTricode"]):
         if location in seen and tricode:
             seen[location].add(tricode)
     for location, side, index in (("v", "away", 0), ("h", "home", 1)):

@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
+import numpy as np
 import pandas as pd
 
 Files = Mapping[str, Any]
@@ -119,19 +120,24 @@ def block(rows: Sequence[Row], constants: Mapping[str, Any] | None = None) -> Bl
     return Block(len(rows), columns, constants or {})
 
 
+#: Columns of a fixed numpy type are built straight from their values (no object array first).
+_NUMPY = {"int": np.int64, "float": np.float64, "bool": np.bool_}
+
+
 def _column(values: list[Any], kind: str) -> pd.Series:
-    if kind == "str":
-        return pd.Series(values, dtype=object)
-    raw = pd.Series(values, dtype=object)
-    if kind == "date":
-        return pd.to_datetime(raw).dt.normalize().astype("datetime64[ns]")
-    if kind == "naive":
-        return pd.to_datetime(raw).astype("datetime64[ns]")
-    if kind == "utc":
-        return pd.to_datetime(raw, utc=True).astype("datetime64[ns, UTC]")
+    if kind in _NUMPY:
+        return pd.Series(np.array(values, dtype=_NUMPY[kind]))
     if kind == "Int64":
         return pd.Series(pd.array(values, dtype="Int64"))
-    return raw.astype({"int": "int64", "float": "float64", "bool": "bool"}[kind])
+    raw = np.empty(len(values), dtype=object)
+    raw[:] = values
+    if kind == "date":
+        return pd.Series(pd.to_datetime(raw)).dt.normalize().astype("datetime64[ns]")
+    if kind == "naive":
+        return pd.Series(pd.to_datetime(raw)).astype("datetime64[ns]")
+    if kind == "utc":
+        return pd.Series(pd.to_datetime(raw, utc=True)).astype("datetime64[ns, UTC]")
+    return pd.Series(raw)  # str
 
 
 def _values(blocks: Sequence[Block], col: str) -> list[Any]:
