@@ -15,6 +15,7 @@ aliased key names exactly one player, so two players can never be merged.
 
 from __future__ import annotations
 
+import functools
 import re
 
 import pandas as pd
@@ -34,6 +35,7 @@ ALIASES = {
 }
 
 
+@functools.lru_cache(maxsize=16384)  # a season's frames name the same ~600 players a million times
 def identity_key(name: str) -> str:
     """``player_lookup`` of the name without a trailing generational suffix, aliases applied."""
     key = player_lookup(_SUFFIX.sub("", name.strip()))

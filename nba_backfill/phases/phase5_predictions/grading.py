@@ -60,12 +60,15 @@ def quality_band(quality: pd.Series) -> pd.Series:
 
 def figures(rows: pd.DataFrame) -> dict[str, float | int | None]:
     """The graded figures of ``rows`` (prediction_accuracy); MAEs and hit rate None when undefined."""
+    # Masks over the whole frame rather than filtered copies of it: this runs for every date and
+    # quality band of a range, and each copy carried all of the table's columns.
     voided = rows["is_voided"].astype(bool)
-    graded = rows[~voided]
-    lined = graded[graded["line_value"].notna()]
-    called = lined[lined["recommendation"].isin(["OVER", "UNDER"])]
-    push = called["actual_points"] == called["line_value"]
-    correct = called["prediction_correct"].astype("boolean")
+    graded = ~voided
+    lined = graded & rows["line_value"].notna()
+    called = lined & rows["recommendation"].isin(["OVER", "UNDER"])
+    actual, line, recommendation = rows["actual_points"], rows["line_value"], rows["recommendation"]
+    push = (actual == line)[called]
+    correct = rows["prediction_correct"][called].astype("boolean")
     hits, misses = int((correct == True).sum()), int((correct == False).sum())  # noqa: E712 (NA is neither)
 
     def mae(error: pd.Series) -> float | None:
@@ -75,16 +78,16 @@ def figures(rows: pd.DataFrame) -> dict[str, float | int | None]:
 
     return {
         "predictions": len(rows),
-        "with_line": len(lined),
-        "mae_predicted": mae(lined["predicted_points"] - lined["actual_points"]),
-        "mae_line": mae(lined["line_value"] - lined["actual_points"]),
-        "calls": len(called),
+        "with_line": int(lined.sum()),
+        "mae_predicted": mae((rows["predicted_points"] - actual)[lined]),
+        "mae_line": mae((line - actual)[lined]),
+        "calls": int(called.sum()),
         "hits": hits,
         "misses": misses,
         "hit_rate": round(hits / (hits + misses), 3) if hits + misses else None,
         "pushes": int(push.sum()),
-        "pass": int((graded["recommendation"] == "PASS").sum()),
-        "no_line": int((graded["recommendation"] == "NO_LINE").sum()),
+        "pass": int((recommendation[graded] == "PASS").sum()),
+        "no_line": int((recommendation[graded] == "NO_LINE").sum()),
         "voided": int(voided.sum()),
     }
 
