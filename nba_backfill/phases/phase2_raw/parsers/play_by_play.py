@@ -85,15 +85,9 @@ _SHOT_OPTIONAL = {"subType": ("str", "")}
 def _shots(shots: list[tuple[str, dict]], game_teams: set[str], src: _Src) -> dict[str, list]:
     """The field-goal attempts' columns, read and checked a column at a time."""
     got = _columns(shots, _SHOT, src, _SHOT_OPTIONAL)
-    _check_each(
-        shots,
-        got["teamTricode"],
-        game_teams,
-        src,
-        f"teamTricode {{}} is not one of the game's teams {sorted(game_teams)}",
-    )
-    _check_each(shots, got["shotValue"], {2, 3}, src, "shotValue {} is not 2 or 3")
-    _check_each(shots, got["shotResult"], {"Made", "Missed"}, src, "shotResult {} is not 'Made' or 'Missed'")
+    _check_each(shots, got, "teamTricode", game_teams, f"one of the game's teams {sorted(game_teams)}", src)
+    _check_each(shots, got, "shotValue", {2, 3}, "2 or 3", src)
+    _check_each(shots, got, "shotResult", {"Made", "Missed"}, "'Made' or 'Missed'", src)
     made = [result == "Made" for result in got["shotResult"]]
     return {
         "action_number": got["actionNumber"],
@@ -121,8 +115,10 @@ def _shots(shots: list[tuple[str, dict]], game_teams: set[str], src: _Src) -> di
     }
 
 
-def _check_each(shots: list[tuple[str, dict]], values: list, allowed: set, src: _Src, problem: str) -> None:
-    """Every value is one of ``allowed``; the first that is not fails, named by its location."""
-    if not set(values) <= allowed:
-        at, value = next((at, v) for (at, _), v in zip(shots, values) if v not in allowed)
-        src.fail(f"{at}." + problem.format(repr(value)))
+def _check_each(
+    shots: list[tuple[str, dict]], got: dict[str, list], key: str, allowed: set, what: str, src: _Src
+) -> None:
+    """Every shot's ``key`` is one of ``allowed``; the first that is not fails, named by its location."""
+    if not set(got[key]) <= allowed:
+        at, value = next((at, v) for (at, _), v in zip(shots, got[key]) if v not in allowed)
+        src.fail(f"{at}.{key} {value!r} is not {what}")
