@@ -258,3 +258,21 @@ def test_the_simulated_dates_fill_every_table(captured):
 
 if __name__ == "__main__":
     GOLDEN.write_text(json.dumps(capture(), indent=1) + "\n", encoding="utf-8")
+
+
+def _floated(value: Any) -> Any:
+    """``value`` with every integer (not a boolean) written as a float: ``3`` -> ``3.0``."""
+    if isinstance(value, dict):
+        return {k: _floated(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_floated(v) for v in value]
+    return float(value) if type(value) is int else value
+
+
+def test_integral_floats_read_as_the_integers_they_are(captured):
+    """Every int of every payload sent as a float (``12.0``, as some JSON encoders write it) takes
+    the per-key path (a column at a time takes exact ints only) and gives the very same frames."""
+    floated = {
+        feed: {path: _floated(payload) for path, payload in files.items()} for feed, files in real_files().items()
+    }
+    assert {table: fingerprint(df) for table, df in frames(floated).items()} == captured["real"]
