@@ -8,7 +8,7 @@ summary, so the dashboard shows a result per partition however the partition was
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -19,7 +19,7 @@ from nba_backfill.calendar import game_dates
 from nba_backfill.checks import rules
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.lines_matched import lines_matched
-from nba_backfill.checks.outcomes import evaluation, result, summary
+from nba_backfill.checks.outcomes import ERROR, Outcome, capped, evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
@@ -302,17 +302,29 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
     return checks
 
 
-def _outcomes_as_results(
-    context: AssetCheckExecutionContext, check: Check, dates: list[dt.date], data: CheckData
-) -> dg.AssetCheckResult:
+def _result(context: AssetCheckExecutionContext, check: Check, outcomes: list[Outcome]) -> dg.AssetCheckResult:
     """One check's result: the date's own in a single-partition run; in a range run each date's
     evaluation is logged and a summary returned."""
-    outcomes = check.rule(dates, data)
     if context.has_partition_key:
         return result(check.key, outcomes[0])
     for outcome in outcomes:
         context.op_execution_context.log_event(evaluation(check.key, outcome))
     return summary(check.key, outcomes)
+
+
+def _blocked(check: Check, outcomes: list[Outcome]) -> str | None:
+    """What a blocking check failed at ERROR adds to its step's failure: its name and dates."""
+    days = {o.game_date for o in outcomes if not o.passed and o.severity == ERROR}
+    return f"{check.name} on {', '.join(capped(days))}" if check.blocking and days else None
+
+
+def _reported(results: list[dg.AssetCheckResult], blocked: list[str]) -> Iterator[dg.AssetCheckResult]:
+    """Every result, then the step's failure if a blocking check failed at ERROR. Dagster would fail
+    the step too, but would name the checks past its message's first line, the one the runner and
+    the alerts report: with a step per check its key named the check, a step now holds several."""
+    yield from results
+    if blocked:
+        raise dg.Failure(f"blocking check(s) failed at ERROR: {'; '.join(blocked)}")
 
 
 def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinition:
@@ -341,11 +353,11 @@ def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinitio
         def _checks(context: AssetCheckExecutionContext):
             data = CheckData(context.resources.warehouse, context.resources.raw_store)
             dates = partition_dates(context.partition_keys)
-            selected = context.selected_asset_check_keys
-            results = [_outcomes_as_results(context, c, dates, data) for c in checks if c.key in selected]
-            # Evaluated here, before returning, so the checks' time is the body's own (Dagster
-            # takes an iterator of results; a generator body would run only as Dagster drains it).
-            return (r for r in results)
+            ran = [(c, c.rule(dates, data)) for c in checks if c.key in context.selected_asset_check_keys]
+            results = [_result(context, c, outcomes) for c, outcomes in ran]
+            # Evaluated before returning, so the checks' time is the body's own (bench/split.py
+            # times the call; a generator body would run only as Dagster drains it).
+            return _reported(results, [b for c, outcomes in ran if (b := _blocked(c, outcomes))])
 
     return _checks
 
