@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import days_into_season, window, window_start
@@ -29,9 +30,16 @@ Rule = Callable[[Sequence[dt.date], CheckData], list[Outcome]]
 
 
 def _by_date(df: pd.DataFrame) -> Mapping[dt.date, pd.DataFrame]:
+    """Date -> its rows, as slices of the frame in date order: a groupby would copy every column
+    of every date (the most of a season's check time); a slice of sorted rows copies nothing."""
     if df.empty or "game_date" not in df.columns:
         return {}
-    return {day.date(): rows for day, rows in df.groupby("game_date")}
+    df = df[df["game_date"].notna()]
+    if not df["game_date"].is_monotonic_increasing:
+        df = df.sort_values("game_date", kind="stable")
+    days, starts = np.unique(df["game_date"].to_numpy(), return_index=True)
+    ends = [*starts[1:], len(df)]
+    return {pd.Timestamp(day).date(): df.iloc[a:b] for day, a, b in zip(days, starts, ends)}
 
 
 def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, pd.DataFrame]:
