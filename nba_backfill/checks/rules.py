@@ -9,7 +9,8 @@ validate_backfill_coverage --reconcile (player coverage), validate_cascade_conta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -138,15 +139,28 @@ REGULATION_TEAM_MINUTES = 240
 OVERTIME_TEAM_MINUTES = 25
 
 
-def _box_scores(
-    dates: Sequence[dt.date], data: CheckData
-) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
-    """Each date with its players' and teams' box-score rows (both None where either is missing)."""
-    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
-    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
-    for day in dates:
-        found = day in players and day in teams
-        yield day, players[day] if found else None, teams[day] if found else None
+def _box_scores(dates: Sequence[dt.date], data: CheckData) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dt.date]]:
+    """The players' and teams' box-score rows of the dates that have both, and each game's date.
+
+    A game id is one game on one date: the box-score rules judge the whole range at once (a
+    groupby and a join, not one per date) and file each offender, labelled ``game ...``, under its
+    game's date."""
+    players = data.table("nba_raw.nbac_gamebook_player_stats", dates)
+    teams = data.table("nba_raw.nbac_team_boxscore", dates)
+    both = [pd.Timestamp(d) for d in set(_by_date(players)) & set(_by_date(teams))]
+    if not both:
+        return players, teams, {}
+    players, teams = players[players["game_date"].isin(both)], teams[teams["game_date"].isin(both)]
+    day_of = {g: d.date() for frame in (players, teams) for g, d in zip(frame["game_id"], frame["game_date"])}
+    return players, teams, day_of
+
+
+def _filed(labels: Iterable[str], day_of: Mapping[str, dt.date]) -> dict[dt.date, set[str]]:
+    """Offenders labelled ``game ...``, by their game's date."""
+    out: dict[dt.date, set[str]] = {}
+    for label in labels:
+        out.setdefault(day_of[label.split(" ", 1)[0]], set()).add(label)
+    return out
 
 
 def _no_box_scores(day: dt.date) -> Outcome:
@@ -155,23 +169,32 @@ def _no_box_scores(day: dt.date) -> Outcome:
 
 def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+    p, team_rows, day_of = _box_scores(dates, data)
+    if not day_of:
+        return [_no_box_scores(day) for day in dates]
+    per_team = (
+        p.assign(active=p["player_status"] == "active")
+        .groupby(["game_id", "team_abbr"])
+        .agg(active=("active", "sum"), points=("points", "sum"), minutes=("minutes_decimal", "sum"))
+    )
+    team = team_rows.set_index(["game_id", "team_abbr"])
+    joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
+    expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
+
+    def offenders(mask: pd.Series) -> dict[dt.date, set[str]]:
+        return _filed((f"{g} {t}" for g, t in joined.index[mask]), day_of)
+
+    short = offenders(joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS)
+    points = offenders(joined["points"] != joined["points_team"])
+    minutes = offenders((joined["minutes"] - expected_minutes).abs() > 1)
+    teams = Counter(day_of[g] for g in joined.index.get_level_values("game_id"))
     outcomes = []
-    for day, p, team_rows in _box_scores(dates, data):
-        if p is None:
+    for day in dates:
+        if day not in teams:
             outcomes.append(_no_box_scores(day))
             continue
-        per_team = p.groupby(["game_id", "team_abbr"]).agg(
-            active=("player_status", lambda s: int((s == "active").sum())),
-            points=("points", "sum"),
-            minutes=("minutes_decimal", "sum"),
-        )
-        team = team_rows.set_index(["game_id", "team_abbr"])
-        joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
-        expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
-        short = joined.index[joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS]
-        points = joined.index[joined["points"] != joined["points_team"]]
-        minutes = joined.index[(joined["minutes"] - expected_minutes).abs() > 1]
-        bad = {f"{g} {t}" for g, t in [*short, *points, *minutes]}
+        found = [found_on.get(day, set()) for found_on in (short, points, minutes)]
+        bad = set().union(*found)
         outcomes.append(
             Outcome(
                 day,
@@ -179,10 +202,10 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
                 ERROR,
                 f"{len(bad)} team box score(s) do not add up" if bad else "",
                 {
-                    "teams": len(joined),
-                    "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
-                    "points_mismatch": capped({f"{g} {t}" for g, t in points}),
-                    "minutes_off": capped({f"{g} {t}" for g, t in minutes}),
+                    "teams": teams[day],
+                    "too_few_active_players": capped(found[0]),
+                    "points_mismatch": capped(found[1]),
+                    "minutes_off": capped(found[2]),
                 },
             )
         )
@@ -193,13 +216,18 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
     """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
     team totals against the players' sums, plus-minus against the margin, makes within attempts,
     no negative counts, and minutes for whoever scored."""
+    p, team_rows, day_of = _box_scores(dates, data)
+    if not day_of:
+        return [_no_box_scores(day) for day in dates]
+    found = {name: _filed(offenders, day_of) for name, offenders in box_score.violations(p, team_rows).items()}
+    games = {d.date(): int(n) for d, n in team_rows.groupby("game_date")["game_id"].nunique().items()}
     outcomes = []
-    for day, p, team_rows in _box_scores(dates, data):
-        if p is None:
+    for day in dates:
+        if day not in games:
             outcomes.append(_no_box_scores(day))
             continue
-        found = box_score.violations(p, team_rows)
-        broken = [name for name, offenders in found.items() if offenders]
+        mine = {name: found_on.get(day, set()) for name, found_on in found.items()}
+        broken = [name for name, offenders in mine.items() if offenders]
         description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
         outcomes.append(
             Outcome(
@@ -207,10 +235,7 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
                 not broken,
                 ERROR,
                 description,
-                {
-                    "games": int(team_rows["game_id"].nunique()),
-                    **{name: capped(offenders) for name, offenders in found.items()},
-                },
+                {"games": games[day], **{name: capped(offenders) for name, offenders in mine.items()}},
             )
         )
     return outcomes
