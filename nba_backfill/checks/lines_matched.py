@@ -62,6 +62,9 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         .reindex(columns=["game_date", *BOX_COLUMNS])
         .rename(columns={"player_name_original": "player_name"})
     )
+    # Each name's identity key once, not once per date of every window it falls in (a million calls a season).
+    names = gamebook["player_name"]
+    gamebook = gamebook.assign(name_key=names.map({n: identity_key(n) for n in names.unique()}))
     outcomes = []
     for day in dates:
         day_ts = pd.Timestamp(day)
@@ -78,7 +81,7 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         recent = gamebook[
             (gamebook["game_date"] >= pd.Timestamp(window_start(day))) & (gamebook["game_date"] <= day_ts)
         ]
-        graded = classify(lines, box, set(recent["player_name"].map(identity_key)))
+        graded = classify(lines, box, set(recent["name_key"]))
         counts = graded["outcome"].value_counts()
         played, unmatched = int(counts.get("played", 0)), int(counts.get("unmatched", 0))
         share = played / (played + unmatched) if played + unmatched else 1.0

@@ -54,6 +54,16 @@ def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, 
 _NO_GAMES = pd.DataFrame(columns=["game_date", "game_id", "nba_game_id"])
 
 
+def _rows_per_game(df: pd.DataFrame) -> dict[dt.date, dict[str, int]]:
+    """Date -> game id -> its rows, counted in one groupby over the range."""
+    if df.empty or "game_date" not in df.columns:
+        return {}
+    out: dict[dt.date, dict[str, int]] = {}
+    for (day, game), n in df.groupby(["game_date", "game_id"]).size().items():
+        out.setdefault(day.date(), {})[game] = int(n)
+    return out
+
+
 def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
     return Outcome(day, False, ERROR, f"{table} has no partition for {day}", {"unwritten_table": table})
 
@@ -67,18 +77,18 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
     game whose ``gap_feed`` gap is accepted (nba_meta.accepted_gaps) is not missing."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        finals, rows = _final_games(data, dates), _by_date(data.table(table, dates))
+        finals, rows = _final_games(data, dates), _rows_per_game(data.table(table, dates))
         gaps = data.accepted_games(gap_feed, dates) if gap_feed else {}
         outcomes = []
         for day in dates:
             if day not in data.written(SCHEDULE, [day]) or day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, SCHEDULE if day not in data.written(SCHEDULE, [day]) else table, day))
                 continue
-            expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
-            counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
-            accepted = absent_games(finals.get(day, _NO_GAMES), gaps)
-            missing = expected - set(counts.index) - accepted
-            unexpected = set(counts.index) - expected
+            games = finals.get(day, _NO_GAMES)
+            expected, counts = set(games["game_id"].tolist()), rows.get(day, {})
+            accepted = absent_games(games, gaps)
+            missing = expected - set(counts) - accepted
+            unexpected = set(counts) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
             passed = not (missing or unexpected or wrong)
             outcomes.append(
@@ -89,9 +99,9 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
                     "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
                     {
                         "games": len(expected),
-                        "rows": int(counts.sum()),
+                        "rows": sum(counts.values()),
                         "missing_games": capped(missing),
-                        "accepted_gaps": capped(accepted - set(counts.index)),
+                        "accepted_gaps": capped(accepted - set(counts)),
                         "unscheduled_games": capped(unexpected),
                         "games_with_wrong_row_count": capped(wrong),
                     },
@@ -297,23 +307,27 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
     """Per date and field, the share of valid rows: ≥ 99% passes, ≥ 50% warns, < 50% is an error."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        rows = _by_date(data.table(table, dates))
+        # Every field's valid share of every date in one groupby each (the fields judge row by row).
+        df = data.table(table, dates)
+        if df.empty or "game_date" not in df.columns:
+            return [Outcome(day, True, WARN, "no rows", {"rows": 0}) for day in dates]
+        on = df["game_date"]
+        early = df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
+        share_of: dict[str, dict[dt.date, float]] = {}
+        for f in fields:
+            judged = ~early if f.needs_history else pd.Series(True, index=df.index)
+            if f.applies is not None:
+                judged &= f.applies(df).astype(bool)
+            valid = f.valid(df)[judged].groupby(on[judged]).mean()
+            share_of[f.name] = {d.date(): float(v) for d, v in valid.items()}
+        rows = {d.date(): int(n) for d, n in on.value_counts().items()}
+        early_rows = {d.date(): int(n) for d, n in early.groupby(on).sum().items()}
         outcomes = []
         for day in dates:
-            df = rows.get(day)
-            if df is None or df.empty:
+            if not rows.get(day):
                 outcomes.append(Outcome(day, True, WARN, "no rows", {"rows": 0}))
                 continue
-            early = (
-                df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
-            )
-            shares = {}
-            for f in fields:
-                judged = ~early if f.needs_history else pd.Series(True, index=df.index)
-                if f.applies is not None:
-                    judged &= f.applies(df).astype(bool)
-                if judged.any():
-                    shares[f.name] = float(f.valid(df[judged]).mean())
+            shares = {name: by_day[day] for name, by_day in share_of.items() if day in by_day}
             worst = min(shares.values(), default=1.0)
             passed, severity = valid_share_band(worst)
             bad = {name: round(100 * share, 1) for name, share in shares.items() if share < 0.99}
@@ -324,8 +338,8 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
                     severity,
                     f"critical fields below 99% valid: {bad}" if bad else "",
                     {
-                        "rows": len(df),
-                        "early_season_rows": int(early.sum()),
+                        "rows": rows[day],
+                        "early_season_rows": early_rows[day],
                         "valid_pct": {k: round(100 * v, 1) for k, v in shares.items()},
                     },
                 )
@@ -389,10 +403,13 @@ def players_covered(table: str) -> Rule:
             if day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, table, day))
                 continue
+            # tolist: a string column converts at once, iterating it converts value by value.
             expected = (
-                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"]) if day in played else set()
+                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"].tolist())
+                if day in played
+                else set()
             )
-            present = set(rows[day]["player_lookup"]) if day in rows else set()
+            present = set(rows[day]["player_lookup"].tolist()) if day in rows else set()
             unaccounted = expected - present
             outcomes.append(
                 Outcome(
@@ -427,18 +444,24 @@ def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
     """The 20.0 placeholder that once stood in for "no line" appears in none of ``columns``."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        rows = _by_date(data.table(table, dates))
+        df = data.table(table, dates)
+        rows: dict[dt.date, int] = {}
+        hits: dict[dt.date, list[str]] = {}
+        if not df.empty and "game_date" in df.columns:  # the whole range in one comparison
+            rows = {d.date(): int(n) for d, n in df["game_date"].value_counts().items()}
+            found = df.loc[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1), ["game_date", "player_lookup"]]
+            for day, player in zip(found["game_date"], found["player_lookup"]):
+                hits.setdefault(day.date(), []).append(player)
         outcomes = []
         for day in dates:
-            df = rows.get(day, pd.DataFrame(columns=[*columns, "player_lookup"]))
-            hits = df[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1)]
+            hit = hits.get(day, [])
             outcomes.append(
                 Outcome(
                     day,
-                    hits.empty,
+                    not hit,
                     ERROR,
-                    f"{len(hits)} row(s) with a placeholder 20.0 line" if len(hits) else "",
-                    {"rows": len(df), "placeholder_lines": len(hits), "players": capped(set(hits["player_lookup"]))},
+                    f"{len(hit)} row(s) with a placeholder 20.0 line" if hit else "",
+                    {"rows": rows.get(day, 0), "placeholder_lines": len(hit), "players": capped(set(hit))},
                 )
             )
         return outcomes
