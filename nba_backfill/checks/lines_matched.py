@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import date_range, window_start
@@ -46,10 +47,12 @@ def classify(lines: pd.DataFrame, box: pd.DataFrame, recent_names: set[str]) -> 
     status = box.drop_duplicates(["game_id", "player_lookup"]).set_index(["game_id", "player_lookup"])["player_status"]
     found = pd.Series(list(zip(resolved["game_id"], resolved["player_lookup"])), index=resolved.index).map(status)
     known = resolved["player_name"].map(identity_key).isin(recent_names)
-    outcome = pd.Series("unmatched", index=resolved.index)
-    outcome[found.notna() | known] = "did_not_play"
-    outcome[found == "active"] = "played"
-    outcome[~resolved["game_id"].isin(set(box["game_id"]))] = "no_box_score"
+    # The first that holds (a masked assignment per outcome costs pandas a repr of the series each).
+    outcome = np.select(
+        [~resolved["game_id"].isin(set(box["game_id"])), found == "active", found.notna() | known],
+        ["no_box_score", "played", "did_not_play"],
+        "unmatched",
+    )
     return resolved.assign(outcome=outcome)
 
 
