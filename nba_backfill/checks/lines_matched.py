@@ -47,11 +47,11 @@ def classify(lines: pd.DataFrame, box: pd.DataFrame, recent_names: set[str]) -> 
     status = box.drop_duplicates(["game_id", "player_lookup"]).set_index(["game_id", "player_lookup"])["player_status"]
     found = pd.Series(list(zip(resolved["game_id"], resolved["player_lookup"])), index=resolved.index).map(status)
     known = resolved["player_name"].map(identity_key).isin(recent_names)
-    # The first that holds (a masked assignment per outcome costs pandas a repr of the series each).
+    # The first that holds (a masked assignment per outcome costs pandas a repr of the series each);
+    # an unknown status (NA) holds for none.
+    holds = [~resolved["game_id"].isin(set(box["game_id"])), found == "active", found.notna() | known]
     outcome = np.select(
-        [~resolved["game_id"].isin(set(box["game_id"])), found == "active", found.notna() | known],
-        ["no_box_score", "played", "did_not_play"],
-        "unmatched",
+        [h.fillna(False).to_numpy(dtype=bool) for h in holds], ["no_box_score", "played", "did_not_play"], "unmatched"
     )
     return resolved.assign(outcome=outcome)
 
