@@ -21,10 +21,13 @@ are written at once: the process that records them reads them next (the plan of 
 
 from __future__ import annotations
 
+import os
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from pathlib import Path
 
 from dagster import DagsterEventType
 from dagster._core.events.log import EventLogEntry
@@ -34,7 +37,7 @@ from dagster._core.storage.sqlite_storage import SqliteStorageConfig
 from dagster._serdes import ConfigurableClassData
 from sqlalchemy import create_engine
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.pool import QueuePool
+from sqlalchemy.pool import NullPool, QueuePool
 
 #: Seconds a connection waits for another process's write (Dagster's own value for SQLite).
 BUSY_TIMEOUT_SECONDS = 30
@@ -65,6 +68,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
         self._tables_present: set[str] = set()
         self._held: list[EventLogEntry] = []
+        self._blank_shard: bytes | None = None  # a new run's shard, schema created (see _placed_blank_shard)
         self._held_lock = threading.Lock()
         # While held events are written: the writing thread, and its one connection per shard.
         self._writer: int | None = None
@@ -96,11 +100,37 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         return engine
 
     def _ready_engine(self, shard: str) -> Engine:
-        engine = self._engine(shard)
         if shard not in self._initialized_dbs:
-            self._initdb(engine)
+            if not (shard != INDEX_SHARD_NAME and self._placed_blank_shard(shard)):
+                self._initdb(self._engine(shard))
             self._initialized_dbs.add(shard)
-        return engine
+        return self._engine(shard)
+
+    def _placed_blank_shard(self, shard: str) -> bool:
+        """A new run's shard as a copy of a blank one, if it does not exist yet (True if placed).
+
+        Dagster creates each run's file by creating its tables and stamping the schema's revision
+        (0.2-0.3 s: a second in every four runs of a backfill); the copy costs a file write. It is
+        placed whole or not at all (linked from a finished file), so another process opening the
+        same run meanwhile sees no shard or a complete one."""
+        path = Path(self.path_for_shard(shard))
+        if path.exists():
+            return False
+        if self._blank_shard is None:
+            with tempfile.TemporaryDirectory() as scratch:
+                engine = create_engine(f"sqlite:///{scratch}/blank.db", poolclass=NullPool)
+                self._initdb(engine)
+                engine.dispose()  # the last connection closed: its WAL is folded into the file
+                self._blank_shard = Path(scratch, "blank.db").read_bytes()
+        partial = path.with_name(f".{path.name}.{os.getpid()}.partial")
+        partial.write_bytes(self._blank_shard)
+        try:
+            os.link(partial, path)
+        except FileExistsError:
+            return False
+        finally:
+            partial.unlink()
+        return True
 
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:

@@ -129,3 +129,34 @@ def test_a_range_steps_materializations_and_check_evaluations_are_written_in_bul
         plain_commits,
         pooled_commits,
     )
+
+
+def _schema(path) -> tuple[list, list]:
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        tables = conn.execute(sqlalchemy.text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
+        revision = conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).all()
+        mode = conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar()
+    engine.dispose()
+    return [tuple(t) for t in tables], [tuple(r) for r in revision] + [mode]
+
+
+def test_a_new_runs_shard_copied_from_a_blank_one_is_the_shard_dagster_creates(tmp_path):
+    plain_home, pooled_home = tmp_path / "plain", tmp_path / "pooled"
+    for home in (plain_home, pooled_home):
+        home.mkdir()
+    (pooled_home / "dagster.yaml").write_text(cli.instance_yaml(pooled_home))
+    shards = {}
+    for home in (plain_home, pooled_home):
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            _materialize(instance, "2024-10-22")
+            _materialize(instance, "2024-10-23")  # the second shard: copied from the blank one
+            run_ids = [r.dagster_run.run_id for r in instance.get_run_records()]
+            shards[home] = [instance.event_log_storage.path_for_shard(r) for r in run_ids]
+            if home == pooled_home:  # the copies were made, not Dagster's own creation
+                assert instance.event_log_storage._blank_shard is not None
+            assert len(instance.all_logs(run_ids[0])) == len(instance.all_logs(run_ids[1]))
+    for plain, pooled in zip(shards[plain_home], shards[pooled_home]):
+        assert _schema(pooled) == _schema(plain)
+    runs_dir = pooled_home / "history" / "runs"
+    assert sorted(p.name for p in runs_dir.iterdir() if p.name.startswith(".")) == []  # no partial copies left
