@@ -3,7 +3,8 @@
 Every check is partitioned by game date. Run for one partition it returns that date's result; run
 inside a range run (one run covering many dates) it records one evaluation per date and returns a
 summary, so the dashboard shows a result per partition however the partition was materialized
-(reference/dagster-1.13-measured.md §9).
+(reference/dagster-1.13-measured.md §9). The checks of one asset run as one step over one read of
+their data (a ``multi_asset_check``); each keeps its own key, blocking flag and results.
 """
 
 import datetime as dt
