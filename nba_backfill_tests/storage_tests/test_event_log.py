@@ -160,3 +160,15 @@ def test_a_new_runs_shard_copied_from_a_blank_one_is_the_shard_dagster_creates(t
         assert _schema(pooled) == _schema(plain)
     runs_dir = pooled_home / "history" / "runs"
     assert sorted(p.name for p in runs_dir.iterdir() if p.name.startswith(".")) == []  # no partial copies left
+
+
+def test_the_shards_commit_to_the_write_ahead_log_and_sync_at_checkpoints(tmp_path):
+    (tmp_path / "dagster.yaml").write_text(cli.instance_yaml(tmp_path))
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        _materialize(instance, "2024-10-22")
+        storage = instance.event_log_storage
+        run_id = instance.get_run_records()[0].dagster_run.run_id
+        for shard in (run_id, "index"):
+            with storage._connect(shard) as conn:
+                assert conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(sqlalchemy.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
