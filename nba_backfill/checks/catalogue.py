@@ -3,12 +3,13 @@
 Every check is partitioned by game date. Run for one partition it returns that date's result; run
 inside a range run (one run covering many dates) it records one evaluation per date and returns a
 summary, so the dashboard shows a result per partition however the partition was materialized
-(reference/dagster-1.13-measured.md §9).
+(reference/dagster-1.13-measured.md §9). The checks of one asset run as one step over one read of
+their data (a ``multi_asset_check``); each keeps its own key, blocking flag and results.
 """
 
 import datetime as dt
 import warnings
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 import dagster as dg
@@ -19,7 +20,7 @@ from nba_backfill.calendar import game_dates
 from nba_backfill.checks import rules
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.lines_matched import lines_matched
-from nba_backfill.checks.outcomes import evaluation, result, summary
+from nba_backfill.checks.outcomes import ERROR, Outcome, capped, evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
@@ -302,29 +303,64 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
     return checks
 
 
-def _check_definition(check: Check) -> dg.AssetChecksDefinition:
+def _result(context: AssetCheckExecutionContext, check: Check, outcomes: list[Outcome]) -> dg.AssetCheckResult:
+    """One check's result: the date's own in a single-partition run; in a range run each date's
+    evaluation is logged and a summary returned."""
+    if context.has_partition_key:
+        return result(check.key, outcomes[0])
+    for outcome in outcomes:
+        context.op_execution_context.log_event(evaluation(check.key, outcome))
+    return summary(check.key, outcomes)
+
+
+def _blocked(check: Check, outcomes: list[Outcome]) -> str | None:
+    """What a blocking check failed at ERROR adds to its step's failure: its name and dates."""
+    days = {o.game_date for o in outcomes if not o.passed and o.severity == ERROR}
+    return f"{check.name} on {', '.join(capped(days))}" if check.blocking and days else None
+
+
+def _reported(results: list[dg.AssetCheckResult], blocked: list[str]) -> Iterator[dg.AssetCheckResult]:
+    """Every result, then the step's failure if a blocking check failed at ERROR. Dagster would fail
+    the step too, but would name the checks past its message's first line, the one the runner and
+    the alerts report: with a step per check its key named the check, a step now holds several."""
+    yield from results
+    if blocked:
+        raise dg.Failure(f"blocking check(s) failed at ERROR: {'; '.join(blocked)}")
+
+
+def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinition:
+    """The checks of one asset as one step sharing one CheckData: its tables and the ledger are
+    read once, not once per check. A selection of some of them runs only those (``can_subset``)."""
     # partitions_def on checks is a preview feature in 1.13 (per-partition results are the point).
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", dg.PreviewWarning)
+        specs = [
+            dg.AssetCheckSpec(
+                c.name,
+                asset=c.key.asset_key,
+                description=c.description,
+                blocking=c.blocking,
+                partitions_def=game_dates,
+            )
+            for c in checks
+        ]
 
-        @dg.asset_check(
-            asset=check.key.asset_key,
-            name=check.name,
-            partitions_def=game_dates,
-            blocking=check.blocking,
-            description=check.description,
+        @dg.multi_asset_check(
+            name=checks[0].key.asset_key.to_python_identifier("checks"),
+            specs=specs,
+            can_subset=True,
             required_resource_keys={"warehouse", "raw_store"},
         )
-        def _check(context: AssetCheckExecutionContext) -> dg.AssetCheckResult:
+        def _checks(context: AssetCheckExecutionContext):
             data = CheckData(context.resources.warehouse, context.resources.raw_store)
-            outcomes = check.rule(partition_dates(context.partition_keys), data)
-            if context.has_partition_key:
-                return result(outcomes[0])
-            for outcome in outcomes:
-                context.op_execution_context.log_event(evaluation(check.key, outcome))
-            return summary(outcomes)
+            dates = partition_dates(context.partition_keys)
+            ran = [(c, c.rule(dates, data)) for c in checks if c.key in context.selected_asset_check_keys]
+            results = [_result(context, c, outcomes) for c, outcomes in ran]
+            # Evaluated before returning, so the checks' time is the body's own (bench/split.py
+            # times the call; a generator body would run only as Dagster drains it).
+            return _reported(results, [b for c, outcomes in ran if (b := _blocked(c, outcomes))])
 
-    return _check
+    return _checks
 
 
 def blocking_checks(checks: Sequence[Check]) -> dict[dg.AssetKey, list[dg.AssetCheckKey]]:
@@ -337,7 +373,11 @@ def blocking_checks(checks: Sequence[Check]) -> dict[dg.AssetKey, list[dg.AssetC
 
 
 def asset_checks(checks: Sequence[Check]) -> list[dg.AssetChecksDefinition]:
-    return [_check_definition(c) for c in checks]
+    """One definition (one step) per checked asset, its checks in catalogue order."""
+    by_asset: dict[dg.AssetKey, list[Check]] = {}
+    for check in checks:
+        by_asset.setdefault(check.key.asset_key, []).append(check)
+    return [_asset_checks_definition(of_asset) for of_asset in by_asset.values()]
 
 
 def evaluate(checks: Sequence[Check], dates: Sequence[dt.date], data: CheckData) -> pd.DataFrame:

@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import date_range, window_start
@@ -46,10 +47,12 @@ def classify(lines: pd.DataFrame, box: pd.DataFrame, recent_names: set[str]) -> 
     status = box.drop_duplicates(["game_id", "player_lookup"]).set_index(["game_id", "player_lookup"])["player_status"]
     found = pd.Series(list(zip(resolved["game_id"], resolved["player_lookup"])), index=resolved.index).map(status)
     known = resolved["player_name"].map(identity_key).isin(recent_names)
-    outcome = pd.Series("unmatched", index=resolved.index)
-    outcome[found.notna() | known] = "did_not_play"
-    outcome[found == "active"] = "played"
-    outcome[~resolved["game_id"].isin(set(box["game_id"]))] = "no_box_score"
+    # The first that holds (a masked assignment per outcome costs pandas a repr of the series each);
+    # an unknown status (NA) holds for none.
+    holds = [~resolved["game_id"].isin(set(box["game_id"])), found == "active", found.notna() | known]
+    outcome = np.select(
+        [h.fillna(False).to_numpy(dtype=bool) for h in holds], ["no_box_score", "played", "did_not_play"], "unmatched"
+    )
     return resolved.assign(outcome=outcome)
 
 
@@ -62,6 +65,9 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         .reindex(columns=["game_date", *BOX_COLUMNS])
         .rename(columns={"player_name_original": "player_name"})
     )
+    # Each name's identity key once, not once per date of every window it falls in (a million calls a season).
+    names = gamebook["player_name"]
+    gamebook = gamebook.assign(name_key=names.map({n: identity_key(n) for n in names.unique()}))
     outcomes = []
     for day in dates:
         day_ts = pd.Timestamp(day)
@@ -78,7 +84,7 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         recent = gamebook[
             (gamebook["game_date"] >= pd.Timestamp(window_start(day))) & (gamebook["game_date"] <= day_ts)
         ]
-        graded = classify(lines, box, set(recent["player_name"].map(identity_key)))
+        graded = classify(lines, box, set(recent["name_key"]))
         counts = graded["outcome"].value_counts()
         played, unmatched = int(counts.get("played", 0)), int(counts.get("unmatched", 0))
         share = played / (played + unmatched) if played + unmatched else 1.0

@@ -48,8 +48,10 @@ def evaluation(key: dg.AssetCheckKey, outcome: Outcome) -> dg.AssetCheckEvaluati
     )
 
 
-def result(outcome: Outcome) -> dg.AssetCheckResult:
+def result(key: dg.AssetCheckKey, outcome: Outcome) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
         passed=outcome.passed,
         severity=outcome.severity,
         description=outcome.description or None,
@@ -57,11 +59,13 @@ def result(outcome: Outcome) -> dg.AssetCheckResult:
     )
 
 
-def summary(outcomes: Sequence[Outcome]) -> dg.AssetCheckResult:
+def summary(key: dg.AssetCheckKey, outcomes: Sequence[Outcome]) -> dg.AssetCheckResult:
     """One result for a range run: fails (at the worst severity) if any date failed."""
     failed = [o for o in outcomes if not o.passed]
     severity = ERROR if any(o.severity == ERROR for o in failed) else WARN
     return dg.AssetCheckResult(
+        asset_key=key.asset_key,
+        check_name=key.name,
         passed=not failed,
         severity=severity,
         description=f"{len(failed)} of {len(outcomes)} dates failed" if failed else f"all {len(outcomes)} dates passed",

@@ -9,9 +9,11 @@ validate_backfill_coverage --reconcile (player coverage), validate_cascade_conta
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import days_into_season, window, window_start
@@ -29,9 +31,16 @@ Rule = Callable[[Sequence[dt.date], CheckData], list[Outcome]]
 
 
 def _by_date(df: pd.DataFrame) -> Mapping[dt.date, pd.DataFrame]:
+    """Date -> its rows, as slices of the frame in date order: a groupby would copy every column
+    of every date (the most of a season's check time); a slice of sorted rows copies nothing."""
     if df.empty or "game_date" not in df.columns:
         return {}
-    return {day.date(): rows for day, rows in df.groupby("game_date")}
+    df = df[df["game_date"].notna()]
+    if not df["game_date"].is_monotonic_increasing:
+        df = df.sort_values("game_date", kind="stable")
+    days, starts = np.unique(df["game_date"].to_numpy(), return_index=True)
+    ends = [*starts[1:], len(df)]
+    return {pd.Timestamp(day).date(): df.iloc[a:b] for day, a, b in zip(days, starts, ends)}
 
 
 def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, pd.DataFrame]:
@@ -43,6 +52,16 @@ def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, 
 
 #: A date without final games, shaped as :func:`_final_games` gives one.
 _NO_GAMES = pd.DataFrame(columns=["game_date", "game_id", "nba_game_id"])
+
+
+def _rows_per_game(df: pd.DataFrame) -> dict[dt.date, dict[str, int]]:
+    """Date -> game id -> its rows, counted in one groupby over the range."""
+    if df.empty or "game_date" not in df.columns:
+        return {}
+    out: dict[dt.date, dict[str, int]] = {}
+    for (day, game), n in df.groupby(["game_date", "game_id"]).size().items():
+        out.setdefault(day.date(), {})[game] = int(n)
+    return out
 
 
 def _unwritten(data: CheckData, table: str, day: dt.date) -> Outcome:
@@ -58,18 +77,18 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
     game whose ``gap_feed`` gap is accepted (nba_meta.accepted_gaps) is not missing."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        finals, rows = _final_games(data, dates), _by_date(data.table(table, dates))
+        finals, rows = _final_games(data, dates), _rows_per_game(data.table(table, dates))
         gaps = data.accepted_games(gap_feed, dates) if gap_feed else {}
         outcomes = []
         for day in dates:
             if day not in data.written(SCHEDULE, [day]) or day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, SCHEDULE if day not in data.written(SCHEDULE, [day]) else table, day))
                 continue
-            expected = set(finals.get(day, pd.DataFrame(columns=["game_id"]))["game_id"])
-            counts = rows[day].groupby("game_id").size() if day in rows else pd.Series(dtype=int)
-            accepted = absent_games(finals.get(day, _NO_GAMES), gaps)
-            missing = expected - set(counts.index) - accepted
-            unexpected = set(counts.index) - expected
+            games = finals.get(day, _NO_GAMES)
+            expected, counts = set(games["game_id"].tolist()), rows.get(day, {})
+            accepted = absent_games(games, gaps)
+            missing = expected - set(counts) - accepted
+            unexpected = set(counts) - expected
             wrong = {g for g, n in counts.items() if g in expected and rows_per_game and n != rows_per_game}
             passed = not (missing or unexpected or wrong)
             outcomes.append(
@@ -80,9 +99,9 @@ def rows_match_schedule(table: str, rows_per_game: int | None, gap_feed: str | N
                     "" if passed else f"{len(missing)} scheduled game(s) missing, {len(wrong)} with wrong row counts",
                     {
                         "games": len(expected),
-                        "rows": int(counts.sum()),
+                        "rows": sum(counts.values()),
                         "missing_games": capped(missing),
-                        "accepted_gaps": capped(accepted - set(counts.index)),
+                        "accepted_gaps": capped(accepted - set(counts)),
                         "unscheduled_games": capped(unexpected),
                         "games_with_wrong_row_count": capped(wrong),
                     },
@@ -130,15 +149,28 @@ REGULATION_TEAM_MINUTES = 240
 OVERTIME_TEAM_MINUTES = 25
 
 
-def _box_scores(
-    dates: Sequence[dt.date], data: CheckData
-) -> Iterator[tuple[dt.date, pd.DataFrame | None, pd.DataFrame | None]]:
-    """Each date with its players' and teams' box-score rows (both None where either is missing)."""
-    players = _by_date(data.table("nba_raw.nbac_gamebook_player_stats", dates))
-    teams = _by_date(data.table("nba_raw.nbac_team_boxscore", dates))
-    for day in dates:
-        found = day in players and day in teams
-        yield day, players[day] if found else None, teams[day] if found else None
+def _box_scores(dates: Sequence[dt.date], data: CheckData) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, dt.date]]:
+    """The players' and teams' box-score rows of the dates that have both, and each game's date.
+
+    A game id is one game on one date: the box-score rules judge the whole range at once (a
+    groupby and a join, not one per date) and file each offender, labelled ``game ...``, under its
+    game's date."""
+    players = data.table("nba_raw.nbac_gamebook_player_stats", dates)
+    teams = data.table("nba_raw.nbac_team_boxscore", dates)
+    both = [pd.Timestamp(d) for d in set(_by_date(players)) & set(_by_date(teams))]
+    if not both:
+        return players, teams, {}
+    players, teams = players[players["game_date"].isin(both)], teams[teams["game_date"].isin(both)]
+    day_of = {g: d.date() for frame in (players, teams) for g, d in zip(frame["game_id"], frame["game_date"])}
+    return players, teams, day_of
+
+
+def _filed(labels: Iterable[str], day_of: Mapping[str, dt.date]) -> dict[dt.date, set[str]]:
+    """Offenders labelled ``game ...``, by their game's date."""
+    out: dict[dt.date, set[str]] = {}
+    for label in labels:
+        out.setdefault(day_of[label.split(" ", 1)[0]], set()).add(label)
+    return out
 
 
 def _no_box_scores(day: dt.date) -> Outcome:
@@ -147,23 +179,32 @@ def _no_box_scores(day: dt.date) -> Outcome:
 
 def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     """At least 8 active players a team, team points = the players' sum, minutes ≈ 240 (+25 per OT)."""
+    p, team_rows, day_of = _box_scores(dates, data)
+    if not day_of:
+        return [_no_box_scores(day) for day in dates]
+    per_team = (
+        p.assign(active=p["player_status"] == "active")
+        .groupby(["game_id", "team_abbr"])
+        .agg(active=("active", "sum"), points=("points", "sum"), minutes=("minutes_decimal", "sum"))
+    )
+    team = team_rows.set_index(["game_id", "team_abbr"])
+    joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
+    expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
+
+    def offenders(mask: pd.Series) -> dict[dt.date, set[str]]:
+        return _filed((f"{g} {t}" for g, t in joined.index[mask]), day_of)
+
+    short = offenders(joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS)
+    points = offenders(joined["points"] != joined["points_team"])
+    minutes = offenders((joined["minutes"] - expected_minutes).abs() > 1)
+    teams = Counter(day_of[g] for g in joined.index.get_level_values("game_id"))
     outcomes = []
-    for day, p, team_rows in _box_scores(dates, data):
-        if p is None:
+    for day in dates:
+        if day not in teams:
             outcomes.append(_no_box_scores(day))
             continue
-        per_team = p.groupby(["game_id", "team_abbr"]).agg(
-            active=("player_status", lambda s: int((s == "active").sum())),
-            points=("points", "sum"),
-            minutes=("minutes_decimal", "sum"),
-        )
-        team = team_rows.set_index(["game_id", "team_abbr"])
-        joined = per_team.join(team[["points", "overtime_periods"]], rsuffix="_team", how="outer")
-        expected_minutes = REGULATION_TEAM_MINUTES + OVERTIME_TEAM_MINUTES * joined["overtime_periods"].fillna(0)
-        short = joined.index[joined["active"].fillna(0) < MIN_ACTIVE_PLAYERS]
-        points = joined.index[joined["points"] != joined["points_team"]]
-        minutes = joined.index[(joined["minutes"] - expected_minutes).abs() > 1]
-        bad = {f"{g} {t}" for g, t in [*short, *points, *minutes]}
+        found = [found_on.get(day, set()) for found_on in (short, points, minutes)]
+        bad = set().union(*found)
         outcomes.append(
             Outcome(
                 day,
@@ -171,10 +212,10 @@ def box_scores_add_up(dates: Sequence[dt.date], data: CheckData) -> list[Outcome
                 ERROR,
                 f"{len(bad)} team box score(s) do not add up" if bad else "",
                 {
-                    "teams": len(joined),
-                    "too_few_active_players": capped({f"{g} {t}" for g, t in short}),
-                    "points_mismatch": capped({f"{g} {t}" for g, t in points}),
-                    "minutes_off": capped({f"{g} {t}" for g, t in minutes}),
+                    "teams": teams[day],
+                    "too_few_active_players": capped(found[0]),
+                    "points_mismatch": capped(found[1]),
+                    "minutes_off": capped(found[2]),
                 },
             )
         )
@@ -185,13 +226,18 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
     """Every internal identity of the date's box scores holds (checks/box_score.py): rebounds,
     team totals against the players' sums, plus-minus against the margin, makes within attempts,
     no negative counts, and minutes for whoever scored."""
+    p, team_rows, day_of = _box_scores(dates, data)
+    if not day_of:
+        return [_no_box_scores(day) for day in dates]
+    found = {name: _filed(offenders, day_of) for name, offenders in box_score.violations(p, team_rows).items()}
+    games = {d.date(): int(n) for d, n in team_rows.groupby("game_date")["game_id"].nunique().items()}
     outcomes = []
-    for day, p, team_rows in _box_scores(dates, data):
-        if p is None:
+    for day in dates:
+        if day not in games:
             outcomes.append(_no_box_scores(day))
             continue
-        found = box_score.violations(p, team_rows)
-        broken = [name for name, offenders in found.items() if offenders]
+        mine = {name: found_on.get(day, set()) for name, found_on in found.items()}
+        broken = [name for name, offenders in mine.items() if offenders]
         description = f"box scores contradict themselves: {', '.join(broken)}" if broken else ""
         outcomes.append(
             Outcome(
@@ -199,10 +245,7 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
                 not broken,
                 ERROR,
                 description,
-                {
-                    "games": int(team_rows["game_id"].nunique()),
-                    **{name: capped(offenders) for name, offenders in found.items()},
-                },
+                {"games": games[day], **{name: capped(offenders) for name, offenders in mine.items()}},
             )
         )
     return outcomes
@@ -264,23 +307,27 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
     """Per date and field, the share of valid rows: ≥ 99% passes, ≥ 50% warns, < 50% is an error."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        rows = _by_date(data.table(table, dates))
+        # Every field's valid share of every date in one groupby each (the fields judge row by row).
+        df = data.table(table, dates)
+        if df.empty or "game_date" not in df.columns:
+            return [Outcome(day, True, WARN, "no rows", {"rows": 0}) for day in dates]
+        on = df["game_date"]
+        early = df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
+        share_of: dict[str, dict[dt.date, float]] = {}
+        for f in fields:
+            judged = ~early if f.needs_history else pd.Series(True, index=df.index)
+            if f.applies is not None:
+                judged &= f.applies(df).astype(bool)
+            valid = f.valid(df)[judged].groupby(on[judged]).mean()
+            share_of[f.name] = {d.date(): float(v) for d, v in valid.items()}
+        rows = {d.date(): int(n) for d, n in on.value_counts().items()}
+        early_rows = {d.date(): int(n) for d, n in early.groupby(on).sum().items()}
         outcomes = []
         for day in dates:
-            df = rows.get(day)
-            if df is None or df.empty:
+            if not rows.get(day):
                 outcomes.append(Outcome(day, True, WARN, "no rows", {"rows": 0}))
                 continue
-            early = (
-                df["early_season_flag"].astype(bool) if "early_season_flag" in df else pd.Series(False, index=df.index)
-            )
-            shares = {}
-            for f in fields:
-                judged = ~early if f.needs_history else pd.Series(True, index=df.index)
-                if f.applies is not None:
-                    judged &= f.applies(df).astype(bool)
-                if judged.any():
-                    shares[f.name] = float(f.valid(df[judged]).mean())
+            shares = {name: by_day[day] for name, by_day in share_of.items() if day in by_day}
             worst = min(shares.values(), default=1.0)
             passed, severity = valid_share_band(worst)
             bad = {name: round(100 * share, 1) for name, share in shares.items() if share < 0.99}
@@ -291,8 +338,8 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
                     severity,
                     f"critical fields below 99% valid: {bad}" if bad else "",
                     {
-                        "rows": len(df),
-                        "early_season_rows": int(early.sum()),
+                        "rows": rows[day],
+                        "early_season_rows": early_rows[day],
                         "valid_pct": {k: round(100 * v, 1) for k, v in shares.items()},
                     },
                 )
@@ -356,10 +403,13 @@ def players_covered(table: str) -> Rule:
             if day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, table, day))
                 continue
+            # tolist: a string column converts at once, iterating it converts value by value.
             expected = (
-                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"]) if day in played else set()
+                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"].tolist())
+                if day in played
+                else set()
             )
-            present = set(rows[day]["player_lookup"]) if day in rows else set()
+            present = set(rows[day]["player_lookup"].tolist()) if day in rows else set()
             unaccounted = expected - present
             outcomes.append(
                 Outcome(
@@ -394,18 +444,24 @@ def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
     """The 20.0 placeholder that once stood in for "no line" appears in none of ``columns``."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        rows = _by_date(data.table(table, dates))
+        df = data.table(table, dates)
+        rows: dict[dt.date, int] = {}
+        hits: dict[dt.date, list[str]] = {}
+        if not df.empty and "game_date" in df.columns:  # the whole range in one comparison
+            rows = {d.date(): int(n) for d, n in df["game_date"].value_counts().items()}
+            found = df.loc[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1), ["game_date", "player_lookup"]]
+            for day, player in zip(found["game_date"], found["player_lookup"]):
+                hits.setdefault(day.date(), []).append(player)
         outcomes = []
         for day in dates:
-            df = rows.get(day, pd.DataFrame(columns=[*columns, "player_lookup"]))
-            hits = df[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1)]
+            hit = hits.get(day, [])
             outcomes.append(
                 Outcome(
                     day,
-                    hits.empty,
+                    not hit,
                     ERROR,
-                    f"{len(hits)} row(s) with a placeholder 20.0 line" if len(hits) else "",
-                    {"rows": len(df), "placeholder_lines": len(hits), "players": capped(set(hits["player_lookup"]))},
+                    f"{len(hit)} row(s) with a placeholder 20.0 line" if hit else "",
+                    {"rows": rows.get(day, 0), "placeholder_lines": len(hit), "players": capped(set(hit))},
                 )
             )
         return outcomes
