@@ -114,7 +114,8 @@ def _named_failures(result: RangeResult, assets: list[str], stretch: list[dt.dat
 
 
 def asset_of_step(step_key: str, assets: list[str]) -> str | None:
-    """The asset a step materializes or checks: its op is the asset's, or ``<asset op>_<check>``."""
+    """The asset a step materializes or checks: its op is the asset's, or ``<asset op>_checks`` (the
+    step of all its checks)."""
     owners = [a for a in assets if step_key.startswith(a.replace("/", "__"))]
     return max(owners, key=len) if owners else None
 
