@@ -169,7 +169,7 @@ def main() -> int:
     wanted = set(args.only or rows) | ({"two_seasons"} if args.two_seasons else set())
     homes = {rows[name].home for name in wanted}
     results: dict[str, dict] = {}
-    load_before = load()
+    load_before, began = load(), provenance()
     with tempfile.TemporaryDirectory() as scratch:
         for name, row in rows.items():
             if row.home not in homes:
@@ -189,7 +189,7 @@ def main() -> int:
                 f"{name:26} exit={measured['exit_code']} {measured['seconds']:7.1f}s "
                 f"peak {measured['peak_rss_mib']} MiB [{parts}]"
             )
-    when = {"machine": machine(), "load_average_1_5_15": {"before": load_before, "after": load()}} | provenance()
+    when = {"machine": machine(), "load_average_1_5_15": {"before": load_before, "after": load()}} | began
     RESULTS.mkdir(exist_ok=True)
     path = RESULTS / "season.json"
     previous = json.loads(path.read_text()) if path.exists() else {}
@@ -198,7 +198,7 @@ def main() -> int:
 
 
 def provenance() -> dict:
-    """When, and at which commit, the rows were measured."""
+    """When, and at which commit, the rows began to be measured."""
     head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True)
     return {"measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": head.stdout.strip()}
 
