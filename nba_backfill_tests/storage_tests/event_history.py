@@ -80,26 +80,32 @@ def range_run(instance: dg.DagsterInstance) -> None:
 
 
 @contextmanager
-def commits():
-    """The commits of every SQLAlchemy engine meanwhile (a list that grows)."""
+def counted(target, name: str):
+    """How often SQLAlchemy's event ``name`` fires on ``target`` meanwhile (a list that grows)."""
     seen: list[int] = []
-    listener = lambda conn: seen.append(1)  # noqa: E731
-    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", listener)
+    listener = lambda *_: seen.append(1)  # noqa: E731
+    sqlalchemy.event.listen(target, name, listener)
     try:
         yield seen
     finally:
-        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", listener)
+        sqlalchemy.event.remove(target, name, listener)
 
 
-def run_then_validate(instance_dir: Path) -> tuple[int, int]:
+#: What each event costs: a commit on SQLite; on Postgres (whose engine autocommits each statement
+#: and pools nothing) a connection.
+COMMITS = (sqlalchemy.engine.Engine, "commit")
+CONNECTIONS = (sqlalchemy.pool.Pool, "checkout")
+
+
+def run_then_validate(instance_dir: Path, cost: tuple = COMMITS) -> tuple[int, int]:
     """A range run, then validate's results recorded, on the instance at ``instance_dir``: the
-    commits each took."""
+    ``cost`` (commits or connections) each took."""
     with dg.DagsterInstance.from_config(str(instance_dir)) as instance:
-        with commits() as run_commits:
+        with counted(*cost) as run_cost:
             range_run(instance)
-        with commits() as validate_commits:
+        with counted(*cost) as validate_cost:
             assert record(instance, validate_results(), "validate of the range") is not None
-    return len(run_commits), len(validate_commits)
+    return len(run_cost), len(validate_cost)
 
 
 #: What differs between two recordings of one history besides run ids: times, process ids, and
