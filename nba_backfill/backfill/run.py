@@ -1,7 +1,8 @@
 """Execute a plan: phase by phase, dates in range runs, failing dates named or isolated by bisection.
 
 A run over contiguous dates is the fast path (one Dagster run per asset group and stretch of
-dates, cut in chunks of ``CHUNK_DATES`` so that a kill loses one chunk at most). When it fails,
+dates, cut in chunks of ``CHUNK_DATES`` so that a kill loses one chunk at most; an asset and the
+parents it reads within its phase share their runs when they share their dates). When it fails,
 the assets that completed the whole stretch are kept. A step that names the dates it failed on (a
 scraper meeting an outage: phases/failed_dates.py) has them recorded as failed and the rest of its
 stretch re-run without them, at once; the rest is split in halves and retried, down to single
@@ -145,26 +146,56 @@ class Runner:
         self.available = {a: set(d) - set(plan.to_run.get(a, ())) for a, d in written.items()}
         self.progress = progress
         self.outcome = Outcome(operation=new_operation_id())
+        self.deferred: dict[str, set[dt.date]] = {}  # assets skipped because a parent in their run failed
 
     def run(self) -> Outcome:
         for phase in PHASES:
             pending = {a: set(self.plan.to_run.get(a, ())) for a in self.plan.assets_of(phase)}
             pending = {a: d for a, d in pending.items() if d}
-            while pending:  # in waves: an asset runs once what it reads within its phase has run
-                wave = [a for a in pending if not any(p.to_user_string() in pending for p in self._parents(a))]
-                work = {a: self._attemptable(a, pending.pop(a)) for a in wave}
+            while pending:
+                work = self._wave(pending)
                 self._run_phase(phase, {a: d for a, d in work.items() if d})
+                for asset, dates in self.deferred.items():  # skipped for a parent's failure: judged again
+                    pending.setdefault(asset, set()).update(dates)
+                self.deferred = {}
         return self.outcome
 
-    def _parents(self, asset: str) -> set[dg.AssetKey]:
-        return set(self.graph.assets[asset_key(asset)].dependency_keys)
+    def _wave(self, pending: dict[str, set[dt.date]]) -> dict[str, set[dt.date]]:
+        """What runs next, taken from ``pending``: each asset whose parents within the phase have
+        run, with its attemptable dates; and with them each asset whose pending parents are in this
+        wave with the very same dates, so that one run computes both in order (a run costs about a
+        second of Dagster's own work, and a phase's assets usually share their dates). Should the
+        parent fail in that run, the child's skipped dates come back (``deferred``) and are judged
+        again against what the parent achieved."""
+        work: dict[str, set[dt.date]] = {}
+        added = True
+        while added:
+            added = False
+            for asset in list(pending):
+                waiting = {p for p in self._parent_names(asset) if p != asset and (p in pending or p in work)}
+                if any(p in pending for p in waiting):
+                    continue
+                dates = self._attemptable(asset, pending[asset], expected={p: work[p] for p in waiting})
+                if any(work[p] != dates for p in waiting):  # not in its parents' runs: the next wave
+                    continue
+                work[asset] = dates
+                del pending[asset]
+                added = True
+        return work
 
-    def _attemptable(self, asset: str, dates: set[dt.date]) -> set[dt.date]:
-        """Drop (and report as blocked) dates whose inputs failed or are missing."""
+    def _parent_names(self, asset: str) -> set[str]:
+        return {p.to_user_string() for p in self.graph.assets[asset_key(asset)].dependency_keys}
+
+    def _attemptable(
+        self, asset: str, dates: set[dt.date], expected: Mapping[str, set[dt.date]] | None = None
+    ) -> set[dt.date]:
+        """Drop (and report as blocked) dates whose inputs failed or are missing; ``expected``:
+        parents' dates computed in the same runs, before it."""
         key = asset_key(asset)
         for parent in self.graph.assets[key].dependency_keys:
             name = parent.to_user_string()
-            missing = self.graph.upstream(key, parent, dates) - self.available.get(name, set())
+            have = self.available.get(name, set()) | (expected or {}).get(name, set())
+            missing = self.graph.upstream(key, parent, dates) - have
             if not missing:
                 continue
             for day in self.graph.downstream(parent, key, missing) & dates:
@@ -200,11 +231,17 @@ class Runner:
             log_level="CRITICAL",
             parallel=self.parallel and phase != SCRAPERS,
         )
-        finished = self._materialized(result, assets, stretch)
+        failed_steps = {asset_of_step(e.step_key, assets) for e in result.all_events if e.is_step_failure}
+        finished = self._materialized(result, assets, stretch) - failed_steps
         for asset in finished:
             self.available.setdefault(asset, set()).update(stretch)
             self.outcome.done.setdefault(asset, set()).update(stretch)
-        rest = [a for a in assets if a not in finished]
+        skipped = {
+            a for a in assets if a not in finished | failed_steps and self._parent_unfinished(a, assets, finished)
+        }
+        for asset in skipped:  # never attempted: its parent in the same run did not finish
+            self.deferred.setdefault(asset, set()).update(stretch)
+        rest = [a for a in assets if a not in finished | skipped]
         named = _named_failures(result, rest, stretch)
         excluding: dict[frozenset[dt.date], list[str]] = {}
         for asset, why_by_date in named.items():
@@ -225,14 +262,16 @@ class Runner:
                 self._run_stretch(phase, searched, half)
         self._report(phase)
 
+    def _parent_unfinished(self, asset: str, assets: list[str], finished: set[str]) -> bool:
+        return any(p in assets and p not in finished for p in self._parent_names(asset))
+
     @staticmethod
     def _materialized(result: RangeResult, assets: list[str], stretch: list[dt.date]) -> set[str]:
         wanted = {str(d) for d in stretch}
         seen: dict[str, set[str]] = {}
         for event in result.get_asset_materialization_events():
             seen.setdefault(event.asset_key.to_user_string(), set()).add(event.partition)
-        failed_steps = {asset_of_step(e.step_key, assets) for e in result.all_events if e.is_step_failure}
-        return {a for a in assets if seen.get(a, set()) >= wanted and a not in failed_steps}
+        return {a for a in assets if seen.get(a, set()) >= wanted}
 
     def _report(self, phase: str) -> None:
         self.progress.update(phase, *phase_progress(self.plan, phase, self.outcome.done, self.outcome.failed))

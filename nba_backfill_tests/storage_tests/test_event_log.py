@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dagster as dg
+import sqlalchemy
 
 from nba_backfill.backfill import cli
 from nba_backfill.storage.event_log import OPEN_RUN_SHARDS, PooledSqliteEventLogStorage
@@ -85,3 +86,46 @@ def test_a_range_steps_bookkeeping_and_validates_results_are_written_in_bulk_and
     results = len(validate_results())
     # The run record and one transaction per shard, however many results.
     assert plain_validate >= 2 * results and pooled_validate <= 10, (plain_commits, pooled_commits)
+
+
+def _schema(path) -> tuple[list, list]:
+    engine = sqlalchemy.create_engine(f"sqlite:///{path}")
+    with engine.connect() as conn:
+        tables = conn.execute(sqlalchemy.text("SELECT type, name, sql FROM sqlite_master ORDER BY name")).all()
+        revision = conn.execute(sqlalchemy.text("SELECT version_num FROM alembic_version")).all()
+        mode = conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar()
+    engine.dispose()
+    return [tuple(t) for t in tables], [tuple(r) for r in revision] + [mode]
+
+
+def test_a_new_runs_shard_copied_from_a_blank_one_is_the_shard_dagster_creates(tmp_path):
+    plain_home, pooled_home = tmp_path / "plain", tmp_path / "pooled"
+    for home in (plain_home, pooled_home):
+        home.mkdir()
+    (pooled_home / "dagster.yaml").write_text(cli.instance_yaml(pooled_home))
+    shards = {}
+    for home in (plain_home, pooled_home):
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            _materialize(instance, "2024-10-22")
+            _materialize(instance, "2024-10-23")  # the second shard: copied from the blank one
+            run_ids = [r.dagster_run.run_id for r in instance.get_run_records()]
+            shards[home] = [instance.event_log_storage.path_for_shard(r) for r in run_ids]
+            if home == pooled_home:  # the copies were made, not Dagster's own creation
+                assert instance.event_log_storage._blank_shard is not None
+            assert len(instance.all_logs(run_ids[0])) == len(instance.all_logs(run_ids[1]))
+    for plain, pooled in zip(shards[plain_home], shards[pooled_home]):
+        assert _schema(pooled) == _schema(plain)
+    runs_dir = pooled_home / "history" / "runs"
+    assert sorted(p.name for p in runs_dir.iterdir() if p.name.startswith(".")) == []  # no partial copies left
+
+
+def test_the_shards_commit_to_the_write_ahead_log_and_sync_at_checkpoints(tmp_path):
+    (tmp_path / "dagster.yaml").write_text(cli.instance_yaml(tmp_path))
+    with dg.DagsterInstance.from_config(str(tmp_path)) as instance:
+        _materialize(instance, "2024-10-22")
+        storage = instance.event_log_storage
+        run_id = instance.get_run_records()[0].dagster_run.run_id
+        for shard in (run_id, "index"):
+            with storage._connect(shard) as conn:
+                assert conn.execute(sqlalchemy.text("PRAGMA journal_mode")).scalar() == "wal"
+                assert conn.execute(sqlalchemy.text("PRAGMA synchronous")).scalar() == 1  # NORMAL
