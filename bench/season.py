@@ -3,20 +3,26 @@
     python bench/season.py                  # season, validate, outage month, 7-date gap fill (~10 min)
     python bench/season.py --only outage_month gap_fill
     python bench/season.py --two-seasons    # and 2022-10-18..2024-04-14
+    python bench/season.py --only week_through_daemon --two-seasons   # just those two
 
 Each command runs in a fresh subprocess (peak RSS is that command's own) on a temporary
 NBA_BACKFILL_HOME; rows that build on an earlier one (validate on the season, the gap fill after a
-season with a 7-date outage) share its home. Every row reports, besides wall time and peak RSS,
+season with a 7-date outage) share its home. The daemon row starts ``dagster-daemon run`` on its
+home first (as an operator would, see backfill/submit.py) and times ``run --submit`` from launch to
+the backfill's end; the daemon's own runs compute in their own processes, so the row's peak RSS is
+the submitting command's, not theirs. Every row reports, besides wall time and peak RSS,
 where the time went (bench/split.py): asset compute, checks, warehouse and raw-file I/O, the
 cross-run gate's reads, the instance's event-log writes, planning/validation/reporting, and the rest
-(Dagster's own orchestration). Results go to bench/results/season.json with the machine and its
-load (the machine is shared: say how busy it was, compare ratios).
+(Dagster's own orchestration). Results are merged into bench/results/season.json (rows measured now replace their
+earlier figures, the others stay), each row with the machine, its load and the commit it was
+measured at (the machine is shared: say how busy it was, compare ratios).
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import datetime as dt
 import io
 import json
 import os
@@ -27,6 +33,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -35,17 +42,27 @@ SEASON = ["--start-date", "2023-10-24", "--end-date", "2024-04-14"]
 TWO_SEASONS = ["--start-date", "2022-10-18", "--end-date", "2024-04-14"]
 OUTAGE_MONTH = ["--start-date", "2023-11-20", "--end-date", "2023-12-20"]
 MONTH_OUTAGE = "nbac:2023-12-04..2023-12-06"
+WEEK = ["--start-date", "2024-01-08", "--end-date", "2024-01-14"]
 GAP_OUTAGE = "nbac:2024-01-08..2024-01-14"  # 7 game dates
 
-#: row -> (home, outage, nba-backfill arguments, target seconds); rows sharing a home run in order.
-ROWS: dict[str, tuple[str, str, list[str], float | None]] = {
-    "season": ("season", "", ["run", *SEASON, "--json"], 60),
-    "validate_season": ("season", "", ["validate", *SEASON], 10),
-    "outage_month_first_run": ("month", MONTH_OUTAGE, ["run", *OUTAGE_MONTH, "--json"], 60),
-    "season_with_7_date_outage": ("gap", GAP_OUTAGE, ["run", *SEASON, "--json"], None),
-    "gap_fill_7_dates": ("gap", "", ["run", *SEASON, "--json"], 15),
+
+class Row(NamedTuple):
+    home: str  # rows sharing a home run in order
+    outage: str
+    argv: list[str]  # nba-backfill's arguments
+    target_seconds: float | None
+    daemon: bool = False  # a dagster-daemon runs on the home meanwhile (run --submit)
+
+
+ROWS: dict[str, Row] = {
+    "season": Row("season", "", ["run", *SEASON, "--json"], 60),
+    "validate_season": Row("season", "", ["validate", *SEASON], 10),
+    "outage_month_first_run": Row("month", MONTH_OUTAGE, ["run", *OUTAGE_MONTH, "--json"], 60),
+    "season_with_7_date_outage": Row("gap", GAP_OUTAGE, ["run", *SEASON, "--json"], None),
+    "gap_fill_7_dates": Row("gap", "", ["run", *SEASON, "--json"], 15),
+    "week_through_daemon": Row("daemon", "", ["run", *WEEK, "--submit", "--json"], 60, daemon=True),
 }
-TWO_SEASON_ROW = ("two", "", ["run", *TWO_SEASONS, "--json"], None)
+TWO_SEASON_ROW = Row("two", "", ["run", *TWO_SEASONS, "--json"], None)
 
 
 def child(argv: list[str]) -> dict:
@@ -58,7 +75,7 @@ def child(argv: list[str]) -> dict:
 
     out = io.StringIO()
     cpu_before = sum(resource.getrusage(resource.RUSAGE_SELF)[:2])
-    began = time.perf_counter()
+    began, launched = time.perf_counter(), time.time()
     with contextlib.redirect_stdout(out):
         code = nba_backfill(argv)
     row = {
@@ -71,12 +88,31 @@ def child(argv: list[str]) -> dict:
         "split": timing.report(),
     }
     row["dagster_runs"] = runs() - runs_before
+    if "--submit" in argv:
+        row["daemon_runs"] = daemon_runs(launched)
     if "--json" in argv:
         report = json.loads(out.getvalue())
         row["failed_dates"] = sorted(report["failed"])
         row["blocked_dates"] = len(report["blocked"])
         row["complete_game_dates"] = f"{report['complete_game_dates']}/{report['game_dates']}"
     return row
+
+
+def daemon_runs(launched: float) -> dict:
+    """Where a submitted backfill's time went: its runs' own wall time (each a process the daemon
+    started: imports, then steps) and the rest (the daemon noticing the backfill, queueing and
+    launching each run after the one it waits for)."""
+    import dagster as dg
+
+    with dg.DagsterInstance.from_config(str(Path(os.environ["NBA_BACKFILL_HOME"]) / "dagster")) as instance:
+        spans = sorted((r.start_time, r.end_time) for r in instance.get_run_records() if r.start_time and r.end_time)
+    inside = sum(end - start for start, end in spans)
+    return {
+        "runs_seconds": [round(end - start, 1) for start, end in spans],
+        "first_run_started_after_seconds": round(spans[0][0] - launched, 1) if spans else None,
+        "in_runs_seconds": round(inside, 1),
+        "outside_runs_seconds": round((spans[-1][1] - launched) - inside, 1) if spans else None,
+    }
 
 
 def runs() -> int:
@@ -90,9 +126,32 @@ def runs() -> int:
         return instance.get_runs_count()
 
 
-def in_subprocess(home: Path, outage: str, argv: list[str]) -> dict:
+def environment(home: Path, outage: str) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in ("NBA_SIM_OUTAGES", "NBA_SIM_CORRUPT", "DAGSTER_HOME")}
-    env |= {"NBA_BACKFILL_HOME": str(home)} | ({"NBA_SIM_OUTAGES": outage} if outage else {})
+    return env | {"NBA_BACKFILL_HOME": str(home)} | ({"NBA_SIM_OUTAGES": outage} if outage else {})
+
+
+@contextlib.contextmanager
+def daemon(home: Path, env: dict[str, str]):
+    """``dagster-daemon run`` on the home's instance (written as the command writes it on first use)
+    until its backfill daemon beats; stopped, with the runs it started, afterwards."""
+    # Here, not at the top: the measured child processes import this file and should not carry them.
+    from concurrency import BIN, _daemon_beating, server, wait_for
+
+    from nba_backfill.backfill.cli import instance_yaml
+
+    instance = home / "dagster"
+    instance.mkdir(parents=True, exist_ok=True)
+    (instance / "dagster.yaml").write_text(instance_yaml(instance))
+    env = env | {"DAGSTER_HOME": str(instance)}
+    log = home / "daemon.log"
+    with server([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log):
+        wait_for(lambda: _daemon_beating(env), "dagster-daemon", log)
+        yield
+
+
+def in_subprocess(home: Path, outage: str, argv: list[str]) -> dict:
+    env = environment(home, outage)
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(argv)], env=env, capture_output=True, text=True
     )
@@ -127,22 +186,53 @@ def main() -> int:
 
     rows = dict(ROWS) | ({"two_seasons": TWO_SEASON_ROW} if args.two_seasons else {})
     wanted = set(args.only or rows) | ({"two_seasons"} if args.two_seasons else set())
-    homes = {rows[name][0] for name in wanted}
+    homes = {rows[name].home for name in wanted}
     results: dict[str, dict] = {}
-    load_before = load()
+    load_before, began = load(), provenance()
     with tempfile.TemporaryDirectory() as scratch:
-        for name, (home, outage, argv, target) in rows.items():
-            if home not in homes:
+        for name, row in rows.items():
+            if row.home not in homes:
                 continue
-            row = in_subprocess(Path(scratch) / home, outage, argv) | {"target_seconds": target, "outage": outage}
-            row["meets_target"] = None if target is None else row["seconds"] <= target and row["peak_rss_mib"] <= 1024
-            results[name] = row
-            parts = ", ".join(f"{k} {v}" for k, v in row["split"]["seconds"].items())
-            print(f"{name:26} exit={row['exit_code']} {row['seconds']:7.1f}s peak {row['peak_rss_mib']} MiB [{parts}]")
-    report = {"machine": machine(), "load_average_1_5_15": {"before": load_before, "after": load()}, "rows": results}
+            home = Path(scratch) / row.home
+            with daemon(home, environment(home, row.outage)) if row.daemon else contextlib.nullcontext():
+                measured = in_subprocess(home, row.outage, row.argv)
+            measured |= {"target_seconds": row.target_seconds, "outage": row.outage}
+            measured["meets_target"] = (
+                None
+                if row.target_seconds is None
+                else measured["seconds"] <= row.target_seconds and measured["peak_rss_mib"] <= 1024
+            )
+            results[name] = measured
+            parts = ", ".join(f"{k} {v}" for k, v in measured["split"]["seconds"].items())
+            print(
+                f"{name:26} exit={measured['exit_code']} {measured['seconds']:7.1f}s "
+                f"peak {measured['peak_rss_mib']} MiB [{parts}]"
+            )
+    when = {"machine": machine(), "load_average_1_5_15": {"before": load_before, "after": load()}} | began
     RESULTS.mkdir(exist_ok=True)
-    (RESULTS / "season.json").write_text(json.dumps(report, indent=2) + "\n")
+    path = RESULTS / "season.json"
+    previous = json.loads(path.read_text()) if path.exists() else {}
+    path.write_text(json.dumps(merged(previous, results, when), indent=2) + "\n")
     return 0
+
+
+def provenance() -> dict:
+    """When, and at which commit, the rows began to be measured."""
+    head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=RESULTS.parent, capture_output=True, text=True)
+    return {"measured_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "commit": head.stdout.strip()}
+
+
+def merged(previous: dict, rows: dict[str, dict], when: dict) -> dict:
+    """The results file with ``rows`` (measured ``when``) replacing or joining its rows; the others
+    keep what they were measured with (a file from before rows carried it: its top-level machine
+    and load)."""
+    earlier = {k: previous[k] for k in ("machine", "load_average_1_5_15") if k in previous}
+    kept = {
+        name: row if "measured" in row else row | {"measured": earlier}
+        for name, row in previous.get("rows", {}).items()
+    }
+    rest = {k: v for k, v in previous.items() if k not in ("machine", "load_average_1_5_15", "rows")}
+    return {"rows": kept | {name: row | {"measured": when} for name, row in rows.items()}} | rest
 
 
 if __name__ == "__main__":

@@ -58,10 +58,44 @@ def instance_disagreements(instance: dict, values: dict) -> list[str]:
         out.append(f"run coordinator {coordinator} is not the {instance['run_coordinator']['class']}")
     if values["dagsterDaemon"].get("runMonitoring", {}).get("enabled") != instance["run_monitoring"]["enabled"]:
         out.append("runMonitoring.enabled differs from run_monitoring.enabled")
-    if values["postgresql"].get("postgresqlScheme") != instance["storage"]["postgres"]["postgres_db"]["scheme"]:
+    if values["postgresql"].get("postgresqlScheme") != instance["run_storage"]["config"]["postgres_db"]["scheme"]:
         out.append("postgresqlScheme differs from the storage's scheme (the SQLAlchemy driver)")
+    out += event_log_disagreements(instance, values)
     if values["telemetry"]["enabled"] != instance["telemetry"]["enabled"]:
         out.append("telemetry.enabled differs")
+    return out
+
+
+def event_log_disagreements(instance: dict, values: dict) -> list[str]:
+    """Where the chart's event log (its additionalInstanceConfig, appended after the chart's own
+    event_log_storage and so the one loaded) is not deploy/dagster.yaml's, on the chart's database,
+    or runs in an image without the platform."""
+    out = []
+    ours = instance["event_log_storage"]
+    chart = values.get("additionalInstanceConfig", {}).get("event_log_storage", {})
+    if (chart.get("module"), chart.get("class")) != (ours["module"], ours["class"]):
+        out.append(
+            f"event_log_storage {chart.get('module')}.{chart.get('class')} is not {ours['module']}.{ours['class']}"
+        )
+    db, pg = chart.get("config", {}).get("postgres_db", {}), values["postgresql"]
+    for field, chart_field in (
+        ("hostname", "postgresqlHost"),
+        ("username", "postgresqlUsername"),
+        ("db_name", "postgresqlDatabase"),
+        ("scheme", "postgresqlScheme"),
+    ):
+        if db.get(field) != pg.get(chart_field):
+            out.append(f"event_log_storage postgres_db.{field} {db.get(field)} != postgresql.{chart_field}")
+    if db.get("port") != pg["service"]["port"] or db.get("password") != {"env": "DAGSTER_PG_PASSWORD"}:
+        out.append("event_log_storage postgres_db.port or password differs from the chart's")
+    [deployment] = values["dagster-user-deployments"]["deployments"]
+    for pod in ("dagsterWebserver", "dagsterDaemon"):
+        image = values.get(pod, {}).get("image", {})
+        if (image.get("repository"), image.get("tag")) != (
+            deployment["image"]["repository"],
+            deployment["image"]["tag"],
+        ):
+            out.append(f"{pod}.image is not the project's image: it could not load the event log")
     return out
 
 
@@ -124,6 +158,9 @@ def test_every_pool_the_scrapers_use_gets_the_default_limit_of_one_on_both():
         (lambda v, d: v["concurrency"].update(enabled=False), "concurrency.enabled"),
         (lambda v, d: v["dagsterDaemon"]["runCoordinator"].update(enabled=False), "run coordinator"),
         (lambda v, d: v["postgresql"].pop("postgresqlScheme"), "postgresqlScheme"),
+        (lambda v, d: v.pop("additionalInstanceConfig"), "event_log_storage None.None"),
+        (lambda v, d: v["postgresql"].update(postgresqlHost="10.0.0.9"), "postgres_db.hostname"),
+        (lambda v, d: v["dagsterDaemon"].pop("image"), "dagsterDaemon.image"),
     ],
 )
 def test_a_drifted_chart_value_is_named(drift, named):

@@ -27,6 +27,7 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.matrix import failed_partitions
 from nba_backfill.checks.outcomes import Outcome, evaluation
 from nba_backfill.naming import asset_key, table_name
+from nba_backfill.storage.held_events import written_in_bulk
 
 #: The run that holds the results of a ``validate`` (or a re-validation), and its tag: what was judged.
 VALIDATE_JOB = "nba_backfill_validate"
@@ -40,22 +41,24 @@ def record(instance: dg.DagsterInstance, results: pd.DataFrame, what: str) -> st
     Not ``report_runless_asset_event``: in Dagster 1.13 the event log keys a check execution by
     (check, partition, run id), and every runless one has the same empty run id, so a second
     runless result for a partition fails on the unique index. A run of its own is also what the
-    UI links the results to."""
+    UI links the results to. The results are written together, in one transaction where the event
+    log can (a season's validate records ~12.5k)."""
     if results.empty:
         return None
     run = dg.DagsterRun(
         job_name=VALIDATE_JOB, run_id=make_new_run_id(), status=dg.DagsterRunStatus.SUCCESS, tags={VALIDATE_TAG: what}
     )
     instance.add_run(run)
-    for r in results.itertuples():
-        key = dg.AssetCheckKey(asset_key(r.asset), r.check)
-        outcome = Outcome(r.game_date, bool(r.passed), dg.AssetCheckSeverity(r.severity), r.description, r.metadata)
-        event = DagsterEvent(
-            event_type_value=DagsterEventType.ASSET_CHECK_EVALUATION.value,
-            job_name=VALIDATE_JOB,
-            event_specific_data=evaluation(key, outcome),
-        )
-        instance.report_dagster_event(event, run_id=run.run_id)
+    with written_in_bulk(instance):
+        for r in results.itertuples():
+            key = dg.AssetCheckKey(asset_key(r.asset), r.check)
+            outcome = Outcome(r.game_date, bool(r.passed), dg.AssetCheckSeverity(r.severity), r.description, r.metadata)
+            event = DagsterEvent(
+                event_type_value=DagsterEventType.ASSET_CHECK_EVALUATION.value,
+                job_name=VALIDATE_JOB,
+                event_specific_data=evaluation(key, outcome),
+            )
+            instance.report_dagster_event(event, run_id=run.run_id)
     return run.run_id
 
 

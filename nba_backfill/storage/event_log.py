@@ -8,15 +8,8 @@ per shard, for the index and the most recently used runs, and is otherwise Dagst
 same schema, so ``dagster dev`` and an instance written before it read the same history. Commits
 reach the disk at the write-ahead log's checkpoints, not one by one (``_sync_at_checkpoints``).
 
-A range step's bookkeeping is also written in bulk: the per-partition materializations and check
-evaluations (and their "planned" events) of a step are held until the step's next other event
-(an output handled, the step's success or failure, a log line) and then written by Dagster's own
-``store_event``, event by event in the same order, in one transaction per shard instead of two or
-three each. What is stored, and so what the UI and the cross-run gate (phases/gate.py) read, is
-unchanged; the step's own later events, its success included, are stored only after them. A kill
-mid-step loses what it held: events of a step that never finished (the partition ledger, not the
-event log, is what a resume plans from). Events recorded outside a step (``validate``'s results)
-are written at once: the process that records them reads them next (the plan of a ``run``).
+A range step's per-partition bookkeeping, and validate's results, are written in bulk (one
+transaction per shard): see storage/held_events.py, shared with the production Postgres storage.
 """
 
 from __future__ import annotations
@@ -24,14 +17,11 @@ from __future__ import annotations
 import os
 import sqlite3
 import tempfile
-import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
-from dagster import DagsterEventType
-from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite_storage import SqliteStorageConfig
@@ -40,23 +30,12 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
+from nba_backfill.storage.held_events import HeldEventWrites
+
 #: Seconds a connection waits for another process's write (Dagster's own value for SQLite).
 BUSY_TIMEOUT_SECONDS = 30
 #: Run shards kept open besides the index: a run writes one shard, the webserver reads a few.
 OPEN_RUN_SHARDS = 8
-#: Events a range step emits per partition, held and written together (Dagster's batch-writable
-#: events, and the check evaluations, which a range check step emits one per date).
-HELD_EVENTS = frozenset(
-    {
-        DagsterEventType.ASSET_MATERIALIZATION,
-        DagsterEventType.ASSET_OBSERVATION,
-        DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
-        DagsterEventType.ASSET_CHECK_EVALUATION,
-        DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
-    }
-)
-#: Held events written at the latest at this many (a season-long check step emits ~170).
-HELD_AT_MOST = 2000
 
 
 def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
@@ -68,7 +47,7 @@ def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
     connection.execute("PRAGMA synchronous=NORMAL")
 
 
-class PooledSqliteEventLogStorage(SqliteEventLogStorage):
+class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
     """``SqliteEventLogStorage`` with an engine per shard kept open (least recently used closed).
 
     One pooled connection per shard; Dagster's schema set-up nests a couple more, closed after use.
@@ -76,14 +55,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
 
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[str, Engine] = OrderedDict()
-        self._tables_present: set[str] = set()
-        self._held: list[EventLogEntry] = []
         self._blank_shard: bytes | None = None  # a new run's shard, schema created (see _placed_blank_shard)
-        self._held_lock = threading.Lock()
-        # While held events are written: the writing thread, and its one connection per shard.
-        self._writer: int | None = None
-        self._writing: dict[str, Connection] = {}
-        self._transactions: ExitStack | None = None
         super().__init__(base_dir, inst_data)
 
     @classmethod
@@ -146,52 +118,21 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
     @contextmanager
     def _connect(self, shard: str) -> Iterator[Connection]:
         # Same contract as the base class: one connection at a time per process, shards created
-        # on first use; only the engine outlives the call. The thread writing held events holds
-        # the lock already and gets its shard's connection, inside that shard's one transaction.
-        if self._writer == threading.get_ident():
-            if shard not in self._writing:
-                conn = self._transactions.enter_context(self._ready_engine(shard).connect())
-                self._transactions.enter_context(conn.begin())
-                self._writing[shard] = conn
-            yield self._writing[shard]
+        # on first use; only the engine outlives the call. A bulk write holds the lock already
+        # and gets its shard's connection, inside that shard's one transaction.
+        bulk = self._bulk_connection(shard)
+        if bulk is not None:
+            yield bulk
             return
         with self._db_lock:
             with self._ready_engine(shard).connect() as conn, conn.begin():
                 yield conn
 
-    def store_event(self, event: EventLogEntry) -> None:
-        held = bool(event.run_id and event.step_key and event.dagster_event_type in HELD_EVENTS)
-        if held:
-            with self._held_lock:
-                self._held.append(event)
-                full = len(self._held) >= HELD_AT_MOST
-            if not full:
-                return
-        self.write_held()
-        if not held:
-            super().store_event(event)
+    def _open_for_bulk(self, shard: str) -> AbstractContextManager[Connection]:
+        return self._ready_engine(shard).connect()
 
-    def write_held(self) -> None:
-        """Write the held events: one transaction per shard, each event as Dagster stores it."""
-        with self._held_lock:
-            held, self._held = self._held, []
-        if not held:
-            return
-        with self._db_lock:
-            self._writer = threading.get_ident()
-            try:
-                with ExitStack() as self._transactions:
-                    for event in held:
-                        super().store_event(event)
-            finally:
-                self._writer, self._writing, self._transactions = None, {}, None
-
-    def has_table(self, table_name: str) -> bool:
-        # Asked before most writes (e.g. whether asset checks are supported), each time through a new
-        # engine; a table once there stays (upgrades add tables, nothing drops them).
-        if table_name not in self._tables_present and super().has_table(table_name):
-            self._tables_present.add(table_name)
-        return table_name in self._tables_present
+    def _bulk_lock(self) -> AbstractContextManager:
+        return self._db_lock
 
     def wipe(self) -> None:
         with self._db_lock:  # the run shards' files are deleted: never write to them through an old engine
@@ -200,8 +141,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
         super().wipe()
 
     def dispose(self) -> None:
-        self.write_held()
-        super().dispose()
+        super().dispose()  # the held events written first
         with self._db_lock:
             while self._engines:
                 self._engines.popitem()[1].dispose()

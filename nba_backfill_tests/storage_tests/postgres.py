@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import sqlalchemy
 
 from nba_backfill_tests.conftest import free_port
 
@@ -109,3 +110,21 @@ def postgres_server() -> Iterator[dict[str, str]]:
             run("pg_ctl", "-D", str(data), "-m", "fast", "stop")
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def create_database(server: dict[str, str], name: str) -> None:
+    """Another database on the server ``postgres_server`` yielded (its variables ``server``)."""
+    url = sqlalchemy.URL.create(
+        "postgresql+psycopg2",
+        username=server["DAGSTER_PG_USERNAME"],
+        password=server["DAGSTER_PG_PASSWORD"],
+        host=server["DAGSTER_PG_HOST"],
+        port=int(server["DAGSTER_PG_PORT"]),
+        database=server["DAGSTER_PG_DB"],
+    )
+    engine = sqlalchemy.create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as conn:
+            conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        engine.dispose()

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-import warnings
-
 import dagster as dg
 import sqlalchemy
 
 from nba_backfill.backfill import cli
-from nba_backfill.phases.gate import failed_checks
 from nba_backfill.storage.event_log import OPEN_RUN_SHARDS, PooledSqliteEventLogStorage
-
-DAYS = dg.DailyPartitionsDefinition(start_date="2024-10-22")
+from nba_backfill_tests.storage_tests.event_history import (
+    DAYS,
+    RANGE,
+    VALIDATED,
+    run_then_validate,
+    stored,
+    validate_results,
+)
 
 
 @dg.asset(partitions_def=DAYS)
@@ -64,71 +67,25 @@ def test_a_wiped_instance_forgets_its_runs_through_the_kept_open_connections(tmp
         assert instance.get_materialized_partitions(box_scores.key) == {"2024-10-23"}
 
 
-RANGE = [f"2024-10-{d}" for d in range(22, 32)] + [f"2024-11-{d:02d}" for d in range(1, 21)]
-
-
-# A range asset and a per-partition check, as the platform's (beta and preview features in 1.13).
-with warnings.catch_warnings():
-    warnings.simplefilter("ignore", dg.BetaWarning)
-    warnings.simplefilter("ignore", dg.PreviewWarning)
-
-    @dg.asset(partitions_def=DAYS, backfill_policy=dg.BackfillPolicy.single_run())
-    def games(context) -> dg.MaterializeResult:
-        return dg.MaterializeResult(metadata={"dates": len(context.partition_keys)})
-
-    @dg.asset_check(asset=games, partitions_def=DAYS, blocking=True)
-    def games_counted(context) -> dg.AssetCheckResult:
-        for day in context.partition_keys:  # one evaluation per date, as the catalogue's range checks record
-            context.op_execution_context.log_event(
-                dg.AssetCheckEvaluation(
-                    asset_key=games.key, check_name="games_counted", passed=day != RANGE[3], partition=day
-                )
-            )
-        return dg.AssetCheckResult(passed=True, metadata={"dates": len(context.partition_keys)})
-
-
-def _range_run(instance: dg.DagsterInstance) -> None:
-    tags = {"dagster/asset_partition_range_start": RANGE[0], "dagster/asset_partition_range_end": RANGE[-1]}
-    assert dg.materialize([games, games_counted], instance=instance, tags=tags).success
-
-
-def _commits(instance_dir, yaml: str | None) -> tuple[int, dict]:
-    """Commits a range run takes, and what the instance reads back of it afterwards."""
-    if yaml is not None:
-        (instance_dir / "dagster.yaml").write_text(yaml)
-    commits = []
-    listener = lambda conn: commits.append(1)  # noqa: E731
-    sqlalchemy.event.listen(sqlalchemy.engine.Engine, "commit", listener)
-    try:
-        with dg.DagsterInstance.from_config(str(instance_dir)) as instance:
-            _range_run(instance)
-    finally:
-        sqlalchemy.event.remove(sqlalchemy.engine.Engine, "commit", listener)
-    with dg.DagsterInstance.from_config(str(instance_dir)) as reader:
-        storage = reader.event_log_storage
-        run = reader.get_run_records(limit=1)[0].dagster_run
-        checked = storage.get_asset_check_partition_info([games_counted.check_key], partition_keys=RANGE)
-        read = {
-            "events": [e.dagster_event.event_type_value for e in reader.all_logs(run.run_id) if e.is_dagster_event],
-            "materialized": reader.get_materialized_partitions(games.key),
-            "checks": sorted((i.partition_key, i.latest_execution_status.value) for i in checked),
-            "gate": sorted(failed_checks(reader, [games_counted.check_key], RANGE)),
-        }
-    return len(commits), read
-
-
-def test_a_range_steps_materializations_and_check_evaluations_are_written_in_bulk_and_read_the_same(tmp_path):
+def test_a_range_steps_bookkeeping_and_validates_results_are_written_in_bulk_and_read_the_same(tmp_path):
     (tmp_path / "plain").mkdir()
     (tmp_path / "pooled").mkdir()
-    plain_commits, plain = _commits(tmp_path / "plain", None)  # Dagster's own SQLite storage
-    pooled_commits, pooled = _commits(tmp_path / "pooled", cli.instance_yaml(tmp_path / "pooled"))
-    assert pooled == plain  # the history, the partitions, the check results and the gate's answer
-    assert plain["gate"] == [(games_counted.check_key, RANGE[3])] and len(plain["materialized"]) == len(RANGE)
-    # Per event two or three transactions; in bulk a handful per step, whatever the range.
-    assert plain_commits > 3 * len(RANGE) and pooled_commits < plain_commits - 2 * len(RANGE), (
-        plain_commits,
-        pooled_commits,
-    )
+    plain_commits = run_then_validate(tmp_path / "plain")  # Dagster's own SQLite storage
+    (tmp_path / "pooled" / "dagster.yaml").write_text(cli.instance_yaml(tmp_path / "pooled"))
+    pooled_commits = run_then_validate(tmp_path / "pooled")
+
+    plain, pooled = stored(tmp_path / "plain"), stored(tmp_path / "pooled")
+    assert pooled == plain  # every stored row, the partitions, the check results and the gate's answer
+    # validate's results are the latest: RANGE[3]'s failure is superseded, RANGE[6]'s is at WARN only.
+    assert plain["gate"] == [(VALIDATED[0], RANGE[5])]
+    assert (str(VALIDATED[1]), RANGE[6], "FAILED") in plain["check_status"]
+    assert len(plain["materialized"]) == len(RANGE) and len(plain["run_event_logs"]) > 3 * len(RANGE)
+    # Event by event two or three commits each; in bulk a handful per step, and per validate.
+    (plain_run, plain_validate), (pooled_run, pooled_validate) = plain_commits, pooled_commits
+    assert plain_run > 3 * len(RANGE) and pooled_run < plain_run - 2 * len(RANGE), plain_commits
+    results = len(validate_results())
+    # The run record and one transaction per shard, however many results.
+    assert plain_validate >= 2 * results and pooled_validate <= 10, (plain_commits, pooled_commits)
 
 
 def _schema(path) -> tuple[list, list]:
