@@ -1,9 +1,10 @@
 """Benchmark: the rows of issue 14's table, through the command line as an operator runs it.
 
     python bench/season.py                  # season, validate, outage month, 7-date gap fill (~10 min)
-    python bench/season.py --only outage_month gap_fill
+    python bench/season.py --only outage_month_first_run gap_fill_7_dates
     python bench/season.py --two-seasons    # and 2022-10-18..2024-04-14
     python bench/season.py --only week_through_daemon --two-seasons   # just those two
+    python bench/season.py --chunk-dates 31 124 204   # only the season at these chunk sizes (default 62)
 
 Each command runs in a fresh subprocess (peak RSS is that command's own) on a temporary
 NBA_BACKFILL_HOME; rows that build on an earlier one (validate on the season, the gap fill after a
@@ -52,6 +53,7 @@ class Row(NamedTuple):
     argv: list[str]  # nba-backfill's arguments
     target_seconds: float | None
     daemon: bool = False  # a dagster-daemon runs on the home meanwhile (run --submit)
+    chunk_dates: int | None = None  # the runner's dates per run (backfill/run.py CHUNK_DATES) if not its own
 
 
 ROWS: dict[str, Row] = {
@@ -63,12 +65,25 @@ ROWS: dict[str, Row] = {
     "week_through_daemon": Row("daemon", "", ["run", *WEEK, "--submit", "--json"], 60, daemon=True),
 }
 TWO_SEASON_ROW = Row("two", "", ["run", *TWO_SEASONS, "--json"], None)
+#: Set in a row's child process: the chunk size it runs with (what a kill may lose at most).
+CHUNK_ENV = "BENCH_CHUNK_DATES"
+
+
+def chunk_rows(sizes: list[int]) -> dict[str, Row]:
+    """The season from empty once per chunk size: what a chunk costs against what a kill may lose."""
+    return {
+        f"season_in_chunks_of_{n}": Row(f"chunks{n}", "", ["run", *SEASON, "--json"], None, chunk_dates=n)
+        for n in sizes
+    }
 
 
 def child(argv: list[str]) -> dict:
     """In the child: run the command with the split installed, and report."""
     import split
 
+    from nba_backfill.backfill import run
+
+    run.CHUNK_DATES = int(os.environ.get(CHUNK_ENV, run.CHUNK_DATES))
     runs_before = runs()
     timing = split.install()
     from nba_backfill.backfill.cli import main as nba_backfill
@@ -88,6 +103,7 @@ def child(argv: list[str]) -> dict:
         "split": timing.report(),
     }
     row["dagster_runs"] = runs() - runs_before
+    row["chunk_dates"] = run.CHUNK_DATES
     if "--submit" in argv:
         row["daemon_runs"] = daemon_runs(launched)
     if "--json" in argv:
@@ -150,8 +166,8 @@ def daemon(home: Path, env: dict[str, str]):
         yield
 
 
-def in_subprocess(home: Path, outage: str, argv: list[str]) -> dict:
-    env = environment(home, outage)
+def in_subprocess(home: Path, outage: str, argv: list[str], chunk_dates: int | None = None) -> dict:
+    env = environment(home, outage) | ({CHUNK_ENV: str(chunk_dates)} if chunk_dates else {})
     out = subprocess.run(
         [sys.executable, __file__, "--child", json.dumps(argv)], env=env, capture_output=True, text=True
     )
@@ -178,14 +194,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--only", nargs="+", choices=sorted(ROWS), help="these rows (and those they build on)")
     parser.add_argument("--two-seasons", action="store_true", help="also 2022-10-18..2024-04-14 from empty")
+    parser.add_argument(
+        "--chunk-dates", nargs="+", type=int, default=[], help="also the season in chunks of these sizes"
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         print(json.dumps(child(json.loads(args.child))))
         return 0
 
-    rows = dict(ROWS) | ({"two_seasons": TWO_SEASON_ROW} if args.two_seasons else {})
-    wanted = set(args.only or rows) | ({"two_seasons"} if args.two_seasons else set())
+    extra = ({"two_seasons": TWO_SEASON_ROW} if args.two_seasons else {}) | chunk_rows(args.chunk_dates)
+    rows = dict(ROWS) | extra
+    wanted = set(args.only or ([] if args.chunk_dates else rows)) | set(extra)
     homes = {rows[name].home for name in wanted}
     results: dict[str, dict] = {}
     load_before, began = load(), provenance()
@@ -195,7 +215,7 @@ def main() -> int:
                 continue
             home = Path(scratch) / row.home
             with daemon(home, environment(home, row.outage)) if row.daemon else contextlib.nullcontext():
-                measured = in_subprocess(home, row.outage, row.argv)
+                measured = in_subprocess(home, row.outage, row.argv, row.chunk_dates)
             measured |= {"target_seconds": row.target_seconds, "outage": row.outage}
             measured["meets_target"] = (
                 None
