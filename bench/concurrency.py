@@ -77,7 +77,7 @@ def _answers(url: str) -> bool:
         return False
 
 
-def _daemon_beating(env: dict[str, str]) -> bool:
+def daemon_beating(env: dict[str, str]) -> bool:
     """The backfill daemon wrote a heartbeat to the instance."""
     import dagster as dg
     from dagster._core.instance.ref import InstanceRef
@@ -168,7 +168,7 @@ def measure(mode: str, run_dates: str, start: str, end: str, phases: str) -> dic
             stack.enter_context(
                 server([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, root / "daemon.log")
             )
-            wait_for(lambda: _daemon_beating(env), "dagster-daemon", root / "daemon.log")
+            wait_for(lambda: daemon_beating(env), "dagster-daemon", root / "daemon.log")
 
             began = time.perf_counter()
             done = subprocess.run(

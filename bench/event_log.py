@@ -22,18 +22,20 @@ import tempfile
 import time
 from pathlib import Path
 
-import yaml
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))  # the test helper that starts PostgreSQL
 sys.path.insert(0, str(REPO / "bench"))
 
 from season import load, machine, provenance  # noqa: E402
 
-from nba_backfill_tests.storage_tests.postgres import create_database, postgres_server  # noqa: E402
+from nba_backfill_tests.storage_tests.postgres import (  # noqa: E402
+    INSTANCE_YAML,
+    create_database,
+    plain_instance_yaml,
+    postgres_server,
+)
 
 RESULTS = REPO / "bench" / "results"
-INSTANCE_YAML = REPO / "deploy" / "dagster.yaml"
 CHECKS = 20
 
 
@@ -75,14 +77,10 @@ def instances(root: Path) -> dict[str, Path]:
     """The four instances: SQLite and Postgres, each with Dagster's event log and the platform's."""
     from nba_backfill.backfill.cli import instance_yaml
 
-    deployed = yaml.safe_load(INSTANCE_YAML.read_text())
-    db = deployed["event_log_storage"]["config"]["postgres_db"]
     files = {
         "sqlite_dagster": None,  # Dagster's default: SQLite, no dagster.yaml
         "sqlite_platform": lambda d: instance_yaml(d),
-        "postgres_dagster": lambda d: yaml.safe_dump(
-            {"storage": {"postgres": {"postgres_db": db | {"db_name": "plain"}}}}
-        ),
+        "postgres_dagster": lambda d: plain_instance_yaml("plain"),
         "postgres_platform": lambda d: INSTANCE_YAML.read_text(),
     }
     dirs = {}

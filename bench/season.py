@@ -152,7 +152,7 @@ def daemon(home: Path, env: dict[str, str]):
     """``dagster-daemon run`` on the home's instance (written as the command writes it on first use)
     until its backfill daemon beats; stopped, with the runs it started, afterwards."""
     # Here, not at the top: the measured child processes import this file and should not carry them.
-    from concurrency import BIN, _daemon_beating, server, wait_for
+    from concurrency import BIN, daemon_beating, server, wait_for
 
     from nba_backfill.backfill.cli import instance_yaml
 
@@ -162,7 +162,7 @@ def daemon(home: Path, env: dict[str, str]):
     env = env | {"DAGSTER_HOME": str(instance)}
     log = home / "daemon.log"
     with server([str(BIN / "dagster-daemon"), "run", "-w", "workspace.yaml"], env, log):
-        wait_for(lambda: _daemon_beating(env), "dagster-daemon", log)
+        wait_for(lambda: daemon_beating(env), "dagster-daemon", log)
         yield
 
 

@@ -164,10 +164,10 @@ class Runner:
     def _wave(self, pending: dict[str, set[dt.date]]) -> dict[str, set[dt.date]]:
         """What runs next, taken from ``pending``: each asset whose parents within the phase have
         run, with its attemptable dates; and with them each asset whose pending parents are in this
-        wave with the very same dates, so that one run computes both in order (a run costs about a
-        second of Dagster's own work, and a phase's assets usually share their dates). Should the
-        parent fail in that run, the child's skipped dates come back (``deferred``) and are judged
-        again against what the parent achieved."""
+        wave with the very same dates, read on the same day, so that one run computes both in order
+        (a run costs about a second of Dagster's own work). Should the parent fail in that run, the
+        child's skipped dates come back (``deferred``) and are judged again against what the
+        parent achieved."""
         work: dict[str, set[dt.date]] = {}
         added = True
         while added:
@@ -177,12 +177,17 @@ class Runner:
                 if any(p in pending for p in waiting):
                     continue
                 dates = self._attemptable(asset, pending[asset], expected={p: work[p] for p in waiting})
-                if any(work[p] != dates for p in waiting):  # not in its parents' runs: the next wave
-                    continue
+                if any(work[p] != dates or not self._same_day(asset, p, dates) for p in waiting):
+                    continue  # not in its parents' runs: the next wave, judged on what they achieved
                 work[asset] = dates
                 del pending[asset]
                 added = True
         return work
+
+    def _same_day(self, asset: str, parent: str, dates: set[dt.date]) -> bool:
+        """Whether ``asset`` reads ``parent`` only on its own dates: a lookback window would also
+        read dates of the parent that an earlier chunk of the shared runs failed."""
+        return self.graph.upstream(asset_key(asset), asset_key(parent), dates) <= dates
 
     def _parent_names(self, asset: str) -> set[str]:
         return {p.to_user_string() for p in self.graph.assets[asset_key(asset)].dependency_keys}

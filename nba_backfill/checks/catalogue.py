@@ -10,6 +10,7 @@ their data (a ``multi_asset_check``); each keeps its own key, blocking flag and 
 import datetime as dt
 import warnings
 from collections.abc import Iterator, Sequence
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
 import dagster as dg
@@ -319,13 +320,33 @@ def _blocked(check: Check, outcomes: list[Outcome]) -> str | None:
     return f"{check.name} on {', '.join(capped(days))}" if check.blocking and days else None
 
 
-def _reported(results: list[dg.AssetCheckResult], blocked: list[str]) -> Iterator[dg.AssetCheckResult]:
-    """Every result, then the step's failure if a blocking check failed at ERROR. Dagster would fail
-    the step too, but would name the checks past its message's first line, the one the runner and
-    the alerts report: with a step per check its key named the check, a step now holds several."""
+def _reported(
+    results: list[dg.AssetCheckResult], blocked: list[str], crashed: list[str]
+) -> Iterator[dg.AssetCheckResult]:
+    """Every result, then the step's failure if a check could not be evaluated or a blocking check
+    failed at ERROR. Dagster would fail the step for the latter too, but would name the checks past
+    its message's first line, the one the runner and the alerts report: with a step per check its
+    key named the check, a step now holds several."""
     yield from results
-    if blocked:
-        raise dg.Failure(f"blocking check(s) failed at ERROR: {'; '.join(blocked)}")
+    problems = [f"check(s) could not be evaluated: {'; '.join(crashed)}"] if crashed else []
+    problems += [f"blocking check(s) failed at ERROR: {'; '.join(blocked)}"] if blocked else []
+    if problems:
+        raise dg.Failure("; ".join(problems))
+
+
+def _evaluated(
+    checks: Sequence[Check], selected: AbstractSet[dg.AssetCheckKey], dates: list[dt.date], data: CheckData
+) -> tuple[list[tuple[Check, list[Outcome]]], list[str]]:
+    """Each selected check's outcomes, and the checks whose rule raised, with the error's first
+    line: one check that cannot be evaluated keeps the results of its siblings in the step."""
+    ran, crashed = [], []
+    for check in (c for c in checks if c.key in selected):
+        try:
+            ran.append((check, check.rule(dates, data)))
+        except Exception as err:  # reported by the step's failure, naming the check
+            first_line = (str(err).strip().splitlines() or [""])[0]
+            crashed.append(f"{check.name}: {type(err).__name__}: {first_line}")
+    return ran, crashed
 
 
 def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinition:
@@ -354,11 +375,11 @@ def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinitio
         def _checks(context: AssetCheckExecutionContext):
             data = CheckData(context.resources.warehouse, context.resources.raw_store)
             dates = partition_dates(context.partition_keys)
-            ran = [(c, c.rule(dates, data)) for c in checks if c.key in context.selected_asset_check_keys]
+            ran, crashed = _evaluated(checks, context.selected_asset_check_keys, dates, data)
             results = [_result(context, c, outcomes) for c, outcomes in ran]
             # Evaluated before returning, so the checks' time is the body's own (bench/split.py
             # times the call; a generator body would run only as Dagster drains it).
-            return _reported(results, [b for c, outcomes in ran if (b := _blocked(c, outcomes))])
+            return _reported(results, [b for c, outcomes in ran if (b := _blocked(c, outcomes))], crashed)
 
     return _checks
 

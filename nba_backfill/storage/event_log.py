@@ -109,7 +109,7 @@ class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
         partial.write_bytes(self._blank_shard)
         try:
             os.link(partial, path)
-        except FileExistsError:
+        except OSError:  # there already, or no hard links here: Dagster creates it
             return False
         finally:
             partial.unlink()

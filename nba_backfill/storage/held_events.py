@@ -40,8 +40,8 @@ HELD_EVENTS = frozenset(
         DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
     }
 )
-#: Held events written at the latest at this many (a season-long check step emits ~170; validate
-#: over a season ~12.5k, so a few transactions and a bounded list).
+#: Held events written at the latest at this many (a 62-date chunk's step of an asset's checks
+#: emits up to ~250; validate over a season ~12.5k, so a few transactions and a bounded list).
 HELD_AT_MOST = 2000
 
 
@@ -56,6 +56,9 @@ class HeldEventWrites:
     def __init__(self, *args, **kwargs) -> None:
         self._held: list[EventLogEntry] = []
         self._held_lock = threading.Lock()
+        # Taking the held list and writing it, or writing an event that is not held after what is:
+        # one thread at a time, so events reach the storage in the order they were stored.
+        self._order_lock = threading.RLock()
         self._holding: set[int] = set()  # threads inside holding()
         self._bulk = threading.local()  # this thread's bulk write: .transactions, .connections per shard
         self._tables_present: set[str] = set()
@@ -89,9 +92,10 @@ class HeldEventWrites:
                 full = len(self._held) >= HELD_AT_MOST
             if not full:
                 return
-        self.write_held()
-        if not held:
-            super().store_event(event)
+        with self._order_lock:
+            self.write_held()
+            if not held:
+                super().store_event(event)
 
     def store_event_batch(self, events) -> None:
         # Dagster's batches (DAGSTER_EVENT_BATCH_SIZE) go the same way, after what is held already.
@@ -116,10 +120,13 @@ class HeldEventWrites:
 
     def write_held(self) -> None:
         """Write the held events: one transaction per shard, each event as Dagster stores it."""
-        with self._held_lock:
-            held, self._held = self._held, []
-        if not held:
-            return
+        with self._order_lock:
+            with self._held_lock:
+                held, self._held = self._held, []
+            if held:
+                self._write(held)
+
+    def _write(self, held: list[EventLogEntry]) -> None:
         with self._bulk_lock(), ExitStack() as transactions:
             self._bulk.transactions, self._bulk.connections = transactions, {}
             try:

@@ -175,7 +175,8 @@ class DuckDBWarehouse(Warehouse):
         DuckDB keeps one open database per file and process: while this connection lives, each
         operation's own connection attaches to it in well under a millisecond instead of opening
         the file again (15-20 ms, about 900 times in a season's backfill). Another process (a
-        ``status`` during the run) waits for the run to end rather than for one operation."""
+        ``status`` during the run) waits for the run to end rather than for one operation, up to
+        ``lock_timeout_seconds``: the command line's runs are chunks of one phase."""
         with self._connect():
             yield self
 

@@ -6,8 +6,10 @@ from __future__ import annotations
 import dagster as dg
 
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.calendar import game_dates
 from nba_backfill.checks import catalogue
 from nba_backfill.checks.data import CheckData
+from nba_backfill.checks.outcomes import Outcome
 from nba_backfill.graph import checks as CATALOGUE
 
 TOGS = dg.AssetKey(["nba_analytics", "team_offense_game_summary"])
@@ -79,3 +81,30 @@ def test_a_selected_check_runs_alone_and_a_failing_check_fails_alone(platform, i
     assert {v for (k, _), v in found.items() if k != ROWS} == {"SUCCEEDED"}
     failure = next(e for e in both.all_events if e.is_step_failure).event_specific_data.error
     assert f"rows_match_schedule on {DAY}" in failure.message and "unique_grain" not in failure.message
+
+
+def test_a_check_that_cannot_be_evaluated_fails_its_step_naming_it_and_its_siblings_keep_their_results():
+    def broken(dates, data):
+        raise ValueError("column points is missing\nsecond line")
+
+    def fine(dates, data):
+        return [Outcome(d, True, dg.AssetCheckSeverity.ERROR, "fine", {}) for d in dates]
+
+    asset = "nba_analytics/team_offense_game_summary"
+    checks = [catalogue.Check(asset, "broken", broken, "raises"), catalogue.Check(asset, "fine", fine, "passes")]
+    definition = catalogue.asset_checks(checks)[0]
+
+    @dg.asset(key=TOGS, partitions_def=game_dates)
+    def team_offense_game_summary() -> None:
+        return None
+
+    result = dg.materialize(
+        [team_offense_game_summary, definition],
+        partition_key=DAY,
+        resources={"warehouse": object(), "raw_store": object()},
+        raise_on_error=False,
+    )
+    judged = {e.event_specific_data.asset_check_key.name: e.event_specific_data.passed for e in evaluations(result)}
+    assert judged == {"fine": True}
+    failure = next(e for e in result.all_events if e.is_step_failure).event_specific_data.error
+    assert failure.message.splitlines()[0].endswith("broken: ValueError: column points is missing")

@@ -20,6 +20,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy
+import yaml
 
 from nba_backfill_tests.conftest import free_port
 
@@ -128,3 +129,15 @@ def create_database(server: dict[str, str], name: str) -> None:
             conn.execute(sqlalchemy.text(f'CREATE DATABASE "{name}"'))
     finally:
         engine.dispose()
+
+
+#: The production instance as deployed (its Postgres from the DAGSTER_PG_* variables).
+INSTANCE_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
+
+
+def plain_instance_yaml(db_name: str) -> str:
+    """deploy/dagster.yaml's server through Dagster's own Postgres storages, in database ``db_name``:
+    what the platform's bulk event log is compared with."""
+    deployed = yaml.safe_load(INSTANCE_YAML.read_text())
+    postgres_db = deployed["event_log_storage"]["config"]["postgres_db"] | {"db_name": db_name}
+    return yaml.safe_dump({"storage": {"postgres": {"postgres_db": postgres_db}}, "telemetry": {"enabled": False}})

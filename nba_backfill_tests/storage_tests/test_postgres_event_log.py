@@ -5,11 +5,9 @@ as with Dagster's own Postgres storage (a second database of the same server).""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 
 import dagster as dg
 import pytest
-import yaml
 
 from nba_backfill.storage.postgres_event_log import BulkPostgresEventLogStorage
 from nba_backfill_tests.storage_tests.event_history import (
@@ -20,19 +18,16 @@ from nba_backfill_tests.storage_tests.event_history import (
     stored,
     validate_results,
 )
-from nba_backfill_tests.storage_tests.postgres import create_database, postgres_server
+from nba_backfill_tests.storage_tests.postgres import (
+    INSTANCE_YAML,
+    create_database,
+    plain_instance_yaml,
+    postgres_server,
+)
 
 pytestmark = pytest.mark.slow
 
-INSTANCE_YAML = Path(__file__).resolve().parents[2] / "deploy" / "dagster.yaml"
 PLAIN_DATABASE = "plain"
-
-
-def _plain_yaml() -> str:
-    """deploy/dagster.yaml's server, through Dagster's own Postgres storages, in another database."""
-    deployed = yaml.safe_load(INSTANCE_YAML.read_text())
-    postgres_db = deployed["event_log_storage"]["config"]["postgres_db"] | {"db_name": PLAIN_DATABASE}
-    return yaml.safe_dump({"storage": {"postgres": {"postgres_db": postgres_db}}, "telemetry": {"enabled": False}})
 
 
 def test_the_production_event_log_writes_in_bulk_and_stores_what_dagsters_postgres_storage_stores(
@@ -43,7 +38,7 @@ def test_the_production_event_log_writes_in_bulk_and_stores_what_dagsters_postgr
             monkeypatch.setenv(key, value)
         create_database(pg, PLAIN_DATABASE)
         (tmp_path / "plain").mkdir()
-        (tmp_path / "plain" / "dagster.yaml").write_text(_plain_yaml())
+        (tmp_path / "plain" / "dagster.yaml").write_text(plain_instance_yaml(PLAIN_DATABASE))
         (tmp_path / "bulk").mkdir()
         shutil.copy(INSTANCE_YAML, tmp_path / "bulk" / "dagster.yaml")  # the file as deployed
 
