@@ -105,7 +105,9 @@ def child(argv: list[str]) -> dict:
     row["dagster_runs"] = runs() - runs_before
     row["chunk_dates"] = run.CHUNK_DATES
     if "--submit" in argv:
-        row["daemon_runs"] = daemon_runs(launched)
+        row["daemon_runs"] = run_spans(launched)
+    # What a kill loses at most: the longest Dagster run (one phase's chunk) of the command.
+    row["longest_run_seconds"] = max(run_spans(launched)["runs_seconds"], default=None)
     if "--json" in argv:
         report = json.loads(out.getvalue())
         row["failed_dates"] = sorted(report["failed"])
@@ -114,14 +116,19 @@ def child(argv: list[str]) -> dict:
     return row
 
 
-def daemon_runs(launched: float) -> dict:
-    """Where a submitted backfill's time went: its runs' own wall time (each a process the daemon
-    started: imports, then steps) and the rest (the daemon noticing the backfill, queueing and
-    launching each run after the one it waits for)."""
+def run_spans(launched: float) -> dict:
+    """The wall time of each Dagster run started since ``launched``; for a submitted backfill,
+    where its time went: its runs' own (each a process the daemon started: imports, then steps)
+    and the rest (the daemon noticing the backfill, queueing and launching each run after the one
+    it waits for)."""
     import dagster as dg
 
     with dg.DagsterInstance.from_config(str(Path(os.environ["NBA_BACKFILL_HOME"]) / "dagster")) as instance:
-        spans = sorted((r.start_time, r.end_time) for r in instance.get_run_records() if r.start_time and r.end_time)
+        spans = sorted(
+            (r.start_time, r.end_time)
+            for r in instance.get_run_records()
+            if r.start_time and r.end_time and r.start_time >= launched
+        )
     inside = sum(end - start for start, end in spans)
     return {
         "runs_seconds": [round(end - start, 1) for start, end in spans],

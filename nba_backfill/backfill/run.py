@@ -37,9 +37,11 @@ TARGET_TAG = "nba_backfill/target"
 #: Never in parallel: each API takes one call at a time, and the local instance's pools count runs.
 SCRAPERS = "phase1"
 #: Dates per range run at most. A run killed mid-step loses its chunk only: each finished step is in
-#: the partition ledger, which the resume plans from. A chunk costs one more run per asset group,
-#: about a second of Dagster's own overhead each (bench/season.py measures the split).
-CHUNK_DATES = 62
+#: the partition ledger, which the resume plans from. Chosen by measurement (`bench/season.py
+#: --chunk-dates`, a season from empty, idle machine): 31 dates 74.5 s, 62 72.6 s, 124 55.8 s,
+#: the whole 204 50.8 s; peak RSS 633, 699, 813, 960 MiB. 124 dates (four months) keep a season
+#: near its one-run time at half a season's memory, and a kill loses one phase's chunk: seconds.
+CHUNK_DATES = 124
 
 
 def waits_for(asset: str, dates: Iterable[dt.date]) -> str:

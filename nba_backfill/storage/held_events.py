@@ -40,8 +40,8 @@ HELD_EVENTS = frozenset(
         DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED,
     }
 )
-#: Held events written at the latest at this many (a 62-date chunk's step of an asset's checks
-#: emits up to ~250; validate over a season ~12.5k, so a few transactions and a bounded list).
+#: Held events written at the latest at this many (a 124-date chunk's step of an asset's checks
+#: emits up to ~500; validate over a season ~12.5k, so a few transactions and a bounded list).
 HELD_AT_MOST = 2000
 
 
