@@ -38,9 +38,9 @@ TARGET_TAG = "nba_backfill/target"
 SCRAPERS = "phase1"
 #: Dates per range run at most. A run killed mid-step loses its chunk only: each finished step is in
 #: the partition ledger, which the resume plans from. Chosen by measurement (`bench/season.py
-#: --chunk-dates`, a season from empty, idle machine): 31 dates 74.5 s, 62 72.6 s, 124 55.8 s,
-#: the whole 204 50.8 s; peak RSS 633, 699, 813, 960 MiB. 124 dates (four months) keep a season
-#: near its one-run time at half a season's memory, and a kill loses one phase's chunk: seconds.
+#: --chunk-dates`, a season from empty on an idle machine; time, peak RSS, longest run = what a kill
+#: loses at most): 31 dates 80.4 s, 627 MiB, 3.5 s; 62 62.7 s, 708 MiB, 5.5 s; 124 56.4 s, 814 MiB,
+#: 8.7 s; the whole 204 53.6 s, 945 MiB, 15.2 s. 124 is near the one-run time, under 1 GiB.
 CHUNK_DATES = 124
 
 
