@@ -104,10 +104,11 @@ def child(argv: list[str]) -> dict:
     }
     row["dagster_runs"] = runs() - runs_before
     row["chunk_dates"] = run.CHUNK_DATES
+    spans = run_spans(launched)
     if "--submit" in argv:
-        row["daemon_runs"] = run_spans(launched)
+        row["daemon_runs"] = spans
     # What a kill loses at most: the longest Dagster run (one phase's chunk) of the command.
-    row["longest_run_seconds"] = max(run_spans(launched)["runs_seconds"], default=None)
+    row["longest_run_seconds"] = max(spans["runs_seconds"], default=None)
     if "--json" in argv:
         report = json.loads(out.getvalue())
         row["failed_dates"] = sorted(report["failed"])

@@ -54,6 +54,11 @@ def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, 
 _NO_GAMES = pd.DataFrame(columns=["game_date", "game_id", "nba_game_id"])
 
 
+def _per_day(figures: pd.Series) -> dict[dt.date, int]:
+    """A count per date, from a Series indexed by ``game_date`` (a value_counts, a groupby)."""
+    return {day.date(): int(n) for day, n in figures.items()}
+
+
 def _rows_per_game(df: pd.DataFrame) -> dict[dt.date, dict[str, int]]:
     """Date -> game id -> its rows, counted in one groupby over the range."""
     if df.empty or "game_date" not in df.columns:
@@ -230,7 +235,7 @@ def box_score_consistent(dates: Sequence[dt.date], data: CheckData) -> list[Outc
     if not day_of:
         return [_no_box_scores(day) for day in dates]
     found = {name: _filed(offenders, day_of) for name, offenders in box_score.violations(p, team_rows).items()}
-    games = {d.date(): int(n) for d, n in team_rows.groupby("game_date")["game_id"].nunique().items()}
+    games = _per_day(team_rows.groupby("game_date")["game_id"].nunique())
     outcomes = []
     for day in dates:
         if day not in games:
@@ -320,8 +325,7 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
                 judged &= f.applies(df).astype(bool)
             valid = f.valid(df)[judged].groupby(on[judged]).mean()
             share_of[f.name] = {d.date(): float(v) for d, v in valid.items()}
-        rows = {d.date(): int(n) for d, n in on.value_counts().items()}
-        early_rows = {d.date(): int(n) for d, n in early.groupby(on).sum().items()}
+        rows, early_rows = _per_day(on.value_counts()), _per_day(early.groupby(on).sum())
         outcomes = []
         for day in dates:
             if not rows.get(day):
@@ -448,7 +452,7 @@ def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
         rows: dict[dt.date, int] = {}
         hits: dict[dt.date, list[str]] = {}
         if not df.empty and "game_date" in df.columns:  # the whole range in one comparison
-            rows = {d.date(): int(n) for d, n in df["game_date"].value_counts().items()}
+            rows = _per_day(df["game_date"].value_counts())
             found = df.loc[(df[list(columns)] == PLACEHOLDER_LINE).any(axis=1), ["game_date", "player_lookup"]]
             for day, player in zip(found["game_date"], found["player_lookup"]):
                 hits.setdefault(day.date(), []).append(player)

@@ -539,11 +539,11 @@ def _as_column_type(field: bigquery.SchemaField, column_type: str) -> str:
     return name if field.field_type == column_type else f"CAST({name} AS {column_type}) AS {name}"
 
 
-def _fingerprint_sql(target: str, staged_ledger: str | None = None) -> str:
-    """Per partition of ``target`` (of the dates of ``staged_ledger``, a relation with a
-    ``game_date`` column): rows and an order-free hash of them (XOR of the rows' fingerprints), as
-    text like DuckDBWarehouse's."""
-    where = f"WHERE game_date IN (SELECT game_date FROM {staged_ledger}) " if staged_ledger else ""
+def _fingerprint_sql(target: str, within: str | None = None) -> str:
+    """Per partition of ``target`` (of the dates of ``within``, a relation with a ``game_date``
+    column: a staged ledger, the dates asked about): rows and an order-free hash of them (XOR of
+    the rows' fingerprints), as text like DuckDBWarehouse's."""
+    where = f"WHERE game_date IN (SELECT game_date FROM {within}) " if within else ""
     return (
         "SELECT game_date, COUNT(*) AS row_count, "
         "CAST(BIT_XOR(FARM_FINGERPRINT(TO_JSON_STRING(t))) AS STRING) AS fingerprint "
