@@ -181,7 +181,9 @@ def reports(deployment: Deployment) -> list[dict]:
     out = []
     for command in commands:
         stdout, stderr = command.communicate(timeout=BACKFILL_SECONDS)
-        assert command.returncode == 0, stderr[-3000:] + "\n".join(log.read_text()[-2000:] for log in deployment.logs)
+        assert command.returncode == 0, (
+            stdout[-3000:] + stderr[-3000:] + "\n".join(log.read_text()[-2000:] for log in deployment.logs)
+        )
         out.append(json.loads(stdout))
     return out
 
