@@ -5,7 +5,7 @@
     python bench/season.py --two-seasons    # and 2022-10-18..2024-04-14
     python bench/season.py --only five_seasons   # 2021-10-19..2026-04-12 from empty (~8 min)
     python bench/season.py --only week_through_daemon --two-seasons   # just those two
-    python bench/season.py --chunk-dates 31 124 204   # only the season at these chunk sizes (default 62)
+    python bench/season.py --chunk-dates 31 124 204   # only the season at these chunk sizes (the runner's own: backfill/run.py CHUNK_DATES)
 
 Each command runs in a fresh subprocess (peak RSS is that command's own) on a temporary
 NBA_BACKFILL_HOME; rows that build on an earlier one (validate on the season, the gap fill after a
