@@ -277,9 +277,9 @@ def writers(answer: Mapping[str, Any], dates: set[dt.date]) -> list[str]:
     return sorted(found)
 
 
-def settle(execute: GraphQL, plan: Plan) -> list[str]:
+def settle(execute: GraphQL, plan: Plan) -> None:
     """Wait until no other run or backfill writes the dates the report will judge (the range and the
-    lookback window before it), at most SETTLE_SECONDS: what writes them still (nothing, normally).
+    lookback window before it), at most SETTLE_SECONDS (then say what writes them still).
 
     The report reads the partition ledger and the tables' rows: a date another operator's backfill
     is rewriting meanwhile reads as changed (rows replaced, ledger not yet) or stale (a phase
@@ -294,12 +294,11 @@ def settle(execute: GraphQL, plan: Plan) -> list[str]:
                 file=sys.stderr,
                 flush=True,
             )
-            return busy
+            return
         if not told:
             print(f"waiting for {', '.join(busy)}, writing the same dates, to end", file=sys.stderr, flush=True)
             told = True
         time.sleep(POLL_SECONDS)
-    return []
 
 
 # --- outcome and report ---------------------------------------------------------------------------

@@ -186,5 +186,5 @@ def test_the_wait_for_others_is_bounded_and_said(home, instance, monkeypatch, ca
     monkeypatch.setattr(submit, "SETTLE_SECONDS", 0)
     busy = _writers([{"runId": "stuck", "tags": _range_tags("2024-10-22", "2024-10-22")}], [])
 
-    assert submit.settle(lambda query, variables: busy, plan) == ["run stuck"]
+    submit.settle(lambda query, variables: busy, plan)  # returns, although the run still writes
     assert "judging 2024-10-22 .. 2024-10-22 while run stuck still write(s) its dates" in capsys.readouterr().err
