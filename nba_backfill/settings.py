@@ -25,7 +25,9 @@ SOURCES = ("simulated", "live", "dataset")
 
 
 def home() -> Path:
-    return Path(os.environ.get("NBA_BACKFILL_HOME", ".nba_backfill")).resolve()
+    # Set but empty (``NBA_BACKFILL_HOME= cmd``, an unset shell variable expanded) means the default,
+    # not the working directory, which a bare Path("") would resolve to.
+    return Path(os.environ.get("NBA_BACKFILL_HOME") or ".nba_backfill").resolve()
 
 
 def target() -> str:

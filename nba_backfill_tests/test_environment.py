@@ -1,4 +1,5 @@
-"""Dates per run of a daemon backfill: chunks only where the warehouse admits concurrent writers."""
+"""Where the platform keeps its files, and dates per run of a daemon backfill: chunks only where the
+warehouse admits concurrent writers."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import warnings
 import dagster as dg
 import pytest
 
-from nba_backfill import environment
+from nba_backfill import environment, settings
 from nba_backfill.errors import ConfigurationError
 
 
@@ -40,3 +41,9 @@ def test_a_chunk_that_cannot_work_is_refused_naming_the_variable(home, monkeypat
     monkeypatch.setenv("NBA_BACKFILL_RUN_DATES", value)
     with pytest.raises(ConfigurationError, match=named):
         policy()
+
+
+def test_an_empty_home_variable_means_the_default_home_not_the_working_directory(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NBA_BACKFILL_HOME", "")
+    assert settings.home() == tmp_path / ".nba_backfill"
