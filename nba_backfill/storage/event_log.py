@@ -18,11 +18,15 @@ import os
 import sqlite3
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite_storage import SqliteStorageConfig
 from dagster._serdes import ConfigurableClassData
@@ -36,6 +40,8 @@ from nba_backfill.storage.held_events import HeldEventWrites
 BUSY_TIMEOUT_SECONDS = 30
 #: Run shards kept open besides the index: a run writes one shard, the webserver reads a few.
 OPEN_RUN_SHARDS = 8
+#: Events Dagster's SQLite storage copies into the cross-run index besides their run's shard.
+MIRRORED = frozenset(ASSET_EVENTS | ASSET_CHECK_EVENTS | set(EVENT_TYPE_TO_PIPELINE_RUN_STATUS))
 
 
 def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
@@ -130,6 +136,26 @@ class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
 
     def _open_for_bulk(self, shard: str) -> AbstractContextManager[Connection]:
         return self._ready_engine(shard).connect()
+
+    def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
+        # As SqliteEventLogStorage.store_event: every event into its run's shard; asset, check and
+        # run status events into the index too, whose ids the asset and check rows point to.
+        by_run: dict[str, list[dict[str, Any]]] = {}
+        for held, row in zip(events, rows):
+            by_run.setdefault(held.run_id, []).append(row)
+        for run_id, run_rows in by_run.items():
+            with self.run_connection(run_id) as conn:
+                conn.execute(SqlEventLogStorageTable.insert(), run_rows)
+        mirrored = [n for n, held in enumerate(events) if held.dagster_event_type in MIRRORED]
+        ids: list[int | None] = [None] * len(events)
+        if mirrored:
+            insert = SqlEventLogStorageTable.insert().returning(
+                SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
+            )
+            with self.index_connection() as conn:
+                for n, (event_id,) in zip(mirrored, conn.execute(insert, [rows[n] for n in mirrored])):
+                    ids[n] = event_id
+        return ids
 
     def _bulk_lock(self) -> AbstractContextManager:
         return self._db_lock

@@ -10,12 +10,16 @@ rows, same NOTIFY); every other event, and every read, is Dagster's as before.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
+import sqlalchemy as db
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import PostgresEventLogStorage
+from dagster_postgres.event_log.event_log import CHANNEL_NAME
 from dagster_postgres.utils import create_pg_connection, get_token_provider_from_config, pg_url_from_config
 from sqlalchemy.engine import Connection
 
@@ -43,6 +47,21 @@ class BulkPostgresEventLogStorage(HeldEventWrites, PostgresEventLogStorage):
     def _connect(self) -> AbstractContextManager[Connection]:
         bulk = self._bulk_connection(DATABASE)
         return nullcontext(bulk) if bulk is not None else super()._connect()
+
+    def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
+        # As PostgresEventLogStorage.store_event: one table, and a NOTIFY of each row's run and id
+        # (kept by Dagster for older readers) sent, as its own are, when the transaction commits.
+        table = SqlEventLogStorageTable.c
+        insert = SqlEventLogStorageTable.insert().returning(table.run_id, table.id, sort_by_parameter_order=True)
+        with self._connect() as conn:
+            stored = conn.execute(insert, rows).all()
+            conn.execute(
+                db.text(
+                    "SELECT pg_notify(:channel, n) FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(n, i) ORDER BY i"
+                ),
+                {"channel": CHANNEL_NAME, "ids": [f"{run_id}_{event_id}" for run_id, event_id in stored]},
+            )
+        return [int(event_id) for _, event_id in stored]
 
     @contextmanager
     def _open_for_bulk(self, shard: str) -> Iterator[Connection]:
