@@ -10,9 +10,10 @@ tables end as Dagster's would have them, row for row and id for id:
 - ``event_logs``: every event, and its storage id (the id the index rows point to) as the storage
   says (:meth:`RowWriter._insert_event_rows`: a run shard and the cross-run index on SQLite, one
   table on Postgres);
-- the asset index (``asset_event_tags``, ``asset_keys``): Dagster's own code, given the asset events
-  whose values survive (per asset key, the last of each event type: each later one overwrites what
-  an earlier one of its type set);
+- the asset index (``asset_event_tags``, ``asset_keys``): Dagster's own code. Its ``asset_keys``
+  upsert is run for the asset events that leave a trace (per asset key, its first, and the last of
+  each event type: each later one overwrites what an earlier one of its type set), or for every one
+  where each upsert takes an id (Postgres: see :attr:`RowWriter.upsert_takes_an_id`);
 - ``asset_check_executions``: a planned event's rows and an evaluation's row. An evaluation updates
   the row of its (check, run, partition) where one exists (a run's planned row, written before or
   earlier in the batch) and inserts one where none does (``validate``'s, which plan nothing), as
@@ -65,6 +66,11 @@ _UPDATE = {
 class RowWriter:
     """What a storage class (Dagster's SQL event log) adds to be written by :func:`write_rows`."""
 
+    #: Whether an ``asset_keys`` upsert that finds the key's row still takes the next id from the
+    #: table's sequence (Postgres's ON CONFLICT does; SQLite's failed INSERT does not): then only
+    #: as many upserts as Dagster's leave new keys' rows with the ids Dagster's would have.
+    upsert_takes_an_id = False
+
     def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
         """Insert ``rows`` (the events' ``event_logs`` rows, in order) where Dagster's ``store_event``
         inserts them; the storage id of each asset or check event (None for the others)."""
@@ -96,13 +102,22 @@ def write_rows(storage, events: Sequence[EventLogEntry]) -> None:
 
 def _write_asset_index(storage, events: list[EventLogEntry], ids: list[int]) -> None:
     """The asset events' tags, and each asset key's entry as Dagster's one-by-one upserts leave it."""
-    last: dict[tuple[str, DagsterEventType], int] = {}  # (asset key, event type) -> its last event
-    for n, event in enumerate(events):
-        last[(event.dagster_event.asset_key.to_string(), event.dagster_event_type)] = n
     with storage.index_transaction() as conn:
         storage._store_asset_event_tags(conn, events, ids)
-        for n in sorted(last.values()):
+        for n in range(len(events)) if storage.upsert_takes_an_id else _leaving_a_trace(events):
             storage._store_asset_event(conn, events[n], ids[n])
+
+
+def _leaving_a_trace(events: list[EventLogEntry]) -> list[int]:
+    """The asset events whose upserts decide what ``asset_keys`` holds, in order: each key's first
+    (where a new key's row is inserted, so rows keep their ids) and its last of each event type."""
+    first: dict[str, int] = {}
+    last: dict[tuple[str, DagsterEventType], int] = {}  # (asset key, event type) -> its last event
+    for n, event in enumerate(events):
+        key = event.dagster_event.asset_key.to_string()
+        first.setdefault(key, n)
+        last[(key, event.dagster_event_type)] = n
+    return sorted({*first.values(), *last.values()})
 
 
 def _write_check_executions(storage, events: list[tuple[EventLogEntry, str, int | None]]) -> None:

@@ -32,6 +32,8 @@ DATABASE = "postgres"
 class BulkPostgresEventLogStorage(HeldEventWrites, PostgresEventLogStorage):
     """``PostgresEventLogStorage`` with held events written in one transaction."""
 
+    upsert_takes_an_id = True  # INSERT .. ON CONFLICT DO UPDATE draws from the sequence either way
+
     @classmethod
     def from_config_value(
         cls, inst_data: ConfigurableClassData | None, config_value: Mapping[str, Any]
