@@ -122,27 +122,28 @@ def _leaving_a_trace(events: list[EventLogEntry]) -> list[int]:
 
 def _write_check_executions(storage, events: list[tuple[EventLogEntry, str, int | None]]) -> None:
     """``asset_check_executions`` after the check events (each with its serialisation and storage id)."""
+    planned = DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+    made = [
+        (event, (_planned if event.dagster_event_type == planned else _evaluated)(storage, event, serialized, event_id))
+        for event, serialized, event_id in events
+    ]
+    inserts: list[dict[str, Any]] = []
+    created: dict[CheckRow, dict[str, Any]] = {}  # rows this batch inserts, by key: later evaluations update them
+    updates: list[tuple[CheckRow, dict[str, Any]]] = []
     with storage.index_connection() as conn:
-        existing = _existing_rows(conn, {e.run_id for e, _, _ in events if _is_run_evaluation(e)})
-        inserts: list[dict[str, Any]] = []
-        created: dict[CheckRow, dict[str, Any]] = {}  # rows this batch inserts, by key: later evaluations update them
-        updates: list[tuple[CheckRow, dict[str, Any]]] = []
-        for event, serialized, event_id in events:
-            if event.dagster_event_type == DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED:
-                for row in _planned(storage, event, serialized, event_id):
-                    created[(row["asset_key"], row["check_name"], row["run_id"], row["partition"])] = row
-                    inserts.append(row)
-                continue
-            row = _evaluated(storage, event, serialized, event_id)
-            key = (row["asset_key"], row["check_name"], row["run_id"], row["partition"])
-            if not _is_run_evaluation(event):  # a runless one is always inserted
+        existing = _existing_rows(conn, [row for event, row in made if _is_run_evaluation(event)])
+        for event, row in made:
+            if event.dagster_event_type == planned:
+                created |= {_key(r): r for r in row}
+                inserts += row
+            elif not _is_run_evaluation(event):  # a runless one is always inserted
                 inserts.append(row)
-            elif key in created:
-                created[key].update({name: row[name] for name in _SET})
-            elif key in existing:
-                updates.append((key, row))
+            elif _key(row) in created:
+                created[_key(row)].update({name: row[name] for name in _SET})
+            elif _key(row) in existing:
+                updates.append((_key(row), row))
             else:
-                created[key] = row
+                created[_key(row)] = row
                 inserts.append(row)
         if inserts:
             conn.execute(AssetCheckExecutionsTable.insert(), inserts)
@@ -157,16 +158,22 @@ def _write_check_executions(storage, events: list[tuple[EventLogEntry, str, int 
                 conn.execute(_UPDATE[null_partition], params)
 
 
+def _key(row: dict[str, Any]) -> CheckRow:
+    return row["asset_key"], row["check_name"], row["run_id"], row["partition"]
+
+
 def _is_run_evaluation(event: EventLogEntry) -> bool:
     return event.dagster_event_type == DagsterEventType.ASSET_CHECK_EVALUATION and bool(event.run_id)
 
 
-def _existing_rows(conn: Connection, run_ids: set[str]) -> set[CheckRow]:
-    """The check execution rows the runs have already: what their evaluations update."""
-    if not run_ids:
+def _existing_rows(conn: Connection, evaluations: list[dict[str, Any]]) -> set[CheckRow]:
+    """Which of the evaluations' rows exist already (their runs' planned rows): what they update.
+    Asked by asset key, check and run, the unique index's first columns (a run id alone is not
+    indexed: that would read every execution of the history)."""
+    if not evaluations:
         return set()
     query = db.select(_EXECUTION.asset_key, _EXECUTION.check_name, _EXECUTION.run_id, _EXECUTION.partition).where(
-        _EXECUTION.run_id.in_(sorted(run_ids))
+        *(_EXECUTION[c].in_(sorted({r[c] for r in evaluations})) for c in ("asset_key", "check_name", "run_id"))
     )
     return {tuple(r) for r in conn.execute(query)}
 
