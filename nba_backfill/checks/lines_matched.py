@@ -65,6 +65,8 @@ def _graded(lines: pd.DataFrame, box: pd.DataFrame, listed: np.ndarray) -> pd.Da
 def _listed_recently(lines: pd.DataFrame, gamebook: pd.DataFrame) -> np.ndarray:
     """Whether each line's name is a player NBA.com listed in its date's lookback window (up to and
     including the date): his last listing on or before the date is on or after the window's start."""
+    if gamebook.empty:  # nobody listed yet (and its columns untyped)
+        return np.zeros(len(lines), dtype=bool)
     asked = lines[["game_date", "player_name"]].reset_index(drop=True)
     asked = asked.assign(
         name_key=asked["player_name"].map(identity_key), game_date=asked["game_date"].astype("datetime64[ns]")

@@ -169,3 +169,13 @@ def test_the_range_in_one_pass_grades_each_date_as_grading_it_alone(warehouse):
     assert by_day[D2]["did_not_play"] == 1 and by_day[D3]["games_without_box_score"] == ["G7"]
     assert by_day[LATE]["did_not_play"] == 1 and by_day[LATER]["unmatched_players"] == ["G6 Scratched Guy"]
     assert by_day[dt.date(2025, 11, 7)] == {"lines": 0} and by_day[dt.date(2025, 11, 20)] == {"lines": 0}
+
+
+def test_lines_before_any_box_score_was_written_have_none_as_grading_them_alone_found(tmp_path):
+    w = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"))
+    w.replace_partitions(
+        PROPS, pd.concat([_lines(D1, "G1", ["Nikola Jokic", "Player A"]), _lines(D2, "G3", ["X"])]), DATES
+    )
+    outcomes = lines_matched(DATES, CheckData(w))  # the gamebook table does not exist yet
+    assert outcomes == _by_date_reference(DATES, CheckData(w))
+    assert outcomes[0].metadata["no_box_score"] == 2 and outcomes[1].metadata["games_without_box_score"] == ["G3"]
