@@ -23,6 +23,7 @@ from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 from typing import Any
 
+from dagster._core.errors import DagsterInvariantViolationError
 from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
 from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
@@ -30,7 +31,7 @@ from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite_storage import SqliteStorageConfig
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
@@ -51,6 +52,21 @@ def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
     nothing it committed; a power loss may lose the last commits but never the file's consistency,
     and what a resume plans from is the warehouse's partition ledger, not the event log."""
     connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _last_ids(conn: Connection, count: int) -> range:
+    """The ids of the ``count`` rows just inserted into ``event_logs`` by this transaction, in order.
+
+    SQLite gives a new row one more than the table's largest id, and nobody else writes between a
+    transaction's statements: its rows are the last ids. (Asking for them with RETURNING made
+    SQLAlchemy insert one row per statement, as it cannot order a multi-row insert's ids.)"""
+    last = conn.execute(text("SELECT last_insert_rowid()")).scalar_one()
+    ids = range(last - count + 1, last + 1)
+    table = SqlEventLogStorageTable.c
+    found = conn.execute(select(func.count()).where(table.id.between(ids.start, last))).scalar_one()
+    if found != count:  # ids not handed out one after another: never seen, but never guessed either
+        raise DagsterInvariantViolationError(f"event_logs ids {ids.start}..{last} hold {found} rows, not {count}")
+    return ids
 
 
 class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
@@ -149,11 +165,9 @@ class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
         mirrored = [n for n, held in enumerate(events) if held.dagster_event_type in MIRRORED]
         ids: list[int | None] = [None] * len(events)
         if mirrored:
-            insert = SqlEventLogStorageTable.insert().returning(
-                SqlEventLogStorageTable.c.id, sort_by_parameter_order=True
-            )
             with self.index_connection() as conn:
-                for n, (event_id,) in zip(mirrored, conn.execute(insert, [rows[n] for n in mirrored])):
+                conn.execute(SqlEventLogStorageTable.insert(), [rows[n] for n in mirrored])
+                for n, event_id in zip(mirrored, _last_ids(conn, len(mirrored))):
                     ids[n] = event_id
         return ids
 
