@@ -28,7 +28,9 @@ from dagster import AssetExecutionContext
 from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
 from nba_backfill.calendar import lookback as lookback_mapping
 from nba_backfill.environment import backfill_policy, warehouse_kind
+from nba_backfill.errors import RawPayloadError
 from nba_backfill.naming import asset_key, table_name
+from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.partition_figures import attach, table_figures
@@ -144,6 +146,19 @@ def verify_upstream_checks(context: AssetExecutionContext, reads: Mapping[dg.Ass
         )
 
 
+def computed(compute: Callable[..., pd.DataFrame], dates: list[dt.date], frames: Mapping[str, Any]) -> pd.DataFrame:
+    """``compute`` over ``dates``; a raw file of one of them that cannot be parsed fails the step
+    naming its date (phases/failed_dates.py), so the runner re-runs the range without it at once
+    instead of searching for it by bisection."""
+    try:
+        return compute(dates, **frames)
+    except RawPayloadError as err:
+        day = next((d for d in dates if str(d) == err.game_date), None)
+        if day is None:
+            raise
+        raise dates_failed({day: str(err)}) from err
+
+
 def table_asset(
     key: str,
     *,
@@ -184,7 +199,7 @@ def table_asset(
             verify_lookback(dates, frames, lookback, accepted_absent(context.resources.warehouse, frames["schedule"]))
         if not wants_schedule:
             frames.pop("schedule", None)
-        df = compute(dates, **frames).reset_index(drop=True)
+        df = computed(compute, dates, frames).reset_index(drop=True)
         df["processed_at"] = pd.Timestamp.now(tz="UTC")
         df = conform(key, df)
         extra = partition_metadata(df, dates) if partition_metadata else {}
