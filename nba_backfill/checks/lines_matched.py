@@ -40,20 +40,51 @@ MIN_MATCHED_SHARE = 0.99
 
 
 def classify(lines: pd.DataFrame, box: pd.DataFrame, recent_names: set[str]) -> pd.DataFrame:
-    """``lines`` (game_id, player_name, player_lookup) with ``outcome`` played / did_not_play /
-    unmatched / no_box_score against ``box`` (game_id, player_lookup, player_name, player_status) and the
-    identity keys of players NBA.com listed recently."""
-    resolved = match_players(lines, box[["player_lookup", "player_name"]])
-    status = box.drop_duplicates(["game_id", "player_lookup"]).set_index(["game_id", "player_lookup"])["player_status"]
-    found = pd.Series(list(zip(resolved["game_id"], resolved["player_lookup"])), index=resolved.index).map(status)
-    known = resolved["player_name"].map(identity_key).isin(recent_names)
+    """``lines`` (game_date, game_id, player_name, player_lookup) with ``outcome`` played /
+    did_not_play / unmatched / no_box_score against ``box`` (game_date, game_id, player_lookup,
+    player_name, player_status) of their dates and the identity keys of players NBA.com listed
+    recently."""
+    return _graded(lines, box, lines["player_name"].map(identity_key).isin(recent_names).to_numpy())
+
+
+def _graded(lines: pd.DataFrame, box: pd.DataFrame, listed: np.ndarray) -> pd.DataFrame:
+    """:func:`classify`, each line's name known (``listed``) or not: every date at once, each line
+    judged against its own date's box score (a game id is one game on one date)."""
+    resolved = match_players(lines, box[["game_date", "player_lookup", "player_name"]], on=["game_date"])
+    game = ["game_date", "game_id"]
+    status = box.drop_duplicates([*game, "player_lookup"]).set_index([*game, "player_lookup"])["player_status"]
+    found = pd.Series(status.reindex(pd.MultiIndex.from_frame(resolved[[*game, "player_lookup"]])).to_numpy())
+    has_box = pd.MultiIndex.from_frame(resolved[game]).isin(pd.MultiIndex.from_frame(box[game]))
     # The first that holds (a masked assignment per outcome costs pandas a repr of the series each);
     # an unknown status (NA) holds for none.
-    holds = [~resolved["game_id"].isin(set(box["game_id"])), found == "active", found.notna() | known]
-    outcome = np.select(
-        [h.fillna(False).to_numpy(dtype=bool) for h in holds], ["no_box_score", "played", "did_not_play"], "unmatched"
-    )
+    holds = [~has_box, (found == "active").fillna(False).to_numpy(dtype=bool), found.notna().to_numpy() | listed]
+    outcome = np.select(holds, ["no_box_score", "played", "did_not_play"], "unmatched")
     return resolved.assign(outcome=outcome)
+
+
+def _listed_recently(lines: pd.DataFrame, gamebook: pd.DataFrame) -> np.ndarray:
+    """Whether each line's name is a player NBA.com listed in its date's lookback window (up to and
+    including the date): his last listing on or before the date is on or after the window's start."""
+    if gamebook.empty:  # nobody listed yet (and its columns untyped)
+        return np.zeros(len(lines), dtype=bool)
+    asked = lines[["game_date", "player_name"]].reset_index(drop=True)
+    asked = asked.assign(
+        name_key=asked["player_name"].map(identity_key), game_date=asked["game_date"].astype("datetime64[ns]")
+    )
+    seen = gamebook[["game_date", "name_key"]].drop_duplicates().astype({"game_date": "datetime64[ns]"})
+    last = (
+        pd.merge_asof(
+            asked.reset_index().sort_values("game_date"),
+            seen.rename(columns={"game_date": "listed"}).sort_values("listed"),
+            left_on="game_date",
+            right_on="listed",
+            by="name_key",
+        )
+        .set_index("index")
+        .sort_index()
+    )
+    starts = {day: pd.Timestamp(window_start(day.date())) for day in last["game_date"].unique()}
+    return (last["listed"] >= last["game_date"].map(starts)).to_numpy()
 
 
 def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
@@ -65,47 +96,59 @@ def lines_matched(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
         .reindex(columns=["game_date", *BOX_COLUMNS])
         .rename(columns={"player_name_original": "player_name"})
     )
-    # Each name's identity key once, not once per date of every window it falls in (a million calls a season).
+    # Each name's identity key once, not once per row (a million calls a season).
     names = gamebook["player_name"]
     gamebook = gamebook.assign(name_key=names.map({n: identity_key(n) for n in names.unique()}))
-    outcomes = []
-    for day in dates:
-        day_ts = pd.Timestamp(day)
-        lines = pre_tip(props[props["game_date"] == day_ts]) if len(props) else props
-        lines = (
-            lines.drop_duplicates(["game_id", "player_lookup"])[["game_id", "player_name", "player_lookup"]]
-            if len(lines)
-            else lines
-        )
-        if lines.empty:
-            outcomes.append(Outcome(day, True, WARN, "no pre-game lines", {"lines": 0}))
-            continue
-        box = gamebook[gamebook["game_date"] == day_ts]
-        recent = gamebook[
-            (gamebook["game_date"] >= pd.Timestamp(window_start(day))) & (gamebook["game_date"] <= day_ts)
-        ]
-        graded = classify(lines, box, set(recent["name_key"]))
-        counts = graded["outcome"].value_counts()
-        played, unmatched = int(counts.get("played", 0)), int(counts.get("unmatched", 0))
-        share = played / (played + unmatched) if played + unmatched else 1.0
-        passed = share >= MIN_MATCHED_SHARE
-        names = graded.loc[graded["outcome"] == "unmatched", ["game_id", "player_name"]]
-        outcomes.append(
-            Outcome(
-                day,
-                passed,
-                WARN,
-                "" if passed else f"{share:.1%} of lines whose player played were matched (< {MIN_MATCHED_SHARE:.0%})",
-                {
-                    "lines": len(graded),
-                    "played": played,
-                    "did_not_play": int(counts.get("did_not_play", 0)),
-                    "unmatched": unmatched,
-                    "matched_share_pct": round(100 * share, 2),
-                    "no_box_score": int(counts.get("no_box_score", 0)),
-                    "games_without_box_score": capped(set(graded.loc[graded["outcome"] == "no_box_score", "game_id"])),
-                    "unmatched_players": capped(f"{g} {n}" for g, n in zip(names["game_id"], names["player_name"])),
-                },
-            )
-        )
-    return outcomes
+    lines = pre_tip(props) if len(props) else props
+    lines = lines.drop_duplicates(["game_date", "game_id", "player_lookup"]) if len(lines) else lines
+    if lines.empty:
+        return [_no_lines(day) for day in dates]
+    lines = lines[["game_date", "game_id", "player_name", "player_lookup"]]
+    graded = _graded(lines, gamebook, _listed_recently(lines, gamebook))
+    day = graded["game_date"].dt.date
+    counts: dict[dt.date, dict[str, int]] = {}
+    for (d, outcome), n in graded.groupby([day, "outcome"]).size().items():
+        counts.setdefault(d, {})[outcome] = int(n)
+    # The few lines each date names, grouped once (a filter per date cost more than the rest).
+    named = {
+        outcome: {
+            d: list(zip(g["game_id"], g["player_name"])) for d, g in graded[graded["outcome"] == outcome].groupby(day)
+        }
+        for outcome in ("unmatched", "no_box_score")
+    }
+    return [
+        _outcome(d, counts[d], named["unmatched"].get(d, []), named["no_box_score"].get(d, []))
+        if d in counts
+        else _no_lines(d)
+        for d in dates
+    ]
+
+
+def _no_lines(day: dt.date) -> Outcome:
+    return Outcome(day, True, WARN, "no pre-game lines", {"lines": 0})
+
+
+def _outcome(
+    day: dt.date, counts: dict[str, int], unmatched_lines: list[tuple[str, str]], no_box: list[tuple[str, str]]
+) -> Outcome:
+    """The date's result from its lines' outcomes counted, and the (game, name) of those unmatched
+    and of those without a box score."""
+    played, unmatched = counts.get("played", 0), counts.get("unmatched", 0)
+    share = played / (played + unmatched) if played + unmatched else 1.0
+    passed = share >= MIN_MATCHED_SHARE
+    return Outcome(
+        day,
+        passed,
+        WARN,
+        "" if passed else f"{share:.1%} of lines whose player played were matched (< {MIN_MATCHED_SHARE:.0%})",
+        {
+            "lines": sum(counts.values()),
+            "played": played,
+            "did_not_play": counts.get("did_not_play", 0),
+            "unmatched": unmatched,
+            "matched_share_pct": round(100 * share, 2),
+            "no_box_score": counts.get("no_box_score", 0),
+            "games_without_box_score": capped({g for g, _ in no_box}),
+            "unmatched_players": capped(f"{g} {n}" for g, n in unmatched_lines),
+        },
+    )

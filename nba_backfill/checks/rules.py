@@ -30,12 +30,14 @@ PGS = "nba_analytics.player_game_summary"
 Rule = Callable[[Sequence[dt.date], CheckData], list[Outcome]]
 
 
-def _by_date(df: pd.DataFrame) -> Mapping[dt.date, pd.DataFrame]:
-    """Date -> its rows, as slices of the frame in date order: a groupby would copy every column
-    of every date (the most of a season's check time); a slice of sorted rows copies nothing."""
+def _by_date(df: pd.DataFrame, columns: Sequence[str]) -> Mapping[dt.date, pd.DataFrame]:
+    """Date -> its rows (``game_date`` and ``columns``, what the caller reads), as slices of the
+    frame in date order: a groupby would copy every column of every date (the most of a season's
+    check time); a slice of sorted rows copies nothing, but costs a little per column (a wide
+    table's slices took a second a season), hence the columns named."""
     if df.empty or "game_date" not in df.columns:
         return {}
-    df = df[df["game_date"].notna()]
+    df = df.loc[df["game_date"].notna(), ["game_date", *columns]]
     if not df["game_date"].is_monotonic_increasing:
         df = df.sort_values("game_date", kind="stable")
     days, starts = np.unique(df["game_date"].to_numpy(), return_index=True)
@@ -43,11 +45,18 @@ def _by_date(df: pd.DataFrame) -> Mapping[dt.date, pd.DataFrame]:
     return {pd.Timestamp(day).date(): df.iloc[a:b] for day, a, b in zip(days, starts, ends)}
 
 
+def _dates(df: pd.DataFrame) -> set[dt.date]:
+    """The dates with rows in ``df`` (the keys :func:`_by_date` would give)."""
+    if df.empty or "game_date" not in df.columns:
+        return set()
+    return {pd.Timestamp(day).date() for day in np.unique(df["game_date"].dropna().to_numpy())}
+
+
 def _final_games(data: CheckData, dates: Sequence[dt.date]) -> Mapping[dt.date, pd.DataFrame]:
     schedule = data.table(SCHEDULE, dates)
     if schedule.empty:
         return {}
-    return _by_date(schedule[schedule["game_status"] == 3])
+    return _by_date(schedule[schedule["game_status"] == 3], ["game_id", "nba_game_id"])
 
 
 #: A date without final games, shaped as :func:`_final_games` gives one.
@@ -162,7 +171,7 @@ def _box_scores(dates: Sequence[dt.date], data: CheckData) -> tuple[pd.DataFrame
     game's date."""
     players = data.table("nba_raw.nbac_gamebook_player_stats", dates)
     teams = data.table("nba_raw.nbac_team_boxscore", dates)
-    both = [pd.Timestamp(d) for d in set(_by_date(players)) & set(_by_date(teams))]
+    both = [pd.Timestamp(d) for d in _dates(players) & _dates(teams)]
     if not both:
         return players, teams, {}
     players, teams = players[players["game_date"].isin(both)], teams[teams["game_date"].isin(both)]
@@ -265,7 +274,7 @@ def unique_grain(table: str, keys: Sequence[str]) -> Rule:
         grain = ["game_date", *[k for k in keys if k != "game_date"]]
         dupes = df[df.duplicated(grain, keep=False)] if not df.empty else df  # once over the range
         rows = df.groupby(df["game_date"].dt.date).size() if not df.empty else pd.Series(dtype=int)
-        outcomes, found_by_date = [], _by_date(dupes)
+        outcomes, found_by_date = [], _by_date(dupes, [k for k in keys if k != "game_date"])
         for day, found in ((d, found_by_date.get(d)) for d in dates):
             labels = (
                 set()
@@ -356,6 +365,10 @@ def critical_fields_valid(table: str, fields: Sequence[CriticalField]) -> Rule:
 # --- lookback readiness -----------------------------------------------------------------------
 
 
+#: A date whose window lacks nothing, shaped as :func:`lookback_ready` reads a date's gaps.
+_NO_GAPS = pd.DataFrame(columns=["missing_date", "game_id", "table"])
+
+
 def lookback_ready(history_tables: Sequence[str]) -> Rule:
     """The Phase 3 window of the date is complete against the schedule: the very facts the asset's
     own guard raises on (``phases.lookback.window_gaps``); a game whose box score is accepted as
@@ -369,11 +382,12 @@ def lookback_ready(history_tables: Sequence[str]) -> Rule:
         per_date = _by_date(
             gaps.rename(columns={"analysis_date": "game_date"}).assign(
                 game_date=lambda g: pd.to_datetime(g["game_date"])
-            )
+            ),
+            _NO_GAPS.columns,
         )
         outcomes = []
         for day in dates:
-            g = per_date.get(day, pd.DataFrame(columns=["missing_date", "game_id", "table"]))
+            g = per_date.get(day, _NO_GAPS)
             outcomes.append(
                 Outcome(
                     day,
@@ -401,19 +415,13 @@ def players_covered(table: str) -> Rule:
     Rows are written for every rostered player, so there is no skip list to reconcile against."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        played, rows = _by_date(data.table(PGS, dates)), _by_date(data.table(table, dates))
+        played, rows = _players(data.table(PGS, dates), active=True), _players(data.table(table, dates))
         outcomes = []
         for day in dates:
             if day not in data.written(table, [day]):
                 outcomes.append(_unwritten(data, table, day))
                 continue
-            # tolist: a string column converts at once, iterating it converts value by value.
-            expected = (
-                set(played[day].loc[played[day]["is_active"].astype(bool), "player_lookup"].tolist())
-                if day in played
-                else set()
-            )
-            present = set(rows[day]["player_lookup"].tolist()) if day in rows else set()
+            expected, present = played.get(day, set()), rows.get(day, set())
             unaccounted = expected - present
             outcomes.append(
                 Outcome(
@@ -432,6 +440,16 @@ def players_covered(table: str) -> Rule:
         return outcomes
 
     return rule
+
+
+def _players(df: pd.DataFrame, active: bool = False) -> dict[dt.date, set[str]]:
+    """Date -> the players with a row (``active``: an active one), the range in one groupby."""
+    if df.empty or "game_date" not in df.columns:
+        return {}
+    if active:
+        df = df[df["is_active"].astype(bool)]
+    # tolist: a string column converts at once, iterating it converts value by value.
+    return {day.date(): set(players.tolist()) for day, players in df.groupby("game_date")["player_lookup"]}
 
 
 # --- betting lines ----------------------------------------------------------------------------
@@ -476,7 +494,7 @@ def no_placeholder_lines(table: str, columns: Sequence[str]) -> Rule:
 def real_line_share(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     """Share of predictions with a real line; too low, on a date lines should exist, and the date
     needs a historical odds backfill."""
-    rows = _by_date(data.table("nba_predictions.player_prop_predictions", dates))
+    rows = _by_date(data.table("nba_predictions.player_prop_predictions", dates), ["has_prop_line"])
     outcomes = []
     for day in dates:
         df = rows.get(day)
@@ -512,7 +530,8 @@ MIN_AVERAGE_QUALITY = 70
 def quality_distribution(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
     """Feature quality per date; a low average is a warning once the season is three weeks old.
     Early-season rows must follow the rule quality = 10 x min(games, 10)."""
-    rows = _by_date(data.table("nba_precompute.ml_feature_store", dates))
+    columns = ["quality_score", "games_in_sample", "early_season_flag", "player_lookup"]
+    rows = _by_date(data.table("nba_precompute.ml_feature_store", dates), columns)
     outcomes = []
     for day in dates:
         df = rows.get(day)
@@ -558,7 +577,7 @@ def fresh_against_upstream(table: str, same_day: Sequence[str], lookback: Sequen
     """Stale: an upstream partition this one reads was rewritten after it (re-run downstream)."""
 
     def rule(dates: Sequence[dt.date], data: CheckData) -> list[Outcome]:
-        ledger = data.ledger.assign(day=lambda f: f["game_date"].dt.date).set_index(["table_name", "day"])["written_at"]
+        ledger = data.written_at
         outcomes = []
         for day in dates:
             mine = ledger.get((table, day))

@@ -18,15 +18,20 @@ import os
 import sqlite3
 import tempfile
 from collections import OrderedDict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
+from dagster._core.errors import DagsterInvariantViolationError
+from dagster._core.events import ASSET_CHECK_EVENTS, ASSET_EVENTS, EVENT_TYPE_TO_PIPELINE_RUN_STATUS
+from dagster._core.events.log import EventLogEntry
 from dagster._core.storage.event_log import SqliteEventLogStorage
+from dagster._core.storage.event_log.schema import SqlEventLogStorageTable
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import INDEX_SHARD_NAME
 from dagster._core.storage.sqlite_storage import SqliteStorageConfig
 from dagster._serdes import ConfigurableClassData
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, func, select, text
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import NullPool, QueuePool
 
@@ -36,6 +41,8 @@ from nba_backfill.storage.held_events import HeldEventWrites
 BUSY_TIMEOUT_SECONDS = 30
 #: Run shards kept open besides the index: a run writes one shard, the webserver reads a few.
 OPEN_RUN_SHARDS = 8
+#: Events Dagster's SQLite storage copies into the cross-run index besides their run's shard.
+MIRRORED = frozenset(ASSET_EVENTS | ASSET_CHECK_EVENTS | set(EVENT_TYPE_TO_PIPELINE_RUN_STATUS))
 
 
 def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
@@ -45,6 +52,21 @@ def _sync_at_checkpoints(connection: sqlite3.Connection, _: object) -> None:
     nothing it committed; a power loss may lose the last commits but never the file's consistency,
     and what a resume plans from is the warehouse's partition ledger, not the event log."""
     connection.execute("PRAGMA synchronous=NORMAL")
+
+
+def _last_ids(conn: Connection, count: int) -> range:
+    """The ids of the ``count`` rows just inserted into ``event_logs`` by this transaction, in order.
+
+    SQLite gives a new row one more than the table's largest id, and nobody else writes between a
+    transaction's statements: its rows are the last ids. (Asking for them with RETURNING made
+    SQLAlchemy insert one row per statement, as it cannot order a multi-row insert's ids.)"""
+    last = conn.execute(text("SELECT last_insert_rowid()")).scalar_one()
+    ids = range(last - count + 1, last + 1)
+    table = SqlEventLogStorageTable.c
+    found = conn.execute(select(func.count()).where(table.id.between(ids.start, last))).scalar_one()
+    if found != count:  # ids not handed out one after another: never seen, but never guessed either
+        raise DagsterInvariantViolationError(f"event_logs ids {ids.start}..{last} hold {found} rows, not {count}")
+    return ids
 
 
 class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
@@ -130,6 +152,24 @@ class PooledSqliteEventLogStorage(HeldEventWrites, SqliteEventLogStorage):
 
     def _open_for_bulk(self, shard: str) -> AbstractContextManager[Connection]:
         return self._ready_engine(shard).connect()
+
+    def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
+        # As SqliteEventLogStorage.store_event: every event into its run's shard; asset, check and
+        # run status events into the index too, whose ids the asset and check rows point to.
+        by_run: dict[str, list[dict[str, Any]]] = {}
+        for held, row in zip(events, rows):
+            by_run.setdefault(held.run_id, []).append(row)
+        for run_id, run_rows in by_run.items():
+            with self.run_connection(run_id) as conn:
+                conn.execute(SqlEventLogStorageTable.insert(), run_rows)
+        mirrored = [n for n, held in enumerate(events) if held.dagster_event_type in MIRRORED]
+        ids: list[int | None] = [None] * len(events)
+        if mirrored:
+            with self.index_connection() as conn:
+                conn.execute(SqlEventLogStorageTable.insert(), [rows[n] for n in mirrored])
+                for n, event_id in zip(mirrored, _last_ids(conn, len(mirrored))):
+                    ids[n] = event_id
+        return ids
 
     def _bulk_lock(self) -> AbstractContextManager:
         return self._db_lock

@@ -11,8 +11,9 @@ each of which Dagster's storages write with two or three commits of their own. A
 - every event a thread stores inside :meth:`HeldEventWrites.holding` (``validate``'s results, see
   :func:`written_in_bulk`) until it leaves it;
 
-and then writes them with the Dagster class's own ``store_event``, event by event in the same order,
-over one connection per shard inside one transaction. What is stored, and so what the UI and the
+and then writes them over one connection per shard inside one transaction, each table by one
+statement for all of them, each event serialised once (storage/event_rows.py). What is stored, row
+for row as Dagster's ``store_event`` would store it event by event, and so what the UI and the
 cross-run gate (phases/gate.py) read, is unchanged; a step's own later events, its success
 included, are stored only after them. A kill loses what was held: events of a step that never
 finished (the partition ledger, not the event log, is what a resume plans from).
@@ -28,6 +29,8 @@ import dagster as dg
 from dagster import DagsterEventType
 from dagster._core.events.log import EventLogEntry
 from sqlalchemy.engine import Connection
+
+from nba_backfill.storage.event_rows import RowWriter, write_rows
 
 #: Events a range step emits per partition, held and written together (Dagster's batch-writable
 #: events, and the check evaluations, which a range check step emits one per date).
@@ -45,12 +48,13 @@ HELD_EVENTS = frozenset(
 HELD_AT_MOST = 2000
 
 
-class HeldEventWrites:
+class HeldEventWrites(RowWriter):
     """Holding and bulk writing, for a Dagster SQL event log storage class listed after it.
 
     The storage routes its ``_connect`` through :meth:`_bulk_connection` (the connection of this
     thread's bulk write, if one is under way) and says how a bulk write opens a shard's connection
-    (:meth:`_open_for_bulk`) and what it must hold meanwhile (:meth:`_bulk_lock`).
+    (:meth:`_open_for_bulk`), what it must hold meanwhile (:meth:`_bulk_lock`) and where the events'
+    ``event_logs`` rows go (:meth:`RowWriter._insert_event_rows`).
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -119,7 +123,7 @@ class HeldEventWrites:
             self.write_held()
 
     def write_held(self) -> None:
-        """Write the held events: one transaction per shard, each event as Dagster stores it."""
+        """Write the held events: one transaction per shard, the rows Dagster would store."""
         with self._order_lock:
             with self._held_lock:
                 held, self._held = self._held, []
@@ -130,8 +134,7 @@ class HeldEventWrites:
         with self._bulk_lock(), ExitStack() as transactions:
             self._bulk.transactions, self._bulk.connections = transactions, {}
             try:
-                for event in held:
-                    super().store_event(event)
+                write_rows(self, held)
             finally:
                 self._bulk.transactions = self._bulk.connections = None
 

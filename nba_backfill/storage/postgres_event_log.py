@@ -4,8 +4,9 @@ step's per-partition bookkeeping and validate's results in bulk (storage/held_ev
 Dagster's ``PostgresEventLogStorage`` opens a connection (no pool) and commits for every statement:
 a materialization takes two connections and three commits, a check evaluation two of each, so a
 season's ~25k events cost as many round trips again. Held events go instead over one connection in
-one READ COMMITTED transaction, each written by Dagster's own ``store_event`` (same tables, same
-rows, same NOTIFY); every other event, and every read, is Dagster's as before.
+one READ COMMITTED transaction, as the rows Dagster's own ``store_event`` would write, a statement
+per table (storage/event_rows.py; same tables, same rows, same NOTIFY); every other event, and every
+read, is Dagster's as before.
 
 One repair of Dagster's own code: the first use of a pool (``pools.default_limit``) creates its
 limit row, and Dagster 1.13 does it as INSERT, then on a duplicate key an UPDATE in the same
@@ -15,13 +16,16 @@ pool at once (two backfills launched together) made one of them fail with InFail
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from typing import Any
 
-from dagster._core.storage.event_log.schema import ConcurrencyLimitsTable
+import sqlalchemy as db
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import ConcurrencyLimitsTable, SqlEventLogStorageTable
 from dagster._serdes import ConfigurableClassData
 from dagster_postgres import PostgresEventLogStorage
+from dagster_postgres.event_log.event_log import CHANNEL_NAME
 from dagster_postgres.utils import create_pg_connection, get_token_provider_from_config, pg_url_from_config
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
@@ -34,6 +38,8 @@ DATABASE = "postgres"
 
 class BulkPostgresEventLogStorage(HeldEventWrites, PostgresEventLogStorage):
     """``PostgresEventLogStorage`` with held events written in one transaction."""
+
+    upsert_takes_an_id = True  # INSERT .. ON CONFLICT DO UPDATE draws from the sequence either way
 
     @classmethod
     def from_config_value(
@@ -50,6 +56,21 @@ class BulkPostgresEventLogStorage(HeldEventWrites, PostgresEventLogStorage):
     def _connect(self) -> AbstractContextManager[Connection]:
         bulk = self._bulk_connection(DATABASE)
         return nullcontext(bulk) if bulk is not None else super()._connect()
+
+    def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
+        # As PostgresEventLogStorage.store_event: one table, and a NOTIFY of each row's run and id
+        # (kept by Dagster for older readers) sent, as its own are, when the transaction commits.
+        table = SqlEventLogStorageTable.c
+        insert = SqlEventLogStorageTable.insert().returning(table.run_id, table.id, sort_by_parameter_order=True)
+        with self._connect() as conn:
+            stored = conn.execute(insert, rows).all()
+            conn.execute(
+                db.text(
+                    "SELECT pg_notify(:channel, n) FROM unnest(CAST(:ids AS text[])) WITH ORDINALITY AS t(n, i) ORDER BY i"
+                ),
+                {"channel": CHANNEL_NAME, "ids": [f"{run_id}_{event_id}" for run_id, event_id in stored]},
+            )
+        return [int(event_id) for _, event_id in stored]
 
     @contextmanager
     def _open_for_bulk(self, shard: str) -> Iterator[Connection]:

@@ -10,6 +10,7 @@ partitions, the check status per partition (the UI's read) and the cross-run gat
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 import warnings
 from contextlib import contextmanager
@@ -19,12 +20,26 @@ import dagster as dg
 import pandas as pd
 import sqlalchemy
 from dagster import DagsterEventType
-from dagster._core.storage.event_log.schema import AssetCheckExecutionsTable, SqlEventLogStorageTable
+from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationPlanned
+from dagster._core.definitions.data_version import DATA_VERSION_TAG
+from dagster._core.events import (
+    AssetMaterializationPlannedData,
+    AssetObservationData,
+    DagsterEvent,
+    StepMaterializationData,
+)
+from dagster._core.events.log import EventLogEntry
+from dagster._core.storage.event_log.schema import (
+    AssetCheckExecutionsTable,
+    AssetEventTagsTable,
+    AssetKeyTable,
+    SqlEventLogStorageTable,
+)
 from dagster._serdes import serialize_value
 
 from nba_backfill.backfill.revalidate import record
 from nba_backfill.phases.gate import failed_checks
-from nba_backfill.storage.held_events import HELD_EVENTS
+from nba_backfill.storage.held_events import HELD_EVENTS, written_in_bulk
 
 DAYS = dg.DailyPartitionsDefinition(start_date="2024-10-22")
 RANGE = [f"2024-10-{d}" for d in range(22, 32)] + [f"2024-11-{d:02d}" for d in range(1, 21)]
@@ -185,3 +200,117 @@ def stored(instance_dir: Path) -> dict:
             ),
             "gate": sorted(failed_checks(reader, checks, RANGE)),
         }
+
+
+# --- every kind of held event, in batches, at fixed run ids and times --------------------------
+
+#: Two runs and the runless "run" (run ids fixed, so two recordings store identical rows, ids included).
+RUN_A, RUN_B, RUNLESS = "0a0a0a0a-0000-4000-8000-00000000000a", "0b0b0b0b-0000-4000-8000-00000000000b", ""
+BOX = dg.AssetKey(["box"])
+TIME = 1_730_000_000.0
+
+
+def _entry(n: int, run_id: str, event_type: DagsterEventType | None, data=None) -> EventLogEntry:
+    """Event ``n`` (its time: TIME + n); a log line when ``event_type`` is None."""
+    event = None if event_type is None else DagsterEvent(event_type.value, "mixed", event_specific_data=data)
+    return EventLogEntry(
+        error_info=None,
+        level=logging.INFO,
+        user_message="a log line" if event is None else "",
+        run_id=run_id,
+        timestamp=TIME + n,
+        job_name="mixed",
+        dagster_event=event,
+    )
+
+
+def _planned_check(partitions: list[str]) -> AssetCheckEvaluationPlanned:
+    subset = DAYS.subset_with_partition_keys(partitions).to_serializable_subset()
+    return AssetCheckEvaluationPlanned(asset_key=games.key, check_name="games_counted", partitions_subset=subset)
+
+
+def _evaluated(partition: str | None, passed: bool, name: str = "games_counted") -> dg.AssetCheckEvaluation:
+    return dg.AssetCheckEvaluation(
+        asset_key=games.key, check_name=name, passed=passed, partition=partition, metadata={"n": int(passed)}
+    )
+
+
+def _materialized(partition: str, version: str) -> StepMaterializationData:
+    tags = {DATA_VERSION_TAG: version, "not_indexed": "x"}
+    return StepMaterializationData(dg.AssetMaterialization(games.key, partition=partition, tags=tags))
+
+
+EVALUATION, PLANNED_CHECK = DagsterEventType.ASSET_CHECK_EVALUATION, DagsterEventType.ASSET_CHECK_EVALUATION_PLANNED
+MATERIALIZATION, PLANNED = DagsterEventType.ASSET_MATERIALIZATION, DagsterEventType.ASSET_MATERIALIZATION_PLANNED
+
+#: Batches of events, each written together (held) by a bulk storage. The first plans checks and
+#: evaluates them in the same batch (an evaluation of a planned row, twice; one of no planned row,
+#: then again; one without a partition), with asset events of two assets of two runs, a log line
+#: and a runless evaluation; the second evaluates rows the first stored (the UPDATE of a stored
+#: row, a NULL partition's included) and one new; the third is a single event.
+MIXED_BATCHES = [
+    [
+        (RUN_A, PLANNED, AssetMaterializationPlannedData(games.key, partition=RANGE[0])),
+        (RUN_A, PLANNED_CHECK, _planned_check(RANGE[:3])),
+        (RUN_A, MATERIALIZATION, _materialized(RANGE[0], "v1")),
+        (RUN_A, EVALUATION, _evaluated(RANGE[0], False)),
+        (RUN_A, EVALUATION, _evaluated(RANGE[0], True)),
+        (RUN_A, None, None),
+        (RUN_A, EVALUATION, _evaluated(RANGE[4], False)),
+        (RUN_A, EVALUATION, _evaluated(RANGE[4], True)),
+        (RUN_A, EVALUATION, _evaluated(None, True)),
+        (
+            RUN_A,
+            DagsterEventType.ASSET_OBSERVATION,
+            AssetObservationData(dg.AssetObservation(BOX, tags={DATA_VERSION_TAG: "o1"})),
+        ),
+        (RUNLESS, EVALUATION, _evaluated(RANGE[5], False, "games_unique")),
+        (RUN_B, MATERIALIZATION, _materialized(RANGE[1], "v2")),
+        (RUN_B, PLANNED, AssetMaterializationPlannedData(games.key, partition=RANGE[2])),
+    ],
+    [
+        (RUN_A, EVALUATION, _evaluated(RANGE[1], False)),
+        (RUN_A, EVALUATION, _evaluated(None, False)),
+        (RUN_A, EVALUATION, _evaluated(RANGE[2], False)),
+        (RUN_A, EVALUATION, _evaluated(RANGE[2], True)),
+        (RUN_A, EVALUATION, _evaluated(RANGE[6], True)),
+        (RUN_A, MATERIALIZATION, _materialized(RANGE[2], "v3")),
+    ],
+    [(RUN_B, EVALUATION, _evaluated(RANGE[1], True))],
+]
+
+
+def store_mixed_batches(instance_dir: Path) -> None:
+    """:data:`MIXED_BATCHES` stored, each in bulk where the instance's event log can."""
+    with dg.DagsterInstance.from_config(str(instance_dir)) as instance:
+        n = 0
+        for batch in MIXED_BATCHES:
+            with written_in_bulk(instance):
+                for run_id, event_type, data in batch:
+                    instance.handle_new_event(_entry(n, run_id, event_type, data))
+                    n += 1
+
+
+#: Columns that hold when a row was written to the database (the server's clock), not what.
+WRITTEN_AT = {"create_timestamp", "update_timestamp"}
+
+
+def _rows(conn, table: sqlalchemy.Table, where=None) -> list[tuple]:
+    columns = [c for c in table.columns if c.name not in WRITTEN_AT]
+    query = sqlalchemy.select(*columns).order_by(*table.primary_key.columns or columns)
+    return [tuple(r) for r in conn.execute(query if where is None else query.where(where))]
+
+
+def stored_rows(instance_dir: Path) -> dict[str, list[tuple]]:
+    """Every row of the event log's tables the mixed batches write, every column but write times."""
+    with dg.DagsterInstance.from_config(str(instance_dir)) as reader:
+        storage = reader.event_log_storage
+        out = {}
+        for run_id in (RUN_A, RUN_B, RUNLESS):  # a file per run on SQLite, one table on Postgres
+            with storage.run_connection(run_id) as conn:
+                where = SqlEventLogStorageTable.c.run_id == run_id
+                out[f"event_logs of run {run_id!r}"] = _rows(conn, SqlEventLogStorageTable, where)
+        with storage.index_connection() as conn:
+            for table in (SqlEventLogStorageTable, AssetCheckExecutionsTable, AssetKeyTable, AssetEventTagsTable):
+                out[table.name] = _rows(conn, table)
+        return out

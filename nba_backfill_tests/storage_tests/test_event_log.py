@@ -10,9 +10,13 @@ from nba_backfill.storage.event_log import OPEN_RUN_SHARDS, PooledSqliteEventLog
 from nba_backfill_tests.storage_tests.event_history import (
     DAYS,
     RANGE,
+    RUN_A,
     VALIDATED,
+    games,
     run_then_validate,
+    store_mixed_batches,
     stored,
+    stored_rows,
     validate_results,
 )
 
@@ -86,6 +90,31 @@ def test_a_range_steps_bookkeeping_and_validates_results_are_written_in_bulk_and
     results = len(validate_results())
     # The run record and one transaction per shard, however many results.
     assert plain_validate >= 2 * results and pooled_validate <= 10, (plain_commits, pooled_commits)
+
+
+def test_every_kind_of_held_event_is_stored_row_for_row_as_dagsters_storage_stores_it(tmp_path):
+    plain_home, pooled_home = tmp_path / "plain", tmp_path / "pooled"
+    for home in (plain_home, pooled_home):
+        home.mkdir()
+    (pooled_home / "dagster.yaml").write_text(cli.instance_yaml(pooled_home))
+    for home in (plain_home, pooled_home):
+        store_mixed_batches(home)
+
+    plain, pooled = stored_rows(plain_home), stored_rows(pooled_home)
+    assert pooled == plain  # every row and column, ids included, but when the database wrote it
+    statuses = {(r[1], r[2], r[3], r[4]): r[5] for r in plain["asset_check_executions"]}
+    # Planned rows updated by evaluations in their batch and in a later one (the last result
+    # stands); rows no plan made, inserted, then updated; the runless result.
+    assert statuses[(games.key.to_string(), "games_counted", RANGE[0], RUN_A)] == "SUCCEEDED"
+    assert statuses[(games.key.to_string(), "games_counted", RANGE[1], RUN_A)] == "FAILED"
+    assert statuses[(games.key.to_string(), "games_counted", RANGE[2], RUN_A)] == "SUCCEEDED"
+    assert statuses[(games.key.to_string(), "games_counted", RANGE[4], RUN_A)] == "SUCCEEDED"
+    assert statuses[(games.key.to_string(), "games_counted", None, RUN_A)] == "FAILED"
+    assert statuses[(games.key.to_string(), "games_unique", RANGE[5], "")] == "FAILED"
+    assert len(statuses) == len(plain["asset_check_executions"]) == 8
+    assert [r[3:5] for r in plain["asset_event_tags"]] == [
+        ("dagster/data_version", v) for v in ("v1", "o1", "v2", "v3")
+    ]
 
 
 def _schema(path) -> tuple[list, list]:

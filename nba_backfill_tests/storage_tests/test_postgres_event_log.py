@@ -15,7 +15,9 @@ from nba_backfill_tests.storage_tests.event_history import (
     RANGE,
     VALIDATED,
     run_then_validate,
+    store_mixed_batches,
     stored,
+    stored_rows,
     validate_results,
 )
 from nba_backfill_tests.storage_tests.postgres import (
@@ -55,3 +57,20 @@ def test_the_production_event_log_writes_in_bulk_and_stores_what_dagsters_postgr
     (plain_run, plain_validate), (bulk_run, bulk_validate) = plain_cost, bulk_cost
     assert plain_run > 3 * len(RANGE) and bulk_run < plain_run - 2 * len(RANGE), (plain_cost, bulk_cost)
     assert plain_validate >= 2 * len(validate_results()) and bulk_validate <= 10, (plain_cost, bulk_cost)
+
+
+def test_every_kind_of_held_event_is_stored_row_for_row_as_dagsters_postgres_storage_stores_it(tmp_path, monkeypatch):
+    with postgres_server() as pg:
+        for key, value in pg.items():
+            monkeypatch.setenv(key, value)
+        create_database(pg, PLAIN_DATABASE)
+        for name in ("plain", "bulk"):
+            (tmp_path / name).mkdir()
+        (tmp_path / "plain" / "dagster.yaml").write_text(plain_instance_yaml(PLAIN_DATABASE))
+        shutil.copy(INSTANCE_YAML, tmp_path / "bulk" / "dagster.yaml")
+        for name in ("plain", "bulk"):
+            store_mixed_batches(tmp_path / name)
+        plain, bulk = stored_rows(tmp_path / "plain"), stored_rows(tmp_path / "bulk")
+
+    assert bulk == plain  # every row and column, ids included, but when the database wrote it
+    assert len(plain["asset_check_executions"]) == 8 and len(plain["asset_event_tags"]) == 4

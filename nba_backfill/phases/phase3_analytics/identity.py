@@ -17,7 +17,9 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from nba_backfill.calendar import player_lookup
@@ -42,17 +44,29 @@ def identity_key(name: str) -> str:
     return ALIASES.get(key, key)
 
 
-def match_players(props: pd.DataFrame, players: pd.DataFrame) -> pd.DataFrame:
+def match_players(props: pd.DataFrame, players: pd.DataFrame, on: Sequence[str] = ()) -> pd.DataFrame:
     """``props`` (``player_name``, ``player_lookup``) with each line's ``player_lookup`` set to the
     NBA.com player it names among ``players`` (``player_name``, ``player_lookup``). Lines already on
-    a known lookup, and lines no known player answers to, keep theirs."""
+    a known lookup, and lines no known player answers to, keep theirs. With ``on`` (columns both
+    have, e.g. ``game_date``), a line is matched only among the players of its own ``on`` values, as
+    if each were matched apart (a season's dates in one pass)."""
     if props.empty or players.empty:
         return props
-    known = players[["player_lookup", "player_name"]].dropna().drop_duplicates("player_lookup")
-    keys = known.assign(key=known["player_name"].map(identity_key)).drop_duplicates("key", keep=False)
-    by_key = dict(zip(keys["key"], keys["player_lookup"]))
-    unknown = ~props["player_lookup"].isin(set(known["player_lookup"]))
-    resolved = props.loc[unknown, "player_name"].map(lambda n: by_key.get(identity_key(n)))
+    on = list(on)
+    known = players[[*on, "player_lookup", "player_name"]].dropna().drop_duplicates([*on, "player_lookup"])
+    keys = known.assign(key=known["player_name"].map(identity_key)).drop_duplicates([*on, "key"], keep=False)
+    unknown = ~_rows_in(props, known, [*on, "player_lookup"])
+    asked = props.loc[unknown, [*on, "player_name"]]
+    asked = asked.assign(key=asked["player_name"].map(identity_key))
+    # A left merge on keys unique in ``keys`` keeps the asked rows, in order, one each.
+    resolved = asked.merge(keys[[*on, "key", "player_lookup"]], on=[*on, "key"], how="left")["player_lookup"]
     out = props.copy()
-    out.loc[unknown, "player_lookup"] = resolved.fillna(out.loc[unknown, "player_lookup"])
+    out.loc[unknown, "player_lookup"] = resolved.set_axis(asked.index).fillna(out.loc[unknown, "player_lookup"])
     return out
+
+
+def _rows_in(frame: pd.DataFrame, other: pd.DataFrame, columns: list[str]) -> np.ndarray:
+    """Whether each row of ``frame`` has its ``columns`` values in some row of ``other``."""
+    if len(columns) == 1:
+        return frame[columns[0]].isin(set(other[columns[0]])).to_numpy()
+    return pd.MultiIndex.from_frame(frame[columns]).isin(pd.MultiIndex.from_frame(other[columns]))
