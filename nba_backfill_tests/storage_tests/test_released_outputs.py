@@ -1,5 +1,6 @@
-"""Once stored, an output is let go: an in-process run does not keep a chunk's raw files and tables
-alive to its last step (Dagster's in-process runs capture every output for ``output_for_node``)."""
+"""Memory a run hands back. Once stored, an output is let go: an in-process run does not keep a
+chunk's raw files and tables alive to its last step (Dagster's in-process runs capture every output
+for ``output_for_node``); and Arrow's freed buffers go back to the system."""
 
 import gc
 import weakref
@@ -8,6 +9,7 @@ from typing import Any
 
 import dagster as dg
 import pandas as pd
+import pyarrow as pa
 
 from nba_backfill.resources import local_storage
 
@@ -55,3 +57,9 @@ def test_stored_outputs_are_not_kept_by_the_run(tmp_path: Path) -> None:
     assert alive["scraped"]() is None and alive["table"]() is None
     stored = resources["warehouse"].read("nba_raw.table", [d.date() for d in pd.date_range("2024-01-01", periods=3)])
     assert stored["value"].tolist() == [0, 1, 2]
+
+
+def test_arrow_hands_freed_memory_back() -> None:
+    """Arrow allocates from the C library's allocator once the warehouse is imported (as every run
+    does), not from pyarrow's mimalloc, which kept freed frames' memory mapped."""
+    assert pa.default_memory_pool().backend_name == "system"
