@@ -9,7 +9,7 @@ their data (a ``multi_asset_check``); each keeps its own key, blocking flag and 
 
 import datetime as dt
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from collections.abc import Set as AbstractSet
 from dataclasses import dataclass
 
@@ -21,9 +21,10 @@ from nba_backfill.calendar import game_dates
 from nba_backfill.checks import rules
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.lines_matched import lines_matched
-from nba_backfill.checks.outcomes import ERROR, Outcome, capped, evaluation, result, summary
+from nba_backfill.checks.outcomes import ERROR, Outcome, evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
 from nba_backfill.naming import asset_key, table_name
+from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
 from nba_backfill.storage.accepted_gaps import GAME_FEED
 from nba_backfill.storage.io_managers import partition_dates
@@ -314,24 +315,31 @@ def _result(context: AssetCheckExecutionContext, check: Check, outcomes: list[Ou
     return summary(check.key, outcomes)
 
 
-def _blocked(check: Check, outcomes: list[Outcome]) -> str | None:
-    """What a blocking check failed at ERROR adds to its step's failure: its name and dates."""
-    days = {o.game_date for o in outcomes if not o.passed and o.severity == ERROR}
-    return f"{check.name} on {', '.join(capped(days))}" if check.blocking and days else None
+def _blocked(ran: list[tuple[Check, list[Outcome]]]) -> dict[dt.date, list[str]]:
+    """Each date where a blocking check failed at ERROR, with the names of those checks."""
+    blocked: dict[dt.date, list[str]] = {}
+    for check, outcomes in ran:
+        for o in outcomes:
+            if check.blocking and not o.passed and o.severity == ERROR:
+                blocked.setdefault(o.game_date, []).append(check.name)
+    return blocked
 
 
 def _reported(
-    results: list[dg.AssetCheckResult], blocked: list[str], crashed: list[str]
+    results: list[dg.AssetCheckResult], blocked: Mapping[dt.date, list[str]], crashed: list[str]
 ) -> Iterator[dg.AssetCheckResult]:
     """Every result, then the step's failure if a check could not be evaluated or a blocking check
     failed at ERROR. Dagster would fail the step for the latter too, but would name the checks past
     its message's first line, the one the runner and the alerts report: with a step per check its
-    key named the check, a step now holds several."""
+    key named the check, a step now holds several. A failure of blocking checks alone names its
+    dates (phases/failed_dates.py): the runner then runs the range again without them, instead of
+    searching for them by bisection."""
     yield from results
-    problems = [f"check(s) could not be evaluated: {'; '.join(crashed)}"] if crashed else []
-    problems += [f"blocking check(s) failed at ERROR: {'; '.join(blocked)}"] if blocked else []
-    if problems:
-        raise dg.Failure("; ".join(problems))
+    why = {d: f"blocking check(s) failed at ERROR on {d}: {', '.join(names)}" for d, names in sorted(blocked.items())}
+    if crashed:  # names no date: every date of the range is in doubt
+        raise dg.Failure("; ".join([f"check(s) could not be evaluated: {'; '.join(crashed)}", *why.values()]))
+    if why:
+        raise dates_failed(why)
 
 
 def _evaluated(
@@ -379,7 +387,7 @@ def _asset_checks_definition(checks: Sequence[Check]) -> dg.AssetChecksDefinitio
             results = [_result(context, c, outcomes) for c, outcomes in ran]
             # Evaluated before returning, so the checks' time is the body's own (bench/split.py
             # times the call; a generator body would run only as Dagster drains it).
-            return _reported(results, [b for c, outcomes in ran if (b := _blocked(c, outcomes))], crashed)
+            return _reported(results, _blocked(ran), crashed)
 
     return _checks
 

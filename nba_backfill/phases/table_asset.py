@@ -28,7 +28,9 @@ from dagster import AssetExecutionContext
 from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_date
 from nba_backfill.calendar import lookback as lookback_mapping
 from nba_backfill.environment import backfill_policy, warehouse_kind
+from nba_backfill.errors import RawPayloadError
 from nba_backfill.naming import asset_key, table_name
+from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
 from nba_backfill.phases.partition_figures import attach, table_figures
@@ -144,7 +146,20 @@ def verify_upstream_checks(context: AssetExecutionContext, reads: Mapping[dg.Ass
         )
 
 
-def computed(
+def computed(compute: Callable[..., pd.DataFrame], dates: list[dt.date], frames: Mapping[str, Any]) -> pd.DataFrame:
+    """``compute`` over ``dates``; a raw file of one of them that cannot be parsed fails the step
+    naming its date (phases/failed_dates.py), so the runner re-runs the range without it at once
+    instead of searching for it by bisection."""
+    try:
+        return compute(dates, **frames)
+    except RawPayloadError as err:
+        day = next((d for d in dates if str(d) == err.game_date), None)
+        if day is None:
+            raise
+        raise dates_failed({day: str(err)}) from err
+
+
+def conformed(
     key: str,
     compute: Callable[..., pd.DataFrame],
     dates: list[dt.date],
@@ -152,13 +167,13 @@ def computed(
     processed_at: pd.Timestamp,
     block: bool,
 ) -> pd.DataFrame:
-    """``compute`` over ``dates``, stamped and conformed to the table's columns. A ``block`` of a
-    longer range reads only its own dates' raw files: parsed payloads cost about ten times the
-    conformed frame (Arrow strings), so a season's chunk parsed at once peaked at ~200 MiB above
-    what the process keeps."""
+    """``compute`` over ``dates`` (:func:`computed`), stamped and conformed to the table's columns.
+    A ``block`` of a longer range reads only its own dates' raw files: parsed payloads cost about
+    ten times the conformed frame (Arrow strings), so a season's chunk parsed at once peaked at
+    ~200 MiB above what the process keeps."""
     if block:
         inputs = {param: payloads.on(set(dates)) for param, payloads in inputs.items()}
-    df = compute(dates, **inputs).reset_index(drop=True)
+    df = computed(compute, dates, inputs).reset_index(drop=True)
     df["processed_at"] = processed_at
     return conform(key, df)
 
@@ -188,7 +203,7 @@ def table_asset(
     ``partition_metadata`` adds metadata to each date's materialization (a range run records one
     per date), ``run_metadata`` to the run's. With ``date_blocks`` (an asset whose inputs are all
     raw files, each parsed on its own date) a range is computed that many dates at a time: see
-    :func:`computed`."""
+    :func:`conformed`."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
     if date_blocks and lookback:
         raise ValueError(f"{key}: date_blocks is for assets that read only their own dates' raw files")
@@ -216,7 +231,7 @@ def table_asset(
             frames.pop("schedule", None)
         processed_at = pd.Timestamp.now(tz="UTC")
         blocks = [dates[i : i + date_blocks] for i in range(0, len(dates), date_blocks)] if date_blocks else [dates]
-        df = concat([computed(key, compute, block, frames, processed_at, len(blocks) > 1) for block in blocks])
+        df = concat([conformed(key, compute, block, frames, processed_at, len(blocks) > 1) for block in blocks])
         extra = partition_metadata(df, dates) if partition_metadata else {}
         attach(context, {day: {**figures, **extra.get(day, {})} for day, figures in table_figures(df, dates).items()})
         return dg.Output(

@@ -1,6 +1,6 @@
 """How the runner cuts a range into Dagster runs: chunks of at most ``CHUNK_DATES`` dates, and
-around a scraper outage on some dates, which the failing step names: the rest of the range runs in
-one more run per stretch between them, and nothing is searched for by bisection."""
+around dates the failing step names (a scraper's outage, a raw file that cannot be parsed): the rest
+of the range runs in one more run per stretch between them, and nothing is searched for by bisection."""
 
 from __future__ import annotations
 
@@ -12,14 +12,14 @@ SCHEDULE_STEP = "scraped__nbac_schedule"
 RANGE = "dagster/asset_partition_range_"
 
 
-def schedule_runs(instance_dir: str) -> list[tuple[str, str, str]]:
-    """(status, first date, last date) of each run that executed the schedule scraper's step."""
+def step_runs(instance_dir: str, step_key: str) -> list[tuple[str, str, str]]:
+    """(status, first date, last date) of each run that executed the step."""
     with dg.DagsterInstance.from_config(instance_dir) as instance:
         return sorted(
             (step.status.value, run.tags[f"{RANGE}start"], run.tags[f"{RANGE}end"])
             for run in instance.get_runs()
             for step in instance.get_run_step_stats(run.run_id)
-            if step.step_key == SCHEDULE_STEP
+            if step.step_key == step_key
         )
 
 
@@ -33,7 +33,7 @@ def test_an_outage_of_two_dates_costs_one_failed_run_and_one_more_per_stretch(nb
     # again against what it achieved: blocked on the two dates, never failed.
     assert {why.split(":")[0] for whys in report["failed"].values() for why in whys} == {"scraped/nbac_schedule"}
     # The run over the whole range fails naming both dates; then the two stretches around them run.
-    assert schedule_runs(report["results"]["dagster_instance"]) == [
+    assert step_runs(report["results"]["dagster_instance"], SCHEDULE_STEP) == [
         ("FAILURE", "2024-10-22", "2024-10-30"),
         ("SUCCESS", "2024-10-22", "2024-10-24"),
         ("SUCCESS", "2024-10-27", "2024-10-30"),
@@ -47,7 +47,7 @@ def test_a_range_runs_in_chunks_and_a_rerun_does_only_what_is_unfinished(nba, mo
     code, report = nba.json("run", *args)
     assert code == 1 and sorted(report["failed"]) == ["2024-10-27"]
     instance = report["results"]["dagster_instance"]
-    assert schedule_runs(instance) == [
+    assert step_runs(instance, SCHEDULE_STEP) == [
         ("FAILURE", "2024-10-25", "2024-10-27"),  # the second chunk names 10-27 ...
         ("SUCCESS", "2024-10-22", "2024-10-24"),
         ("SUCCESS", "2024-10-25", "2024-10-26"),  # ... and runs again without it
@@ -55,7 +55,20 @@ def test_a_range_runs_in_chunks_and_a_rerun_does_only_what_is_unfinished(nba, mo
     ]
 
     monkeypatch.delenv("NBA_SIM_OUTAGES")
-    before = set(schedule_runs(instance))
+    before = set(step_runs(instance, SCHEDULE_STEP))
     code, report = nba.json("run", *args)  # phase 1 alone leaves the schedule unloaded: exit 1 all the same
     assert not report["failed"] and not report["blocked"] and report["ran"]["scraped/nbac_schedule"] == 1
-    assert set(schedule_runs(instance)) - before == {("SUCCESS", "2024-10-27", "2024-10-27")}
+    assert set(step_runs(instance, SCHEDULE_STEP)) - before == {("SUCCESS", "2024-10-27", "2024-10-27")}
+
+
+def test_an_unparseable_raw_file_names_its_date_and_costs_one_more_run_per_stretch(nba, monkeypatch):
+    monkeypatch.setenv("NBA_SIM_CORRUPT", "nbac_boxscores:2024-10-25")
+    code, report = nba.json("run", "--start-date", "2024-10-22", "--end-date", "2024-10-30", "--phases", "1-2")
+    assert code == 1 and sorted(report["failed"]) == ["2024-10-25"]
+    assert all("(game date 2024-10-25): missing key" in why for why in report["failed"]["2024-10-25"])
+    # The parse over the whole range fails naming 10-25; the two stretches around it run; no search.
+    assert step_runs(report["results"]["dagster_instance"], "nba_raw__nbac_team_boxscore") == [
+        ("FAILURE", "2024-10-22", "2024-10-30"),
+        ("SUCCESS", "2024-10-22", "2024-10-24"),
+        ("SUCCESS", "2024-10-26", "2024-10-30"),
+    ]

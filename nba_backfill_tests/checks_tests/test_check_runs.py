@@ -3,9 +3,12 @@ materialized, and a failed blocking check stops downstream work in later runs to
 
 from __future__ import annotations
 
+import datetime as dt
+
 import dagster as dg
 
 from nba_backfill.backfill.execute import materialize_range
+from nba_backfill.phases.failed_dates import named_in
 
 TOGS = dg.AssetKey(["nba_analytics", "team_offense_game_summary"])
 ROWS = dg.AssetCheckKey(TOGS, "rows_match_schedule")
@@ -33,7 +36,7 @@ def test_a_failed_blocking_check_stops_downstream_in_a_later_run(platform, insta
             "(SELECT min(team_abbr) FROM nba_raw.nbac_team_boxscore WHERE game_date = '2024-10-24')"
         ).fetchall()
     rebuilt = materialize_range(
-        "2024-10-24",
+        "2024-10-23",
         "2024-10-24",
         selection="key:nba_analytics/team_offense_game_summary",
         resources=platform,
@@ -41,7 +44,16 @@ def test_a_failed_blocking_check_stops_downstream_in_a_later_run(platform, insta
         raise_on_error=False,
         log_level="ERROR",
     )
-    assert not rebuilt.success and statuses(instance, ROWS)["2024-10-24"] == "FAILED"
+    assert not rebuilt.success and statuses(instance, ROWS) == {
+        "2024-10-22": "SUCCEEDED",
+        "2024-10-23": "SUCCEEDED",
+        "2024-10-24": "FAILED",
+    }
+    # The check step's failure names the one date (the runner re-runs the rest, no bisection).
+    (failure,) = [e for e in rebuilt.all_events if e.is_step_failure]
+    assert named_in(failure) == {
+        dt.date(2024, 10, 24): "blocking check(s) failed at ERROR on 2024-10-24: rows_match_schedule"
+    }
     later = materialize_range(
         "2024-10-24",
         "2024-10-24",

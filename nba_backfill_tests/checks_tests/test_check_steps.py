@@ -80,7 +80,7 @@ def test_a_selected_check_runs_alone_and_a_failing_check_fails_alone(platform, i
     assert found[(ROWS, DAY)] == "FAILED" and found[(GRAIN, DAY)] == "SUCCEEDED"
     assert {v for (k, _), v in found.items() if k != ROWS} == {"SUCCEEDED"}
     failure = next(e for e in both.all_events if e.is_step_failure).event_specific_data.error
-    assert f"rows_match_schedule on {DAY}" in failure.message and "unique_grain" not in failure.message
+    assert f"failed at ERROR on {DAY}: rows_match_schedule" in failure.message and "unique_grain" not in failure.message
 
 
 def test_a_check_that_cannot_be_evaluated_fails_its_step_naming_it_and_its_siblings_keep_their_results():

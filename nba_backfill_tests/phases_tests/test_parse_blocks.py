@@ -1,4 +1,4 @@
-"""A range's raw files parsed a block of dates at a time (phases/table_asset.py: computed) give the
+"""A range's raw files parsed a block of dates at a time (phases/table_asset.py: conformed) give the
 table that parsing them all at once gives: same rows, values, dtypes and row order by date, and the
 same one-line error for a broken file."""
 
@@ -10,12 +10,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 import pandas as pd
 import pytest
 
 from nba_backfill.errors import RawPayloadError
+from nba_backfill.phases.failed_dates import FAILED_DATES
 from nba_backfill.phases.phase2_raw import parsers
-from nba_backfill.phases.table_asset import computed, concat, table_asset
+from nba_backfill.phases.table_asset import concat, conformed, table_asset
 from nba_backfill.storage.io_managers import LazyPayloads
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill_tests.phases_tests.test_parsers_golden import SIMULATED_DATES, simulated_files
@@ -64,7 +66,7 @@ def in_blocks(table: str, inputs: dict[str, LazyPayloads], size: int) -> pd.Data
     compute, _ = TABLES[table]
     days = SIMULATED_DATES
     blocks = [days[i : i + size] for i in range(0, len(days), size)]
-    return concat([computed(table, compute, block, inputs, STAMP, len(blocks) > 1) for block in blocks])
+    return concat([conformed(table, compute, block, inputs, STAMP, len(blocks) > 1) for block in blocks])
 
 
 def by_date(df: pd.DataFrame) -> pd.DataFrame:
@@ -88,15 +90,19 @@ def test_a_block_reads_only_its_own_dates(stored: dict[str, LazyPayloads]) -> No
     assert set(on_day) == {p for p in stored["pbp"] if f"/{day}/" in p}
 
 
-def test_a_broken_file_in_a_later_block_fails_naming_it(tmp_path: Path, stored: dict[str, LazyPayloads]) -> None:
+def test_a_broken_file_in_a_later_block_fails_naming_it_and_its_date(
+    tmp_path: Path, stored: dict[str, LazyPayloads]
+) -> None:
     store = LocalRawStore(root=str(tmp_path))
     paths = list(stored["box"])
     for path in paths:
         store.write(path, json.dumps(stored["box"][path]).encode())
     broken = max(paths)
     store.write(broken, b'{"boxScoreTraditional": []}')
-    with pytest.raises(RawPayloadError, match=broken):
+    with pytest.raises(dg.Failure, match=broken) as failed:
         in_blocks("nba_raw/nbac_gamebook_player_stats", {"scraped": LazyPayloads(store, paths)}, 1)
+    assert list(failed.value.metadata[FAILED_DATES].value) == [str(SIMULATED_DATES[-1])]
+    assert isinstance(failed.value.__cause__, RawPayloadError)
 
 
 def test_blocks_are_only_for_assets_reading_their_own_dates() -> None:

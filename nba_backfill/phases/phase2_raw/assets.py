@@ -15,7 +15,7 @@ from nba_backfill.phases.phase2_raw import parsers
 from nba_backfill.phases.table_asset import table_asset
 
 GROUP = "phase2_raw"
-#: Dates whose raw files are parsed at once (phases/table_asset.py: computed). A chunk of 124 dates
+#: Dates whose raw files are parsed at once (phases/table_asset.py: conformed). A chunk of 124 dates
 #: parsed at once peaked at ~200 MiB above the resident process; in blocks of 16 the parsed payloads
 #: of about 120 games are alive at a time, at no measurable cost in time.
 BLOCK_DATES = 16
