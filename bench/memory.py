@@ -17,6 +17,7 @@ import contextlib
 import ctypes
 import io
 import os
+import resource
 import sys
 import threading
 import time
@@ -85,7 +86,13 @@ def install(sampler: Sampler, peaks: dict[str, float]) -> None:
     run_stretch = run.Runner._run_stretch
 
     def reported(self: run.Runner, phase: str, assets: list[str], stretch: list[Any]) -> None:
-        sampler.restart()
+        outside, held = sampler.restart()  # since the last run: planning, reporting
+        if outside > peaks.get("outside runs", 0.0):
+            peaks["outside runs"] = outside
+            print(
+                f"outside the runs, before {phase} {stretch[0]}: peak {outside:5.0f} MiB  at peak {held}",
+                file=sys.stderr,
+            )
         began = time.perf_counter()
         run_stretch(self, phase, assets, stretch)
         peak, held = sampler.restart()
@@ -118,8 +125,12 @@ def main(argv: list[str]) -> int:
 
     with contextlib.redirect_stdout(io.StringIO()):
         code = nba_backfill(argv)
+    after, held = sampler.restart()  # the report and the completeness refresh after the last run
     sampler.stopped.set()
-    print(f"exit {code}; peak by phase (MiB): " + ", ".join(f"{p} {v:.0f}" for p, v in peaks.items()), file=sys.stderr)
+    print(f"after the last run: peak {after:5.0f} MiB  at peak {held}", file=sys.stderr)
+    process = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    by_phase = ", ".join(f"{p} {v:.0f}" for p, v in peaks.items())
+    print(f"exit {code}; process peak {process:.0f} MiB; peak by phase (MiB): {by_phase}", file=sys.stderr)
     return code
 
 
