@@ -7,7 +7,8 @@ runs in this process against the definitions (no webserver needed, ~0.2 s; a wor
 context costs ~2.5 s for its code server, the ``dagster-graphql`` command ~5.5 s), or against a
 running webserver with ``--url``. A daemon (``nba-backfill ui``, i.e. ``dg dev``, or ``dagster-daemon run``) executes the
 backfill; this command follows it with the same progress and final report as ``run`` (plus the
-backfill's id in --json).
+backfill's id in --json). Before the report judges the range, the command waits for the other
+runs and backfills writing its dates to end (see :func:`settle`).
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from nba_backfill.backfill.plan import Graph, Partitions, Plan
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.run import Outcome, asset_of_step, phase_progress, stretches, waits_for
 from nba_backfill.backfill.service import Session
-from nba_backfill.calendar import PHASES, date_range
+from nba_backfill.calendar import PHASES, date_range, window_start
 from nba_backfill.naming import asset_key
 
 POLL_SECONDS = 2.0
@@ -37,6 +38,11 @@ POLL_SECONDS = 2.0
 HEARTBEAT_STALE_SECONDS = 90
 ENDED = {"COMPLETED", "COMPLETED_SUCCESS", "COMPLETED_FAILED", "FAILED", "CANCELED"}
 RANGE_TAGS = (ASSET_PARTITION_RANGE_START_TAG, ASSET_PARTITION_RANGE_END_TAG)
+#: Run statuses of a run that writes, or will (a queued run starts when a slot frees).
+UNFINISHED = ["QUEUED", "NOT_STARTED", "STARTING", "STARTED", "CANCELING"]
+#: How long the report waits for others writing its dates before judging them anyway: a chunk's
+#: run takes seconds to minutes; another operator's whole backfill may take hours.
+SETTLE_SECONDS = 600
 
 DAEMON = """
 query Daemon { instance { daemonHealth { daemonStatus(daemonType: "BACKFILL") { lastHeartbeatTime } } } }
@@ -61,6 +67,20 @@ query Follow($id: String!) {
       runs(limit: 10000) { runId status tags { key value } stepStats { stepKey status } }
     }
     ... on Error { message }
+  }
+}
+"""
+WRITERS = """
+query Writers($statuses: [RunStatus!]) {
+  runsOrError(filter: {statuses: $statuses}) {
+    __typename
+    ... on Runs { results { runId tags { key value } } }
+    ... on PythonError { message }
+  }
+  partitionBackfillsOrError(status: REQUESTED) {
+    __typename
+    ... on PartitionBackfills { results { id runs(limit: 10000) { runId tags { key value } } } }
+    ... on PythonError { message }
   }
 }
 """
@@ -233,6 +253,54 @@ def follow(execute: GraphQL, backfill_id: str, follower: Follower) -> dict:
         time.sleep(POLL_SECONDS)
 
 
+# --- others writing the same dates ----------------------------------------------------------------
+
+
+def _results(answer: Mapping[str, Any], field: str, typename: str) -> list[dict]:
+    found = answer[field]
+    if found["__typename"] != typename:
+        raise SubmitError(f"{field}: {found.get('message', found['__typename'])}")
+    return found["results"]
+
+
+def writers(answer: Mapping[str, Any], dates: set[dt.date]) -> list[str]:
+    """Who else writes ``dates`` (from a WRITERS answer): each unfinished run on any of them, and each
+    backfill in progress that has had a run on them (its next wave, e.g. the phase that reads what
+    the last one rewrote, is not launched yet). Sorted, for a stable message."""
+    runs = [r for r in _results(answer, "runsOrError", "Runs") if _run_dates(r) & dates]
+    found = {f"run {r['runId']}" for r in runs}
+    found |= {
+        f"backfill {b['id']}"
+        for b in _results(answer, "partitionBackfillsOrError", "PartitionBackfills")
+        if any(_run_dates(r) & dates for r in b["runs"])
+    }
+    return sorted(found)
+
+
+def settle(execute: GraphQL, plan: Plan) -> None:
+    """Wait until no other run or backfill writes the dates the report will judge (the range and the
+    lookback window before it), at most SETTLE_SECONDS (then say what writes them still).
+
+    The report reads the partition ledger and the tables' rows: a date another operator's backfill
+    is rewriting meanwhile reads as changed (rows replaced, ledger not yet) or stale (a phase
+    rewritten, the phase reading it not yet) although it will end complete."""
+    dates = set(date_range(window_start(plan.start), plan.end))
+    deadline, told = time.monotonic() + SETTLE_SECONDS, False
+    while busy := writers(execute(WRITERS, {"statuses": UNFINISHED}), dates):
+        if time.monotonic() >= deadline:
+            print(
+                f"judging {plan.start} .. {plan.end} while {', '.join(busy)} still write(s) its dates: "
+                "re-check with `nba-backfill status` once they end",
+                file=sys.stderr,
+                flush=True,
+            )
+            return
+        if not told:
+            print(f"waiting for {', '.join(busy)}, writing the same dates, to end", file=sys.stderr, flush=True)
+            told = True
+        time.sleep(POLL_SECONDS)
+
+
 # --- outcome and report ---------------------------------------------------------------------------
 
 
@@ -295,6 +363,7 @@ def backfill(
     )
     ended = follow(execute, backfill_id, Follower(plan, progress))
     result = outcome(execute, ended, plan, graph)
+    settle(execute, plan)  # the report that follows judges the dates as they stay
     result.operation = backfill_id  # its runs' kept copies are filed under the backfill's id
     return result, backfill_id
 

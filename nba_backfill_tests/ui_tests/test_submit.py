@@ -14,6 +14,7 @@ from dagster._daemon.types import DaemonHeartbeat
 from nba_backfill.backfill import cli, submit
 from nba_backfill.backfill.progress import Progress
 from nba_backfill.backfill.service import Session
+from nba_backfill.calendar import date_range
 
 RANGE = ["--start-date", "2024-10-22", "--end-date", "2024-10-28"]
 DAY = dt.date(2024, 10, 22)
@@ -56,6 +57,11 @@ def _canned(query: str, variables: dict) -> dict:
     """The webserver's answers for a backfill whose first run failed at the raw schedule."""
     if query is submit.LAUNCH:
         return {"launchPartitionBackfill": {"__typename": "LaunchBackfillSuccess", "backfillId": "canned"}}
+    if query is submit.WRITERS:  # nobody else writes these dates
+        return {
+            "runsOrError": {"__typename": "Runs", "results": []},
+            "partitionBackfillsOrError": {"__typename": "PartitionBackfills", "results": []},
+        }
     if query is submit.STEP_FAILURES:
         error = {
             "message": "Error occurred while executing op nba_raw__nbac_schedule",
@@ -112,3 +118,73 @@ def test_the_command_reports_a_failed_backfill_as_run_does(home, capsys, monkeyp
     assert code == 1 and report["backfill_id"] == "canned" and report["ran"] == {"scraped/nbac_schedule": 31}
     assert report["failed"]["2024-10-22"] == ["nba_raw/nbac_schedule: nba_raw__nbac_schedule: ValueError: bad schedule"]
     assert report["resume"] == "nba-backfill run --start-date 2024-10-22 --end-date 2024-10-22 --submit"
+
+
+def _range_tags(start: str, end: str) -> list[dict]:
+    return [
+        {"key": "dagster/asset_partition_range_start", "value": start},
+        {"key": "dagster/asset_partition_range_end", "value": end},
+    ]
+
+
+def _writers(runs: list[dict], backfills: list[dict]) -> dict:
+    return {
+        "runsOrError": {"__typename": "Runs", "results": runs},
+        "partitionBackfillsOrError": {"__typename": "PartitionBackfills", "results": backfills},
+    }
+
+
+def test_who_else_writes_a_range_its_unfinished_runs_and_the_backfills_that_ran_on_it():
+    dates = set(date_range("2024-10-22", "2024-10-24"))
+    runs = [
+        {"runId": "overlapping", "tags": _range_tags("2024-10-23", "2024-10-25")},
+        {"runId": "one-date", "tags": [{"key": "dagster/partition", "value": "2024-10-24"}]},
+        {"runId": "later", "tags": _range_tags("2024-10-25", "2024-10-30")},
+        {"runId": "unpartitioned", "tags": [{"key": "nba_backfill/refresh", "value": "x"}]},
+    ]
+    backfills = [
+        # Between its waves: the run that rewrote the dates ended, the next is not launched yet.
+        {"id": "between-waves", "runs": [{"runId": "done", "tags": _range_tags("2024-10-01", "2024-10-22")}]},
+        {"id": "elsewhere", "runs": [{"runId": "far", "tags": _range_tags("2024-11-01", "2024-11-05")}]},
+    ]
+    assert submit.writers(_writers(runs, backfills), dates) == [
+        "backfill between-waves",
+        "run one-date",
+        "run overlapping",
+    ]
+    assert submit.writers(_writers([], []), dates) == []
+
+
+def test_the_report_waits_for_another_backfill_still_writing_its_dates(home, instance, monkeypatch, capsys):
+    """The race of the production test: this backfill has ended while another operator's run still
+    rewrites some of its dates. Nothing may be judged until that run has ended."""
+    session = Session(instance)
+    plan = session.plan(DAY, DAY)
+    monkeypatch.setattr(submit, "POLL_SECONDS", 0)
+    asked: list[str] = []
+
+    def answers(query: str, variables: dict) -> dict:
+        if query is submit.WRITERS:
+            asked.append("writers")
+            other = {"runId": "other", "tags": _range_tags("2024-10-22", "2024-10-24")}
+            return _writers([other] if asked.count("writers") < 3 else [], [])
+        if query is submit.FOLLOW:
+            asked.append("follow")
+        return _canned(query, variables)
+
+    submit.backfill(answers, plan, session.graph, None, Progress(enabled=False))
+
+    # Followed to its end, then asked who else writes until nobody does; only then does it return.
+    assert asked == ["follow", "writers", "writers", "writers"]
+    assert "waiting for run other, writing the same dates, to end" in capsys.readouterr().err
+
+
+def test_the_wait_for_others_is_bounded_and_said(home, instance, monkeypatch, capsys):
+    session = Session(instance)
+    plan = session.plan(DAY, DAY)
+    monkeypatch.setattr(submit, "POLL_SECONDS", 0)
+    monkeypatch.setattr(submit, "SETTLE_SECONDS", 0)
+    busy = _writers([{"runId": "stuck", "tags": _range_tags("2024-10-22", "2024-10-22")}], [])
+
+    submit.settle(lambda query, variables: busy, plan)  # returns, although the run still writes
+    assert "judging 2024-10-22 .. 2024-10-22 while run stuck still write(s) its dates" in capsys.readouterr().err
