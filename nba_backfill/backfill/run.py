@@ -39,8 +39,8 @@ SCRAPERS = "phase1"
 #: Dates per range run at most. A run killed mid-step loses its chunk only: each finished step is in
 #: the partition ledger, which the resume plans from. Chosen by measurement (`bench/season.py
 #: --chunk-dates`, a season from empty on an idle machine; time, peak RSS, longest run = what a kill
-#: loses at most): 31 dates 80.4 s, 627 MiB, 3.5 s; 62 62.7 s, 708 MiB, 5.5 s; 124 56.4 s, 814 MiB,
-#: 8.7 s; the whole 204 53.6 s, 945 MiB, 15.2 s. 124 is near the one-run time, under 1 GiB.
+#: loses at most): 31 dates 59.4 s, 506 MiB, 3.0 s; 62 44.3 s, 544 MiB, 3.8 s; 124 39.2 s, 602 MiB, 5.7 s;
+#: the whole 204 36.2 s, 667 MiB, 9.3 s. 124 is within 10% of the one-run time at a kill's cost of seconds.
 CHUNK_DATES = 124
 
 
