@@ -73,7 +73,7 @@ class RowWriter:
 
     def _insert_event_rows(self, events: Sequence[EventLogEntry], rows: list[dict[str, Any]]) -> list[int | None]:
         """Insert ``rows`` (the events' ``event_logs`` rows, in order) where Dagster's ``store_event``
-        inserts them; the storage id of each asset or check event (None for the others)."""
+        inserts them; the id Dagster's ``store_event`` would give each (None where it gives none)."""
         raise NotImplementedError
 
 
@@ -108,14 +108,25 @@ def _write_asset_index(storage, events: list[EventLogEntry], ids: list[int]) -> 
             storage._store_asset_event(conn, events[n], ids[n])
 
 
+#: The asset events whose upsert writes values (``_get_asset_entry_values``); Dagster's upsert of the
+#: others (a failure to materialize, a freshness change) returns before inserting a row.
+VALUED = {
+    DagsterEventType.ASSET_MATERIALIZATION,
+    DagsterEventType.ASSET_MATERIALIZATION_PLANNED,
+    DagsterEventType.ASSET_OBSERVATION,
+}
+
+
 def _leaving_a_trace(events: list[EventLogEntry]) -> list[int]:
     """The asset events whose upserts decide what ``asset_keys`` holds, in order: each key's first
-    (where a new key's row is inserted, so rows keep their ids) and its last of each event type."""
+    valued one (where a new key's row is inserted, so rows keep their ids) and its last of each
+    event type."""
     first: dict[str, int] = {}
     last: dict[tuple[str, DagsterEventType], int] = {}  # (asset key, event type) -> its last event
     for n, event in enumerate(events):
         key = event.dagster_event.asset_key.to_string()
-        first.setdefault(key, n)
+        if event.dagster_event_type in VALUED:
+            first.setdefault(key, n)
         last[(key, event.dagster_event_type)] = n
     return sorted({*first.values(), *last.values()})
 

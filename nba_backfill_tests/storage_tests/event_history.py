@@ -22,6 +22,7 @@ import sqlalchemy
 from dagster import DagsterEventType
 from dagster._core.definitions.asset_checks.asset_check_evaluation import AssetCheckEvaluationPlanned
 from dagster._core.definitions.data_version import DATA_VERSION_TAG
+from dagster._core.definitions.freshness import FreshnessState, FreshnessStateChange
 from dagster._core.events import (
     AssetMaterializationPlannedData,
     AssetObservationData,
@@ -248,6 +249,15 @@ MATERIALIZATION, PLANNED = DagsterEventType.ASSET_MATERIALIZATION, DagsterEventT
 #: then again; one without a partition), with asset events of two assets of two runs, a log line
 #: and a runless evaluation; the second evaluates rows the first stored (the UPDATE of a stored
 #: row, a NULL partition's included) and one new; the third is a single event.
+LATE, LATER = dg.AssetKey("late"), dg.AssetKey("later")
+
+
+def _freshness_changed(key: dg.AssetKey) -> FreshnessStateChange:
+    return FreshnessStateChange(
+        key=key, new_state=FreshnessState.WARN, previous_state=FreshnessState.PASS, state_change_timestamp=TIME
+    )
+
+
 MIXED_BATCHES = [
     [
         (RUN_A, PLANNED, AssetMaterializationPlannedData(games.key, partition=RANGE[0])),
@@ -277,6 +287,14 @@ MIXED_BATCHES = [
         (RUN_A, MATERIALIZATION, _materialized(RANGE[2], "v3")),
     ],
     [(RUN_B, EVALUATION, _evaluated(RANGE[1], True))],
+    # A new key whose first event inserts no row (a freshness change): its row is inserted at its
+    # first planned event, before another new key's, so the two keep Dagster's ids.
+    [
+        (RUN_B, DagsterEventType.FRESHNESS_STATE_CHANGE, _freshness_changed(LATE)),
+        (RUN_B, PLANNED, AssetMaterializationPlannedData(LATE, partition=RANGE[3])),
+        (RUN_B, PLANNED, AssetMaterializationPlannedData(LATER, partition=RANGE[3])),
+        (RUN_B, PLANNED, AssetMaterializationPlannedData(LATE, partition=RANGE[4])),
+    ],
 ]
 
 
