@@ -135,6 +135,35 @@ def test_player_game_summary_zones_usage_shooting_and_the_line():
     assert pd.isna(c["points_line"]) and pd.isna(c["over_under_result"])
 
 
+def test_a_line_is_matched_among_its_own_dates_players_so_a_range_agrees_with_each_date_alone():
+    # Two NBA.com players whose names differ only by a suffix: one plays on D, the other the next
+    # day. The book's "Marcus Morris" on D names D's player; across the range the name is ambiguous.
+    d2 = D + dt.timedelta(days=1)
+    gamebook = pd.DataFrame(
+        [
+            gamebook_row("marcusmorrissr", player_name_original="Marcus Morris Sr."),
+            gamebook_row("marcusmorris2", game="g2", player_name_original="Marcus Morris", game_date=ts(d2)),
+        ]
+    )
+    props = pd.DataFrame(
+        {
+            "game_date": [ts(D)],
+            "player_lookup": ["marcusmorris"],
+            "player_name": ["Marcus Morris"],
+            "bookmaker": ["draftkings"],
+            "snapshot_timestamp": [ts("2024-11-30 17:00")],
+            "minutes_before_tipoff": [120],
+            "points_line": [9.5],
+        }
+    )
+    pbp = pd.DataFrame(columns=["game_id", "player_id", "shot_zone", "shot_made", "is_assisted"])
+    offense = pd.DataFrame([team_offense_row("g1"), team_offense_row("g2")])
+    one_day = p3.player_game_summary([D], gamebook[gamebook["game_date"] == ts(D)], pbp, offense, props)
+    both = p3.player_game_summary([D, d2], gamebook, pbp, offense, props).set_index("player_lookup")
+    assert one_day.set_index("player_lookup").loc["marcusmorrissr", "points_line"] == 9.5
+    assert both.loc["marcusmorrissr", "points_line"] == 9.5 and pd.isna(both.loc["marcusmorris2", "points_line"])
+
+
 # --- the lines and player identity --------------------------------------------------------------
 
 

@@ -220,7 +220,8 @@ def player_game_summary(
     df["usage_rate_valid"] = df["usage_rate"].notna() & (df["usage_rate"] <= 50)
     df["ts_pct"] = _ratio(df["points"], 2 * (df["fg_attempts"] + 0.44 * df["ft_attempts"])).round(3)
     df["efg_pct"] = _ratio(df["fg_makes"] + 0.5 * df["three_pt_makes"], df["fg_attempts"]).round(3)
-    lines = player_lines(match_players(props, nba_names(g))).rename(
+    # Each date's lines among that date's players: a range run must match as a run of one date does.
+    lines = player_lines(match_players(props, nba_names(g), on=["game_date"])).rename(
         columns={"current_points_line": "points_line", "opening_points_line": "opening_line"}
     )
     df = df.merge(lines.drop(columns="line_bookmaker"), on=["game_date", "player_lookup"], how="left")
@@ -284,10 +285,11 @@ def player_game_summary(
 
 
 def nba_names(gamebook: pd.DataFrame) -> pd.DataFrame:
-    """NBA.com's players (``player_lookup``, ``player_name``) in a gamebook, for line matching."""
-    return with_columns(gamebook, ["player_lookup", "player_name_original"]).rename(
+    """NBA.com's players (``game_date``, ``player_lookup``, ``player_name``) in a gamebook, for line
+    matching."""
+    return with_columns(gamebook, ["game_date", "player_lookup", "player_name_original"]).rename(
         columns={"player_name_original": "player_name"}
-    )[["player_lookup", "player_name"]]
+    )[["game_date", "player_lookup", "player_name"]]
 
 
 # --- pre-game context ------------------------------------------------------------------------
@@ -398,7 +400,8 @@ def upcoming_player_game_context(
     out["back_to_back"] = (out["days_rest"] == 0).astype(bool)
     out["early_season_flag"] = out["games_in_sample"] < FULL_SAMPLE_GAMES
     out["quality_score"] = quality_score(out["games_in_sample"])
-    known = pd.concat([nba_names(gamebook), with_columns(history, ["player_name"])[["player_lookup", "player_name"]]])
+    names = ["player_lookup", "player_name"]
+    known = pd.concat([nba_names(gamebook)[names], with_columns(history, ["player_name"])[names]])
     out = out.merge(player_lines(match_players(props, known)), on=keys, how="left")
     out["has_prop_line"] = out["current_points_line"].notna()
     return out.merge(team_lines(game_lines), on=["game_id", "team_abbr"], how="left")
