@@ -263,18 +263,37 @@ def _results(answer: Mapping[str, Any], field: str, typename: str) -> list[dict]
     return found["results"]
 
 
+def _other_run_dates(run: Mapping[str, Any]) -> set[dt.date]:
+    """The dates of any run of the instance: one whose partition is not a date belongs to another
+    partitioning than the game dates, so writes none of them."""
+    try:
+        return _run_dates(run)
+    except ValueError:
+        return set()
+
+
 def writers(answer: Mapping[str, Any], dates: set[dt.date]) -> list[str]:
     """Who else writes ``dates`` (from a WRITERS answer): each unfinished run on any of them, and each
     backfill in progress that has had a run on them (its next wave, e.g. the phase that reads what
     the last one rewrote, is not launched yet). Sorted, for a stable message."""
-    runs = [r for r in _results(answer, "runsOrError", "Runs") if _run_dates(r) & dates]
+    runs = [r for r in _results(answer, "runsOrError", "Runs") if _other_run_dates(r) & dates]
     found = {f"run {r['runId']}" for r in runs}
     found |= {
         f"backfill {b['id']}"
         for b in _results(answer, "partitionBackfillsOrError", "PartitionBackfills")
-        if any(_run_dates(r) & dates for r in b["runs"])
+        if any(_other_run_dates(r) & dates for r in b["runs"])
     }
     return sorted(found)
+
+
+def _writers_now(execute: GraphQL, dates: set[dt.date]) -> list[str] | None:
+    """:func:`writers` asked now; None, said in one line, when the instance cannot answer: the wait
+    is a courtesy to the report, not a reason to lose it."""
+    try:
+        return writers(execute(WRITERS, {"statuses": UNFINISHED}), dates)
+    except SubmitError as err:
+        print(f"cannot ask who else writes these dates ({err}); judging them now", file=sys.stderr, flush=True)
+        return None
 
 
 def settle(execute: GraphQL, plan: Plan) -> None:
@@ -286,7 +305,7 @@ def settle(execute: GraphQL, plan: Plan) -> None:
     rewritten, the phase reading it not yet) although it will end complete."""
     dates = set(date_range(window_start(plan.start), plan.end))
     deadline, told = time.monotonic() + SETTLE_SECONDS, False
-    while busy := writers(execute(WRITERS, {"statuses": UNFINISHED}), dates):
+    while busy := _writers_now(execute, dates):
         if time.monotonic() >= deadline:
             print(
                 f"judging {plan.start} .. {plan.end} while {', '.join(busy)} still write(s) its dates: "

@@ -141,6 +141,9 @@ def test_who_else_writes_a_range_its_unfinished_runs_and_the_backfills_that_ran_
         {"runId": "one-date", "tags": [{"key": "dagster/partition", "value": "2024-10-24"}]},
         {"runId": "later", "tags": _range_tags("2024-10-25", "2024-10-30")},
         {"runId": "unpartitioned", "tags": [{"key": "nba_backfill/refresh", "value": "x"}]},
+        # Another job's partitions, not game dates: none of ours.
+        {"runId": "static", "tags": [{"key": "dagster/partition", "value": "2024-10-22|east"}]},
+        {"runId": "static-range", "tags": _range_tags("a", "b")},
     ]
     backfills = [
         # Between its waves: the run that rewrote the dates ended, the next is not launched yet.
@@ -188,3 +191,14 @@ def test_the_wait_for_others_is_bounded_and_said(home, instance, monkeypatch, ca
 
     submit.settle(lambda query, variables: busy, plan)  # returns, although the run still writes
     assert "judging 2024-10-22 .. 2024-10-22 while run stuck still write(s) its dates" in capsys.readouterr().err
+
+
+def test_an_instance_that_cannot_say_who_writes_does_not_cost_the_report(home, instance, capsys):
+    session = Session(instance)
+    plan = session.plan(DAY, DAY)
+
+    def failing(query: str, variables: dict) -> dict:
+        raise submit.SubmitError("cannot reach the Dagster webserver at http://x/graphql: timed out")
+
+    submit.settle(failing, plan)  # returns: the backfill has ended, its report follows
+    assert "cannot ask who else writes these dates (cannot reach the Dagster webserver" in capsys.readouterr().err
