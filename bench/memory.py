@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from typing import Any
 
+import pyarrow as pa
+
 PAGE = os.sysconf("SC_PAGE_SIZE")
 MIB = 2**20
 
@@ -52,8 +54,6 @@ class Sampler:
         threading.Thread(target=self._sample, daemon=True).start()
 
     def holders(self) -> dict[str, int]:
-        import pyarrow as pa
-
         heap = self.libc.mallinfo2()
         held = {
             "heap_in_use": heap.uordblks,

@@ -3,7 +3,7 @@
     python bench/season.py                  # season, validate, outage month, 7-date gap fill (~10 min)
     python bench/season.py --only outage_month_first_run gap_fill_7_dates
     python bench/season.py --two-seasons    # and 2022-10-18..2024-04-14
-    python bench/season.py --only five_seasons   # 2021-10-19..2026-04-12 from empty (~8 min)
+    python bench/season.py --only five_seasons   # 2021-10-19..2026-04-12 from empty (~5 min)
     python bench/season.py --only week_through_daemon --two-seasons   # just those two
     python bench/season.py --chunk-dates 31 124 204   # only the season at these chunk sizes (the runner's own: backfill/run.py CHUNK_DATES)
 
@@ -63,6 +63,7 @@ ROWS: dict[str, Row] = {
     "season": Row("season", "", ["run", *SEASON, "--json"], 60),
     "validate_season": Row("season", "", ["validate", *SEASON], 10),
     "outage_month_first_run": Row("month", MONTH_OUTAGE, ["run", *OUTAGE_MONTH, "--json"], 60),
+    # Sets up the gap fill: no target of its own.
     "season_with_7_date_outage": Row("gap", GAP_OUTAGE, ["run", *SEASON, "--json"], None, None),
     "gap_fill_7_dates": Row("gap", "", ["run", *SEASON, "--json"], 15),
     "week_through_daemon": Row("daemon", "", ["run", *WEEK, "--submit", "--json"], 60, daemon=True),
@@ -77,7 +78,8 @@ CHUNK_ENV = "BENCH_CHUNK_DATES"
 
 
 def chunk_rows(sizes: list[int]) -> dict[str, Row]:
-    """The season from empty once per chunk size: what a chunk costs against what a kill may lose."""
+    """The season from empty once per chunk size: what a chunk costs against what a kill may lose
+    (figures to choose ``CHUNK_DATES`` by, not targets)."""
     return {
         f"season_in_chunks_of_{n}": Row(f"chunks{n}", "", ["run", *SEASON, "--json"], None, None, chunk_dates=n)
         for n in sizes

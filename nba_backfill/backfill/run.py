@@ -4,8 +4,9 @@ A run over contiguous dates is the fast path (one Dagster run per asset group an
 dates, cut in chunks of ``CHUNK_DATES`` so that a kill loses one chunk at most; an asset and the
 parents it reads within its phase share their runs when they share their dates). When it fails,
 the assets that completed the whole stretch are kept. A step that names the dates it failed on (a
-scraper meeting an outage: phases/failed_dates.py) has them recorded as failed and the rest of its
-stretch re-run without them, at once; the rest is split in halves and retried, down to single
+scraper meeting an outage, a raw file that cannot be parsed, a blocking check failing at ERROR:
+phases/failed_dates.py) has them recorded as failed and the rest of its stretch re-run without
+them, at once; a stretch whose failure names no date is split in halves and retried, down to single
 dates, so one bad date costs only itself. Before a phase starts, partitions whose inputs failed or
 are still missing are reported as blocked and not attempted. One run at a time: DuckDB admits a
 single writer. A run is in this process, or with ``parallel`` (a warehouse that admits concurrent

@@ -1,7 +1,9 @@
 """A range step that fails on some of its dates names them, so the runner need not search.
 
-A scraper over a range meets an outage on a few dates: it raises :func:`dates_failed`, a
-``dagster.Failure`` whose metadata maps each failing date to why. The runner reads it back from the
+A scraper over a range meets an outage on a few dates, a Phase 2 parse meets a raw file it cannot
+read (phases/table_asset.py: the first one), blocking checks fail at ERROR on some dates
+(checks/catalogue.py): each raises :func:`dates_failed`, a ``dagster.Failure`` whose metadata maps
+each failing date to why. The runner reads it back from the
 step's failure event (:func:`named_in`, in process or from the instance alike), records those dates
 as failed and re-runs the rest of the range without them. A failure that names no date is searched
 for by bisection, as before.
@@ -21,7 +23,7 @@ DESCRIBED = 5
 
 
 def dates_failed(why: Mapping[dt.date, str]) -> dg.Failure:
-    """The failure of a range step whose ``why`` dates failed (and whose other dates did not)."""
+    """The failure of a range step whose ``why`` dates failed (its other dates are not known to)."""
     days = sorted(why)
     shown = "; ".join(why[d] for d in days[:DESCRIBED]) + ("; …" if len(days) > DESCRIBED else "")
     return dg.Failure(

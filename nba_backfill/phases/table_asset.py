@@ -205,7 +205,7 @@ def table_asset(
     raw files, each parsed on its own date) a range is computed that many dates at a time: see
     :func:`conformed`."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
-    if date_blocks and lookback:
+    if date_blocks and (lookback or any(not up.startswith("scraped/") for up in same_day.values())):
         raise ValueError(f"{key}: date_blocks is for assets that read only their own dates' raw files")
     dataset, name = key.split("/")
     wants_schedule = "schedule" in inspect.signature(compute).parameters

@@ -105,13 +105,20 @@ def test_a_broken_file_in_a_later_block_fails_naming_it_and_its_date(
     assert isinstance(failed.value.__cause__, RawPayloadError)
 
 
-def test_blocks_are_only_for_assets_reading_their_own_dates() -> None:
-    with pytest.raises(ValueError, match="date_blocks"):
+@pytest.mark.parametrize(
+    "reads",
+    [
+        {"lookback": {"games": "nba_raw/nbac_gamebook_player_stats"}},  # a window of earlier dates
+        {"same_day": {"games": "nba_raw/nbac_gamebook_player_stats"}},  # a table, not raw files
+    ],
+)
+def test_blocks_are_only_for_assets_reading_their_own_dates_raw_files(reads: dict) -> None:
+    with pytest.raises(ValueError, match="date_blocks is for assets that read only their own dates' raw files"):
         table_asset(
             "nba_analytics/player_game_summary",
             group="g",
-            compute=lambda dates, games, schedule: games,
+            compute=lambda dates, games, schedule=None: games,
             description="d",
-            lookback={"games": "nba_raw/nbac_gamebook_player_stats"},
             date_blocks=2,
+            **reads,
         )
