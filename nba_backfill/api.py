@@ -35,7 +35,7 @@ from nba_backfill.backfill.service import Report, Session, resume_command, summa
 from nba_backfill.calendar import as_date, date_range
 from nba_backfill.datasets import REAL_2025_26
 from nba_backfill.graph import all_assets
-from nba_backfill.naming import table_name
+from nba_backfill.naming import is_scraped, table_name
 from nba_backfill.resources import local_storage
 from nba_backfill.sources.dataset import DatasetSource
 from nba_backfill.sources.simulated import DEFAULT_SEED, SimulatedLeague
@@ -53,7 +53,7 @@ __all__ = [
 ]
 
 #: The tables ``Platform.table`` reads: every asset's but the scrapers' (theirs are raw files).
-WAREHOUSE_TABLES = frozenset(table_name(k) for a in all_assets for k in a.keys if k.path[0] != "scraped")
+WAREHOUSE_TABLES = frozenset(table_name(k) for a in all_assets for k in a.keys if not is_scraped(k))
 
 
 def real_dataset(folder: str | Path = REAL_2025_26) -> DatasetSource:

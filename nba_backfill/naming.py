@@ -8,6 +8,9 @@ from __future__ import annotations
 
 import dagster as dg
 
+#: Phase 1's dataset: its assets are raw API responses (files), not warehouse tables.
+SCRAPED = "scraped"
+
 
 def asset_key(name: str) -> dg.AssetKey:
     """``"nba_raw/nbac_schedule"`` -> ``AssetKey(["nba_raw", "nbac_schedule"])``."""
@@ -17,6 +20,12 @@ def asset_key(name: str) -> dg.AssetKey:
 def table_name(key: dg.AssetKey | str) -> str:
     """The warehouse table of an asset key or ``dataset/name``: ``nba_raw.nbac_schedule``."""
     return ".".join(key.path) if isinstance(key, dg.AssetKey) else key.replace("/", ".")
+
+
+def is_scraped(key: dg.AssetKey | str) -> bool:
+    """Whether an asset key, ``dataset/name`` or ``dataset.name`` is one of Phase 1's raw files."""
+    dataset = key.path[0] if isinstance(key, dg.AssetKey) else key.replace("/", ".").split(".")[0]
+    return dataset == SCRAPED
 
 
 def asset_name(table: str) -> str:

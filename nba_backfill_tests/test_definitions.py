@@ -6,6 +6,7 @@ import dagster as dg
 
 from nba_backfill.calendar import game_dates
 from nba_backfill.definitions import defs
+from nba_backfill.naming import is_scraped
 
 GROUPS = {
     "phase1_scrapers": "scraped",
@@ -54,3 +55,11 @@ def test_every_asset_is_partitioned_by_game_date_and_runs_a_range_in_one_run():
 
 def test_the_default_job_resolves():
     assert defs.resolve_implicit_global_asset_job_def() is not None
+
+
+def test_the_scrapers_and_only_they_are_raw_files_however_their_names_are_spelled():
+    assets = _phase_assets()
+    scraped = {key for key, node in assets.items() if node.group_name == "phase1_scrapers"}
+    for key in assets:
+        name = key.to_user_string()
+        assert is_scraped(key) == is_scraped(name) == is_scraped(name.replace("/", ".")) == (key in scraped)

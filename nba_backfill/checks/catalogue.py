@@ -23,7 +23,7 @@ from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.lines_matched import lines_matched
 from nba_backfill.checks.outcomes import ERROR, Outcome, evaluation, result, summary
 from nba_backfill.checks.rules import not_null, positive
-from nba_backfill.naming import asset_key, table_name
+from nba_backfill.naming import asset_key, is_scraped, table_name
 from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.sources.feeds import FEED_BOXSCORE, FEED_PBP
 from nba_backfill.storage.accepted_gaps import GAME_FEED
@@ -280,9 +280,9 @@ def catalogue(assets: Sequence[dg.AssetsDefinition]) -> list[Check]:
         ),
     ]
     for asset in assets:
-        key = asset.key.to_user_string()
-        if key.startswith("scraped/"):
+        if is_scraped(asset.key):
             continue
+        key = asset.key.to_user_string()
         same_day, window = _upstream(asset)
         if window:
             checks.append(

@@ -43,7 +43,7 @@ from nba_backfill.checks import observed
 from nba_backfill.checks.catalogue import Check
 from nba_backfill.checks.data import CheckData
 from nba_backfill.checks.rules import SCHEDULE
-from nba_backfill.naming import asset_key, asset_name, table_name
+from nba_backfill.naming import asset_key, asset_name, is_scraped, table_name
 from nba_backfill.phases.gate import failed_checks
 
 GOOD = {"complete", "no games", "accepted"}
@@ -173,7 +173,7 @@ def _accepted(data: CheckData, tables: Sequence[str], dates: Sequence[dt.date]) 
     """(table, date) -> the accepted gaps of its feed: shown on the feed's scraper (Phase 1), whose
     name the feed is, also where a raw table of Phase 2 has the same name."""
     gaps = data.accepted_gaps(dates)
-    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables if t.startswith("scraped.")}
+    by_feed = {t.rsplit(".", 1)[-1]: t for t in tables if is_scraped(t)}
     found: dict[tuple[str, dt.date], list[str]] = {}
     for (feed, day), rows in gaps.groupby(["feed", pd.to_datetime(gaps["game_date"]).dt.date]) if len(gaps) else []:
         if feed in by_feed:
@@ -198,7 +198,7 @@ def partition_states(
     written = {(t, d): at for t, d, at in zip(ledger["table_name"], ledger["day"], ledger["written_at"])}
     games = games_by_date(data, days)
     failed = failed_partitions(instance, list(reads), checks, days) if instance is not None else {}
-    drift = observed.drifted(data, [t for t in reads if not t.startswith("scraped.")], days)
+    drift = observed.drifted(data, [t for t in reads if not is_scraped(t)], days)
     lost = {
         (r.table_name, r.game_date.date()): [f"{r.row_count} rows written, {int(r.row_count_now)} there now"]
         for r in drift[drift["lost"]].itertuples()

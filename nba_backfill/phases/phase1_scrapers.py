@@ -23,6 +23,7 @@ from dagster import AssetExecutionContext
 
 from nba_backfill.environment import raw_kinds
 from nba_backfill.errors import SourceUnavailable
+from nba_backfill.naming import SCRAPED
 from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.phases.odds_scrape import Bought, Buyer, buy_event_odds, buy_events, capture_stamp
 from nba_backfill.phases.partition_figures import attach, file_figures
@@ -187,8 +188,8 @@ def scraper_asset(
 
         @daily_asset(
             name=name,
-            key_prefix=["scraped"],
-            ins={param: dg.AssetIn(key=dg.AssetKey(["scraped", up])) for param, up in (reads or {}).items()},
+            key_prefix=[SCRAPED],
+            ins={param: dg.AssetIn(key=dg.AssetKey([SCRAPED, up])) for param, up in (reads or {}).items()},
             group_name=GROUP,
             description=description,
             io_manager_key="raw_io_manager",

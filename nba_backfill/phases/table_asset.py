@@ -29,7 +29,7 @@ from nba_backfill.calendar import game_dates, mapped_dates, schedule_through_dat
 from nba_backfill.calendar import lookback as lookback_mapping
 from nba_backfill.environment import backfill_policy, warehouse_kind
 from nba_backfill.errors import RawPayloadError
-from nba_backfill.naming import asset_key, table_name
+from nba_backfill.naming import asset_key, is_scraped, table_name
 from nba_backfill.phases.failed_dates import dates_failed
 from nba_backfill.phases.gate import declared_blocking, failed_blocking_checks
 from nba_backfill.phases.lookback import describe_gaps, window_gaps
@@ -205,7 +205,7 @@ def table_asset(
     raw files, each parsed on its own date) a range is computed that many dates at a time: see
     :func:`conformed`."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
-    if date_blocks and (lookback or any(not up.startswith("scraped/") for up in same_day.values())):
+    if date_blocks and (lookback or not all(map(is_scraped, same_day.values()))):
         raise ValueError(f"{key}: date_blocks is for assets that read only their own dates' raw files")
     dataset, name = key.split("/")
     wants_schedule = "schedule" in inspect.signature(compute).parameters

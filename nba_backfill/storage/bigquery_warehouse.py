@@ -42,6 +42,7 @@ from google.cloud import bigquery
 from pydantic import PrivateAttr
 
 from nba_backfill.errors import WarehouseError
+from nba_backfill.naming import SCRAPED
 from nba_backfill.storage.bigquery_kept import (
     KEPT_LEDGER_SCHEMA,
     forget_statement,
@@ -56,7 +57,7 @@ from nba_backfill.storage.warehouse import LEDGER, LEDGER_COLUMNS, Warehouse, em
 #: Every dataset the platform names. A dataset is created when the first table in it is written.
 #: ``scraped`` has no tables, so it is never created: its names appear only as ledger values
 #: (``scraped.<asset>``).
-DATASETS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_meta", KEPT_SCHEMA, "scraped")
+DATASETS = ("nba_raw", "nba_analytics", "nba_precompute", "nba_predictions", "nba_meta", KEPT_SCHEMA, SCRAPED)
 
 _TABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\.[A-Za-z_][A-Za-z0-9_]*")
 # A dataset reference in SQL, outside quoted strings: a literal such as 'nba_raw.nbac_schedule' is
