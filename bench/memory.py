@@ -79,29 +79,35 @@ class Sampler:
 
 
 def install(sampler: Sampler, peaks: dict[str, float]) -> None:
-    """Report after each of the runner's runs; let the sampler see the run's DuckDB connection."""
+    """Report after each Dagster run of the runner; let the sampler see the run's DuckDB connection.
+    Wrapped at ``materialize_range``, called once a run (the runner's ``_run_stretch`` calls itself
+    to re-run or bisect a failed stretch, so its own calls nest)."""
     from nba_backfill.backfill import run
     from nba_backfill.storage import warehouse
 
-    run_stretch = run.Runner._run_stretch
+    run_stretch, materialize_range = run.Runner._run_stretch, run.materialize_range
+    phase_of_run: list[str] = [""]
 
-    def reported(self: run.Runner, phase: str, assets: list[str], stretch: list[Any]) -> None:
+    def in_phase(self: run.Runner, phase: str, assets: list[str], stretch: list[Any]) -> None:
+        phase_of_run[0] = phase
+        run_stretch(self, phase, assets, stretch)
+
+    def reported(start: Any, end: Any, **kwargs: Any) -> Any:
+        phase = phase_of_run[0]
         outside, held = sampler.restart()  # since the last run: planning, reporting
         if outside > peaks.get("outside runs", 0.0):
             peaks["outside runs"] = outside
-            print(
-                f"outside the runs, before {phase} {stretch[0]}: peak {outside:5.0f} MiB  at peak {held}",
-                file=sys.stderr,
-            )
+            print(f"outside the runs, before {phase} {start}: peak {outside:5.0f} MiB  at peak {held}", file=sys.stderr)
         began = time.perf_counter()
-        run_stretch(self, phase, assets, stretch)
+        result = materialize_range(start, end, **kwargs)
         peak, held = sampler.restart()
         peaks[phase] = max(peaks.get(phase, 0.0), peak)
-        what = f"{phase} {len(assets)} assets {stretch[0]}..{stretch[-1]}"
+        what = f"{phase} {start}..{end}"
         print(
             f"{what:48} {time.perf_counter() - began:6.1f} s  resident {rss_mib():5.0f}  peak {peak:5.0f} MiB  at peak {held}",
             file=sys.stderr,
         )
+        return result
 
     held_open = warehouse.DuckDBWarehouse.yield_for_execution
 
@@ -114,7 +120,8 @@ def install(sampler: Sampler, peaks: dict[str, float]) -> None:
             finally:
                 sampler.duckdb = None
 
-    run.Runner._run_stretch = reported
+    run.Runner._run_stretch = in_phase
+    run.materialize_range = reported
     warehouse.DuckDBWarehouse.yield_for_execution = watched
 
 

@@ -159,20 +159,26 @@ def computed(compute: Callable[..., pd.DataFrame], dates: list[dt.date], frames:
         raise dates_failed({day: str(err)}) from err
 
 
+def in_blocks(
+    dates: list[dt.date], inputs: Mapping[str, Any], size: int | None
+) -> list[tuple[list[dt.date], Mapping[str, Any]]]:
+    """The range as blocks of ``size`` dates, each with only its own dates' raw files (all of it at
+    once without a size): parsed payloads cost about ten times the conformed frame (Arrow
+    strings), so a season's chunk parsed at once peaked at ~200 MiB above what the process keeps."""
+    if not size or len(dates) <= size:
+        return [(dates, inputs)]
+    blocks = [dates[i : i + size] for i in range(0, len(dates), size)]
+    return [(block, {param: payloads.on(set(block)) for param, payloads in inputs.items()}) for block in blocks]
+
+
 def conformed(
     key: str,
     compute: Callable[..., pd.DataFrame],
     dates: list[dt.date],
     inputs: Mapping[str, Any],
     processed_at: pd.Timestamp,
-    block: bool,
 ) -> pd.DataFrame:
-    """``compute`` over ``dates`` (:func:`computed`), stamped and conformed to the table's columns.
-    A ``block`` of a longer range reads only its own dates' raw files: parsed payloads cost about
-    ten times the conformed frame (Arrow strings), so a season's chunk parsed at once peaked at
-    ~200 MiB above what the process keeps."""
-    if block:
-        inputs = {param: payloads.on(set(dates)) for param, payloads in inputs.items()}
+    """``compute`` over ``dates`` (:func:`computed`), stamped and conformed to the table's columns."""
     df = computed(compute, dates, inputs).reset_index(drop=True)
     df["processed_at"] = processed_at
     return conform(key, df)
@@ -203,7 +209,7 @@ def table_asset(
     ``partition_metadata`` adds metadata to each date's materialization (a range run records one
     per date), ``run_metadata`` to the run's. With ``date_blocks`` (an asset whose inputs are all
     raw files, each parsed on its own date) a range is computed that many dates at a time: see
-    :func:`conformed`."""
+    :func:`in_blocks`."""
     same_day, lookback = dict(same_day or {}), dict(lookback or {})
     if date_blocks and (lookback or not all(map(is_scraped, same_day.values()))):
         raise ValueError(f"{key}: date_blocks is for assets that read only their own dates' raw files")
@@ -230,8 +236,8 @@ def table_asset(
         if not wants_schedule:
             frames.pop("schedule", None)
         processed_at = pd.Timestamp.now(tz="UTC")
-        blocks = [dates[i : i + date_blocks] for i in range(0, len(dates), date_blocks)] if date_blocks else [dates]
-        df = concat([conformed(key, compute, block, frames, processed_at, len(blocks) > 1) for block in blocks])
+        blocks = in_blocks(dates, frames, date_blocks)
+        df = concat([conformed(key, compute, block, inputs, processed_at) for block, inputs in blocks])
         extra = partition_metadata(df, dates) if partition_metadata else {}
         attach(context, {day: {**figures, **extra.get(day, {})} for day, figures in table_figures(df, dates).items()})
         return dg.Output(

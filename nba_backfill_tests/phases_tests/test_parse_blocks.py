@@ -1,4 +1,4 @@
-"""A range's raw files parsed a block of dates at a time (phases/table_asset.py: conformed) give the
+"""A range's raw files parsed a block of dates at a time (phases/table_asset.py: in_blocks) give the
 table that parsing them all at once gives: same rows, values, dtypes and row order by date, and the
 same one-line error for a broken file."""
 
@@ -17,7 +17,7 @@ import pytest
 from nba_backfill.errors import RawPayloadError
 from nba_backfill.phases.failed_dates import FAILED_DATES
 from nba_backfill.phases.phase2_raw import parsers
-from nba_backfill.phases.table_asset import concat, conformed, table_asset
+from nba_backfill.phases.table_asset import concat, conformed, in_blocks, table_asset
 from nba_backfill.storage.io_managers import LazyPayloads
 from nba_backfill.storage.raw_store import LocalRawStore
 from nba_backfill_tests.phases_tests.test_parsers_golden import SIMULATED_DATES, simulated_files
@@ -62,11 +62,10 @@ def stored(tmp_path_factory: pytest.TempPathFactory) -> dict[str, LazyPayloads]:
     return {feed: LazyPayloads(store, sorted(paths)) for feed, paths in files.items()}
 
 
-def in_blocks(table: str, inputs: dict[str, LazyPayloads], size: int) -> pd.DataFrame:
+def parsed_in_blocks(table: str, inputs: dict[str, LazyPayloads], size: int) -> pd.DataFrame:
     compute, _ = TABLES[table]
-    days = SIMULATED_DATES
-    blocks = [days[i : i + size] for i in range(0, len(days), size)]
-    return concat([conformed(table, compute, block, inputs, STAMP, len(blocks) > 1) for block in blocks])
+    blocks = in_blocks(SIMULATED_DATES, inputs, size)
+    return concat([conformed(table, compute, block, narrowed, STAMP) for block, narrowed in blocks])
 
 
 def by_date(df: pd.DataFrame) -> pd.DataFrame:
@@ -77,10 +76,10 @@ def by_date(df: pd.DataFrame) -> pd.DataFrame:
 @pytest.mark.parametrize("table", sorted(TABLES))
 def test_blocks_give_the_table_parsed_at_once(table: str, stored: dict[str, LazyPayloads]) -> None:
     inputs = {param: stored[feed] for param, feed in TABLES[table][1].items()}
-    at_once = in_blocks(table, inputs, len(SIMULATED_DATES))
+    at_once = parsed_in_blocks(table, inputs, len(SIMULATED_DATES))
     assert len(at_once) and at_once["game_date"].nunique() == len(SIMULATED_DATES)
     for size in (1, 2):
-        pd.testing.assert_frame_equal(by_date(in_blocks(table, inputs, size)), by_date(at_once))
+        pd.testing.assert_frame_equal(by_date(parsed_in_blocks(table, inputs, size)), by_date(at_once))
 
 
 def test_a_block_reads_only_its_own_dates(stored: dict[str, LazyPayloads]) -> None:
@@ -100,7 +99,7 @@ def test_a_broken_file_in_a_later_block_fails_naming_it_and_its_date(
     broken = max(paths)
     store.write(broken, b'{"boxScoreTraditional": []}')
     with pytest.raises(dg.Failure, match=broken) as failed:
-        in_blocks("nba_raw/nbac_gamebook_player_stats", {"scraped": LazyPayloads(store, paths)}, 1)
+        parsed_in_blocks("nba_raw/nbac_gamebook_player_stats", {"scraped": LazyPayloads(store, paths)}, 1)
     assert list(failed.value.metadata[FAILED_DATES].value) == [str(SIMULATED_DATES[-1])]
     assert isinstance(failed.value.__cause__, RawPayloadError)
 
